@@ -1,0 +1,155 @@
+/**
+ * The policy file: one YAML or JSON document that ships inside the code package. An environment variable
+ * (FLEET_DR_POLICY) names its path, because Function Compute limits all of a function's environment
+ * variables to 4 KB. Secrets are never inline: fields ending in `Env` name the environment variable that
+ * holds the secret.
+ *
+ * This module owns the schema (zod), its TypeScript types (z.infer) and the loader. Cross-field checks
+ * (zones, network blocks, weights) are in `config-checks.ts`.
+ */
+import { z } from 'zod';
+
+const envName = z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'must be an environment variable name (A-Z, 0-9, _)');
+const cidr = z.cidrv4({ message: 'must be an IPv4 CIDR block such as 10.0.0.0/16' });
+const percent = z.number().int().min(0).max(100);
+
+/** An active probe against one cluster's application entry point (inside the VPC). */
+export const ProbeSchema = z.strictObject({
+  url: z.url({ message: 'invalid URL' }),
+  headers: z.record(z.string(), z.string()).default({}),
+  expectedStatus: z.number().int().min(100).max(599).default(200),
+  timeoutMs: z.number().int().positive().max(30_000).default(2_000),
+});
+
+/** A member cluster of the Fleet. */
+export const ClusterSchema = z.strictObject({
+  id: z.string().min(1),
+  name: z.string().min(1),
+  zone: z.string().min(1),
+  /** `ack`: a managed ACK cluster; `registered`: an external cluster joined through the ACK One agent. */
+  type: z.enum(['ack', 'registered']),
+  role: z.enum(['primary', 'secondary']),
+  vpcId: z.string().min(1),
+  vSwitches: z.array(z.strictObject({ id: z.string().min(1), cidr })).default([]),
+  podCidr: cidr.optional(),
+  serviceCidr: cidr.optional(),
+  /** The pod label whose value identifies this cluster's pods; the weight writer pins canaries with it. */
+  podLabel: z.strictObject({ key: z.string().min(1), value: z.string().min(1) }),
+  probes: z.array(ProbeSchema).min(1),
+});
+
+/** A route fleet-dr governs: the base Ingress on the Fleet and the Service it sends to. */
+export const RouteSchema = z.strictObject({
+  name: z.string().min(1),
+  namespace: z.string().min(1),
+  ingress: z.string().min(1),
+  service: z.string().min(1),
+  servicePort: z.number().int().min(1).max(65535).default(80),
+  /** Weights per cluster id in normal operation; they must sum to 100. */
+  baselineWeights: z.record(z.string(), percent),
+});
+
+export const SignalSourceSchema = z.enum(['alarm', 'probe', 'ackState', 'gatewayHealth', 'readyReplicas']);
+
+export const PolicySchema = z.strictObject({
+  version: z.literal(1),
+  region: z.string().regex(/^[a-z]{2}-[a-z0-9-]+$/, 'must be a region id such as cn-hangzhou'),
+  fleet: z.strictObject({
+    id: z.string().min(1),
+    /** Namespace on the Fleet where fleet-dr keeps its state (ConfigMaps). */
+    stateNamespace: z.string().min(1).default('fleet-dr'),
+    /** The MseIngressConfig whose `remote-clusters` annotation lists the clusters on the gateway. */
+    mseIngressConfig: z.string().min(1),
+    /** The MSE gateway id, for reading gateway and service health. */
+    gatewayId: z.string().min(1).optional(),
+  }),
+  network: z.strictObject({
+    vpc: z.strictObject({ id: z.string().min(1), cidr }),
+    onPremisesCidrs: z.array(cidr).default([]),
+  }),
+  clusters: z.array(ClusterSchema).min(2),
+  routes: z.array(RouteSchema).min(1),
+  detection: z
+    .strictObject({
+      /** Consecutive failed observations of one source before it calls a cluster down. */
+      failuresToDown: z.number().int().min(1).default(3),
+      /** Consecutive good observations before it calls a cluster up again. */
+      successesToUp: z.number().int().min(1).default(3),
+      /** Independent sources that must agree with an alarm before an automatic failover (alarm + N). */
+      confirmationsRequired: z.number().int().min(0).max(4).default(1),
+      /** Which sources count as confirmation. */
+      confirmingSources: z.array(SignalSourceSchema).default(['probe', 'gatewayHealth', 'readyReplicas']),
+      /** Alarm metric names that are fleet-dr's own probe metric: such an alarm is the probe source, not a second one. */
+      probeMetricNames: z.array(z.string()).default(['fleet_dr_probe_success']),
+      /** How an INSUFFICIENT_DATA alarm is read: `unknown` (default, never healthy) or `alert`. */
+      insufficientData: z.enum(['unknown', 'alert']).default('unknown'),
+    })
+    .default({
+      failuresToDown: 3,
+      successesToUp: 3,
+      confirmationsRequired: 1,
+      confirmingSources: ['probe', 'gatewayHealth', 'readyReplicas'],
+      probeMetricNames: ['fleet_dr_probe_success'],
+      insufficientData: 'unknown',
+    }),
+  timing: z
+    .strictObject({
+      /** No new automatic transition within this many seconds of the last one. */
+      cooldownSeconds: z.number().int().min(0).default(300),
+      /** A recovered cluster must stay healthy this long before a failback step may start. */
+      minStableSecondsBeforeFailback: z.number().int().min(0).default(600),
+    })
+    .default({ cooldownSeconds: 300, minStableSecondsBeforeFailback: 600 }),
+  safety: z
+    .strictObject({
+      /** Least weight a healthy cluster keeps in a partial shift (not in a full failover away from a down one). */
+      minHealthyWeight: percent.default(10),
+    })
+    .default({ minHealthyWeight: 10 }),
+  failback: z
+    .strictObject({
+      automatic: z.boolean().default(false),
+      /** Weight of the recovered cluster at each step; the last step restores the baseline. */
+      steps: z.array(percent).min(1).default([10, 50, 100]),
+    })
+    .default({ automatic: false, steps: [10, 50, 100] }),
+  gateway: z
+    .strictObject({
+      /** Annotation keys, overridable because the MSE cluster-routing docs are unverified. */
+      annotationPrefix: z.string().default('nginx.ingress.kubernetes.io'),
+      msePrefix: z.string().default('mse.ingress.kubernetes.io'),
+      remoteClustersAnnotation: z.string().default('mse.alibabacloud.com/remote-clusters'),
+    })
+    .default({
+      annotationPrefix: 'nginx.ingress.kubernetes.io',
+      msePrefix: 'mse.ingress.kubernetes.io',
+      remoteClustersAnnotation: 'mse.alibabacloud.com/remote-clusters',
+    }),
+  notify: z.strictObject({
+    dingtalk: z.strictObject({
+      /** Robot webhook base URL; the access token comes from `accessTokenEnv`. */
+      url: z.url().default('https://oapi.dingtalk.com/robot/send'),
+      accessTokenEnv: envName,
+      secretEnv: envName.optional(),
+      keywords: z.array(z.string()).default([]),
+      atMobiles: z.array(z.string()).default([]),
+      atUserIds: z.array(z.string()).default([]),
+      isAtAll: z.boolean().default(false),
+    }),
+  }),
+  secrets: z.strictObject({
+    /** Token in the alarm callback URL (the HTTP trigger is anonymous for CloudMonitor). */
+    callbackTokenEnv: envName,
+    /** HMAC keys for signed operator requests (failback). */
+    operatorHmacKeysEnv: envName,
+  }),
+  dryRun: z.boolean().default(false),
+  paused: z.boolean().default(false),
+});
+
+export type Probe = z.infer<typeof ProbeSchema>;
+export type Cluster = z.infer<typeof ClusterSchema>;
+export type Route = z.infer<typeof RouteSchema>;
+export type SignalSource = z.infer<typeof SignalSourceSchema>;
+/** A validated policy, with every default filled in. */
+export type Policy = z.infer<typeof PolicySchema>;
