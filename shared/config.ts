@@ -4,19 +4,23 @@
  * variables to 4 KB. Secrets are never inline: fields ending in `Env` name the environment variable that
  * holds the secret.
  *
- * This module owns the schema (zod), its TypeScript types (z.infer) and the loader. Cross-field checks
- * (zones, network blocks, weights) are in `config-checks.ts`.
+ * This module owns the schema (zod) and its TypeScript types (z.infer). Cross-field checks (zones, network
+ * blocks, weights) are in `config-checks.ts`, the loader in `config-loader.ts`; docs/policy.md documents
+ * every field.
  */
 import { z } from 'zod';
 
 const envName = z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'must be an environment variable name (A-Z, 0-9, _)');
 const cidr = z.cidrv4({ message: 'must be an IPv4 CIDR block such as 10.0.0.0/16' });
 const percent = z.number().int().min(0).max(100);
+const httpUrl = z.url({ protocol: /^https?$/, message: 'invalid URL (http or https)' });
 
 /** An active probe against one cluster's application entry point (inside the VPC). */
 export const ProbeSchema = z.strictObject({
-  url: z.url({ message: 'invalid URL' }),
+  url: httpUrl,
   headers: z.record(z.string(), z.string()).default({}),
+  /** Headers whose value is a secret: header name -> environment variable that holds the value. */
+  secretHeadersEnv: z.record(z.string(), envName).default({}),
   expectedStatus: z.number().int().min(100).max(599).default(200),
   timeoutMs: z.number().int().positive().max(30_000).default(2_000),
 });
@@ -128,7 +132,7 @@ export const PolicySchema = z.strictObject({
   notify: z.strictObject({
     dingtalk: z.strictObject({
       /** Robot webhook base URL; the access token comes from `accessTokenEnv`. */
-      url: z.url().default('https://oapi.dingtalk.com/robot/send'),
+      url: httpUrl.default('https://oapi.dingtalk.com/robot/send'),
       accessTokenEnv: envName,
       secretEnv: envName.optional(),
       keywords: z.array(z.string()).default([]),

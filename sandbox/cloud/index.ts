@@ -1,0 +1,159 @@
+/**
+ * The Alibaba Cloud stand-ins of the sandbox: one OpenAPI endpoint (cs, adcp, mse, cms) checking the
+ * ACS3-HMAC-SHA256 signature, the CloudMonitor alarm engine, the Function Compute invoke endpoint and the
+ * DingTalk robot, all on 127.0.0.1 with per-product fault switches. Cluster state comes from FleetWorld.
+ */
+import type { FleetWorld } from '../world';
+import { AlarmEngine, type AlarmRule } from './alarm-engine';
+import { CredentialStore, type StsCredentials } from './credentials';
+import { type DingTalkStandIn, type RobotSpec, startDingTalk } from './dingtalk';
+import { FaultRegistry, type FaultSpec } from './faults';
+import { type FcDispatcher, type FcInvocationRecord, startFc } from './fc';
+import { type MetricPoint, MetricStore } from './metric-store';
+import { startOpenApiServer } from './openapi-server';
+import { adcpProduct } from './products/adcp';
+import { type CustomEvent, cmsProduct, customMetricNamespace } from './products/cms';
+import { csProduct } from './products/cs';
+import { type MseGateway, mseProduct } from './products/mse';
+import type { SiteProbe } from './site-probe';
+
+export type { AlertState, CallbackForm } from './alarm-callback';
+export type { AlarmRule } from './alarm-engine';
+export { SANDBOX_ACCESS_KEY, type StsCredentials } from './credentials';
+export { dingTalkSign } from './dingtalk';
+export { OPENAPI_ERRORS } from './errors';
+export type { FaultSpec } from './faults';
+export { type FcDispatcher, type FcInvocation, FunctionNotFoundError } from './fc';
+export { SITE_MONITOR_NAMESPACE } from './metric-store';
+export { customMetricNamespace } from './products/cms';
+export type { SiteProbe } from './site-probe';
+
+/** Options of the cloud stand-ins. */
+export interface CloudStandInOptions {
+  world: FleetWorld;
+  /** Alarm evaluation period; default 60000 as in the real service. */
+  alarmPeriodMs?: number;
+  /** Clock for signatures, token expiry, metrics and alarms (DingTalk has its own `setNow`). */
+  now?: () => number;
+  /** Start the alarm engine's timer (default true; tests often drive `cms.tick()` themselves). */
+  autoTick?: boolean;
+  /** Alarm callback delivery: 5 s timeout, 3 retries, 1 s between tries by default. */
+  callback?: { timeoutMs?: number; retries?: number; retryDelayMs?: number };
+  /** The account id used as CloudMonitor `userId` and FC account (default '1234567890123456'). */
+  accountId?: string;
+  /** Random source for `errorRate` faults (tests pass a deterministic one). */
+  random?: () => number;
+}
+
+/** The running cloud stand-ins. */
+export interface CloudStandIn {
+  openapi: { url: string; endpoint: string; port: number };
+  faults: { set(product: string, f: FaultSpec): void; clear(product?: string): void };
+  credentials: {
+    addAccessKey(id: string, secret: string): void;
+    issueStsToken(opts?: { ttlMs?: number }): StsCredentials;
+  };
+  cms: {
+    addRule(rule: AlarmRule): void;
+    rules(): AlarmRule[];
+    tick(): Promise<void>;
+    customEvents(): CustomEvent[];
+    metrics(): MetricPoint[];
+    putMetric(p: Omit<MetricPoint, 'timestamp'> & { timestamp?: number }): void;
+    addSiteProbe(probe: SiteProbe): void;
+    removeSiteProbe(taskId: string): void;
+    alertLog: AlarmEngine['alertLog'];
+    customNamespace: string;
+    periodMs: number;
+  };
+  mse: { failNext(action: string, code: string, message: string): void; gateways: MseGateway[] };
+  fc: {
+    url: string;
+    endpoint: string;
+    accountId: string;
+    setDispatcher(fn: FcDispatcher): void;
+    invocations: FcInvocationRecord[];
+    drain(): Promise<void>;
+  };
+  dingtalk: Pick<DingTalkStandIn, 'url' | 'messages' | 'setNow'> & { addRobot(opts: RobotSpec): void };
+  stop(): Promise<void>;
+}
+
+/** Start every cloud stand-in on 127.0.0.1 (ports chosen by the OS). */
+export async function startCloudStandIn(opts: CloudStandInOptions): Promise<CloudStandIn> {
+  const now = opts.now ?? Date.now;
+  const userId = opts.accountId ?? '1234567890123456';
+  const credentials = new CredentialStore(now);
+  const faults = new FaultRegistry(opts.random);
+  const store = new MetricStore();
+  const events: CustomEvent[] = [];
+  const engine = new AlarmEngine({
+    store,
+    now,
+    periodMs: opts.alarmPeriodMs,
+    userId,
+    regionId: opts.world.regionId,
+    delivery: opts.callback,
+  });
+  const mse = mseProduct(opts.world);
+  const products = [
+    csProduct(opts.world),
+    adcpProduct(opts.world),
+    mse.product,
+    cmsProduct({ store, engine, events, userId, now }),
+  ];
+  const started: Array<{ stop(): Promise<void> }> = [];
+  try {
+    const openapi = await startOpenApiServer({ products, credentials, faults, now });
+    started.push(openapi);
+    const fc = await startFc({ credentials, faults, now, accountId: userId });
+    started.push(fc);
+    const dingtalk = await startDingTalk({ faults });
+    started.push(dingtalk);
+    if (opts.autoTick ?? true) engine.start();
+    return {
+      openapi: { url: openapi.url, endpoint: openapi.endpoint, port: openapi.port },
+      faults: { set: (p, f) => faults.set(p, f), clear: (p) => faults.clear(p) },
+      credentials: {
+        addAccessKey: (id, secret) => credentials.addAccessKey(id, secret),
+        issueStsToken: (o) => credentials.issueStsToken(o),
+      },
+      cms: {
+        addRule: (r) => engine.addRule(r),
+        rules: () => engine.listRules(),
+        tick: () => engine.tick(),
+        customEvents: () => events.map((e) => ({ ...e })),
+        metrics: () => store.all(),
+        putMetric: (p) => store.put({ ...p, timestamp: p.timestamp ?? now() }),
+        addSiteProbe: (p) => engine.addSiteProbe(p),
+        removeSiteProbe: (id) => engine.removeSiteProbe(id),
+        alertLog: engine.alertLog,
+        customNamespace: customMetricNamespace(userId),
+        periodMs: engine.periodMs,
+      },
+      mse: mse.control,
+      fc: {
+        url: fc.url,
+        endpoint: fc.endpoint,
+        accountId: fc.accountId,
+        setDispatcher: fc.setDispatcher,
+        invocations: fc.invocations,
+        drain: fc.drain,
+      },
+      dingtalk: {
+        url: dingtalk.url,
+        addRobot: dingtalk.addRobot,
+        messages: dingtalk.messages,
+        setNow: dingtalk.setNow,
+      },
+      stop: async () => {
+        await engine.stop();
+        await Promise.all(started.map((s) => s.stop()));
+      },
+    };
+  } catch (err) {
+    await engine.stop();
+    await Promise.all(started.map((s) => s.stop()));
+    throw err;
+  }
+}

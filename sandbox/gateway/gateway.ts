@@ -1,0 +1,302 @@
+/**
+ * The sandbox's MSE multi-cluster gateway: an HTTP proxy on 127.0.0.1 that polls the Fleet's Ingresses and
+ * MseIngressConfig and the member clusters' endpoints over their Kubernetes APIs, applies Fleet config
+ * changes after a propagation delay, routes by `routing-table.ts`, optionally falls back around unhealthy
+ * endpoints, counts outcomes per cluster per second, and reports service health to the MSE stand-in.
+ */
+import { Agent, createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { closeServer, listenOn } from '../zones/listen';
+import { type Rng, seededRng } from '../zones/rng';
+import type { FleetWorld, ServiceHealth } from '../world';
+import { type FleetConfig, type KubeAccess, readEndpoints, readFleetConfig } from './config-source';
+import type { GatewayEndpoint } from './endpoints';
+import { EndpointHealth, endpointKey } from './health';
+import { DEFAULT_KEYS, type GatewayKeys } from './keys';
+import { chooseBackend, matchRoute, pickEndpoint } from './pick';
+import { forward, type UpstreamFailure } from './proxy';
+import { type Backend, buildRoutingTable, type RoutingTable } from './routing-table';
+import { type GatewayStats, StatsCounter } from './stats';
+
+/** Options of `startGateway`. */
+export interface GatewayOptions {
+  fleet: KubeAccess;
+  members: Map<string, KubeAccess>;
+  /** Name of the MseIngressConfig whose remote-clusters annotation lists the clusters. */
+  mseIngressConfig: string;
+  ingressClass?: string;
+  keys?: Partial<GatewayKeys>;
+  /** Delay before a Fleet config change takes effect; default 2000 ms (MSE pushes config asynchronously). */
+  propagationDelayMs?: number;
+  /** How often the Kubernetes APIs are listed; default 100 ms. */
+  pollIntervalMs?: number;
+  /** Skip endpoints that refuse, reset or time out (and retry another); default on. */
+  healthFallback?: boolean;
+  /** Deadline of one upstream attempt; default 3000 ms. */
+  upstreamTimeoutMs?: number;
+  /** How long a failed endpoint is skipped; default 5000 ms. */
+  ejectMs?: number;
+  /** Attempts per request with the fallback on (proxy-next-upstream-tries); default 3. */
+  maxTries?: number;
+  /** Active health check interval and timeout; defaults 1000 ms and 500 ms. */
+  healthCheckIntervalMs?: number;
+  healthCheckTimeoutMs?: number;
+  seed?: number;
+  /** When given, the gateway registers `world.serviceHealthProvider`. */
+  world?: FleetWorld;
+  port?: number;
+}
+
+/** A running gateway. */
+export interface Gateway {
+  url: string;
+  port: number;
+  /** Requests and outcomes per cluster per second. */
+  stats(): GatewayStats;
+  resetStats(): void;
+  setHealthFallback(on: boolean): void;
+  setPropagationDelayMs(ms: number): void;
+  /** The routing table in effect now. */
+  table(): RoutingTable;
+  /** Polls the APIs once now (config changes still wait for the propagation delay). */
+  refresh(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** Starts the gateway and waits for its first view of the config. */
+export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
+  const g = new GatewayImpl(opts);
+  await g.start();
+  return g;
+}
+
+class GatewayImpl implements Gateway {
+  url = '';
+  port = 0;
+  private readonly keys: GatewayKeys;
+  private readonly counter = new StatsCounter();
+  private readonly health: EndpointHealth;
+  private readonly agent = new Agent({ keepAlive: true, maxSockets: 256 });
+  private readonly rng: Rng;
+  private readonly server: Server;
+  private readonly abort = new AbortController();
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private fallback: boolean;
+  private delayMs: number;
+  private active?: FleetConfig;
+  private seenSig?: string;
+  private seq = 0;
+  private activeSeq = 0;
+  private endpoints = new Map<string, GatewayEndpoint[]>();
+  private endpointsSig = '';
+  private current: RoutingTable = { routes: [], remoteClusters: [] };
+  private polling?: Promise<void>;
+  private stopped = false;
+
+  constructor(private readonly opts: GatewayOptions) {
+    this.keys = { ...DEFAULT_KEYS, ...opts.keys };
+    this.fallback = opts.healthFallback ?? true;
+    this.delayMs = opts.propagationDelayMs ?? 2000;
+    this.health = new EndpointHealth(opts.ejectMs ?? 5000);
+    this.rng = seededRng(opts.seed ?? 7);
+    this.server = createServer((req, res) => void this.handle(req, res));
+    this.server.keepAliveTimeout = 5000;
+  }
+
+  async start(): Promise<void> {
+    await this.refresh();
+    this.port = await listenOn(this.server, this.opts.port ?? 0);
+    this.url = `http://127.0.0.1:${this.port}`;
+    this.loop(() => this.refresh(), this.opts.pollIntervalMs ?? 100);
+    this.loop(() => this.checkHealth(), this.opts.healthCheckIntervalMs ?? 1000);
+    if (this.opts.world) this.opts.world.serviceHealthProvider = () => this.serviceHealth();
+  }
+
+  stats(): GatewayStats {
+    return this.counter.snapshot();
+  }
+
+  resetStats(): void {
+    this.counter.reset();
+  }
+
+  setHealthFallback(on: boolean): void {
+    this.fallback = on;
+  }
+
+  setPropagationDelayMs(ms: number): void {
+    this.delayMs = ms;
+  }
+
+  table(): RoutingTable {
+    return this.current;
+  }
+
+  refresh(): Promise<void> {
+    // One poll at a time: a caller arriving mid-poll waits for that poll.
+    this.polling ??= this.poll().finally(() => {
+      this.polling = undefined;
+    });
+    return this.polling;
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.abort.abort();
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
+    if (this.opts.world?.serviceHealthProvider) this.opts.world.serviceHealthProvider = undefined;
+    await this.polling?.catch(() => {});
+    await closeServer(this.server);
+    this.agent.destroy();
+  }
+
+  private loop(fn: () => Promise<void>, everyMs: number): void {
+    const tick = () => {
+      if (this.stopped) return;
+      const t = setTimeout(() => {
+        this.timers.delete(t);
+        fn()
+          .catch(() => {})
+          .finally(tick);
+      }, everyMs);
+      this.timers.add(t);
+    };
+    tick();
+  }
+
+  private async poll(): Promise<void> {
+    const signal = this.abort.signal;
+    const [fleet, endpoints] = await Promise.all([
+      readFleetConfig(this.opts.fleet, this.opts.mseIngressConfig, signal).catch(() => undefined),
+      readEndpoints(this.opts.members, this.endpoints, signal),
+    ]);
+    if (this.stopped) return;
+    const epSig = JSON.stringify([...endpoints]);
+    const epChanged = epSig !== this.endpointsSig;
+    this.endpoints = endpoints;
+    this.endpointsSig = epSig;
+    if (fleet) this.observeFleet(fleet);
+    if (epChanged) this.rebuild();
+  }
+
+  /** A changed Fleet config becomes active after the propagation delay (the first one at once). */
+  private observeFleet(cfg: FleetConfig): void {
+    const sig = fleetSignature(cfg);
+    if (sig === this.seenSig) return;
+    this.seenSig = sig;
+    const seq = ++this.seq;
+    const activate = () => {
+      if (seq <= this.activeSeq) return;
+      this.activeSeq = seq;
+      this.active = cfg;
+      this.rebuild();
+    };
+    if (this.active === undefined || this.delayMs <= 0) return activate();
+    const t = setTimeout(() => {
+      this.timers.delete(t);
+      activate();
+    }, this.delayMs);
+    this.timers.add(t);
+  }
+
+  private rebuild(): void {
+    if (!this.active) return;
+    this.current = buildRoutingTable({
+      ingresses: this.active.ingresses,
+      mseIngressConfig: this.active.mseIngressConfig,
+      endpoints: [...this.endpoints.values()].flat(),
+      ingressClass: this.opts.ingressClass,
+      keys: this.keys,
+    });
+  }
+
+  private async checkHealth(): Promise<void> {
+    await this.health.check([...this.endpoints.values()].flat(), this.opts.healthCheckTimeoutMs ?? 500);
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const chunks: Buffer[] = [];
+    for await (const c of req) chunks.push(c as Buffer);
+    const body = Buffer.concat(chunks);
+    const path = req.url ?? '/';
+    const info = { host: req.headers.host, path, headers: req.headers };
+    const route = matchRoute(this.current, info);
+    if (!route) return this.reply(res, 'none', 404, 'no route');
+    const { backend } = chooseBackend(route, info, this.rng);
+    const tried = new Set<string>();
+    const tries = this.fallback ? (this.opts.maxTries ?? 3) : 1;
+    let last: { ep: GatewayEndpoint; why: UpstreamFailure } | undefined;
+    for (let i = 0; i < tries; i++) {
+      const ep = this.pickFor(backend, tried);
+      if (!ep) break;
+      tried.add(endpointKey(ep));
+      const r = await forward(ep, { method: req.method ?? 'GET', path, headers: req.headers, body }, this.agent, this.opts.upstreamTimeoutMs ?? 3000);
+      if (typeof r !== 'string') {
+        this.counter.record(ep.cluster, r.status >= 500 ? 'error' : 'ok');
+        if (!res.destroyed) res.writeHead(r.status, stripHopByHop(r.headers)).end(r.body);
+        return;
+      }
+      this.health.eject(ep);
+      last = { ep, why: r };
+    }
+    if (!last) return this.reply(res, 'none', 503, 'no healthy upstream');
+    this.reply(res, last.ep.cluster, last.why === 'timeout' ? 504 : 502, `upstream ${last.why}`);
+  }
+
+  /**
+   * Without the fallback: any endpoint of the backend. With it: a healthy untried endpoint of the backend,
+   * else (the subset has no healthy pod) a healthy one of the whole Service, else any untried one (panic).
+   */
+  private pickFor(backend: Backend, tried: Set<string>): GatewayEndpoint | undefined {
+    const used = (e: GatewayEndpoint) => tried.has(endpointKey(e));
+    if (!this.fallback) return pickEndpoint(backend.endpoints, this.rng, used);
+    const down = (e: GatewayEndpoint) => used(e) || !this.health.healthy(e);
+    return (
+      pickEndpoint(backend.endpoints, this.rng, down) ??
+      pickEndpoint(backend.serviceEndpoints, this.rng, down) ??
+      pickEndpoint(backend.endpoints, this.rng, used)
+    );
+  }
+
+  private reply(res: ServerResponse, cluster: string, status: number, msg: string): void {
+    this.counter.record(cluster, 'failed');
+    if (!res.destroyed) res.writeHead(status, { 'content-type': 'text/plain' }).end(msg);
+  }
+
+  private serviceHealth(): ServiceHealth[] {
+    const all = [...this.endpoints.values()].flat();
+    const remote = this.current.remoteClusters;
+    const services = new Map<string, GatewayEndpoint[]>();
+    for (const r of this.current.routes) services.set(`${r.base.namespace}/${r.base.service}`, []);
+    for (const e of all) services.get(`${e.namespace}/${e.service}`)?.push(e);
+    return [...services].map(([key, eps]) => {
+      const [namespace = '', name = ''] = key.split('/');
+      const mine = eps.filter((e) => remote.includes(e.cluster));
+      const bad = mine.filter((e) => !e.ready || !this.health.healthy(e));
+      return {
+        name,
+        namespace,
+        healthStatus: mine.length === 0 ? 'Unknown' : bad.length > 0 ? 'Unhealthy' : 'Health',
+        ips: mine.map((e) => e.podIP),
+        unhealthyEndpoints: bad.map((e) => e.podIP),
+        ports: [...new Set(mine.map((e) => e.port))],
+      };
+    });
+  }
+}
+
+function fleetSignature(cfg: FleetConfig): string {
+  // Only what routing reads: status updates (e.g. MseIngressConfig Pending -> Running) are not config.
+  const ing = cfg.ingresses
+    .map((i) => [i.metadata.namespace, i.metadata.name, i.metadata.annotations ?? {}, i.spec])
+    .sort((a, b) => `${a[0]}/${a[1]}`.localeCompare(`${b[0]}/${b[1]}`));
+  return JSON.stringify([ing, cfg.mseIngressConfig?.metadata.annotations ?? {}]);
+}
+
+function stripHopByHop(h: IncomingMessage['headers']): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = {};
+  for (const [k, v] of Object.entries(h)) {
+    if (v !== undefined && !['connection', 'keep-alive', 'transfer-encoding'].includes(k)) out[k] = v;
+  }
+  return out;
+}

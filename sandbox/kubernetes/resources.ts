@@ -1,0 +1,93 @@
+/**
+ * The resource types the stand-in serves, with what discovery reports about them. One server serves all of them
+ * (Fleet and member clusters alike): a member cluster simply has no Ingress objects unless seeded with some.
+ */
+
+/** What discovery and the router need to know about one resource type. */
+export interface ResourceType {
+  group: string;
+  version: string;
+  kind: string;
+  plural: string;
+  singular: string;
+  namespaced: boolean;
+  shortNames: string[];
+  /** Has a `/status` subresource: main-resource writes keep the old status, `/status` writes change only status. */
+  statusSubresource: boolean;
+  /** Columns beyond NAME and AGE for `kubectl get` tables: [header, JSON path of the value]. */
+  columns?: Array<[string, string[]]>;
+}
+
+const VERBS = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
+
+/** All served types. MseIngressConfig scope and short name are unverified (the CRD was not readable). */
+export const RESOURCE_TYPES: ResourceType[] = [
+  r('', 'v1', 'Namespace', 'namespaces', false, ['ns']),
+  r('', 'v1', 'ConfigMap', 'configmaps', true, ['cm']),
+  r('', 'v1', 'Secret', 'secrets', true, []),
+  r('', 'v1', 'Event', 'events', true, ['ev']),
+  r('', 'v1', 'Service', 'services', true, ['svc'], true),
+  r('', 'v1', 'Pod', 'pods', true, ['po'], true),
+  r('apps', 'v1', 'Deployment', 'deployments', true, ['deploy'], true, [
+    ['READY', ['status', 'readyReplicas']],
+    ['REPLICAS', ['spec', 'replicas']],
+  ]),
+  r('networking.k8s.io', 'v1', 'Ingress', 'ingresses', true, ['ing'], true, [
+    ['CLASS', ['spec', 'ingressClassName']],
+  ]),
+  r('networking.k8s.io', 'v1', 'IngressClass', 'ingressclasses', false, [], false, [
+    ['CONTROLLER', ['spec', 'controller']],
+  ]),
+  r('coordination.k8s.io', 'v1', 'Lease', 'leases', true, [], false, [
+    ['HOLDER', ['spec', 'holderIdentity']],
+  ]),
+  r('discovery.k8s.io', 'v1', 'EndpointSlice', 'endpointslices', true, []),
+  r('mse.alibabacloud.com', 'v1alpha1', 'MseIngressConfig', 'mseingressconfigs', false, ['mseingress'], true, [
+    ['STATUS', ['status', 'status']],
+  ]),
+  r('argoproj.io', 'v1alpha1', 'Application', 'applications', true, ['app', 'apps'], false, [
+    ['SYNC STATUS', ['status', 'sync', 'status']],
+    ['HEALTH STATUS', ['status', 'health', 'status']],
+  ]),
+];
+
+function r(
+  group: string,
+  version: string,
+  kind: string,
+  plural: string,
+  namespaced: boolean,
+  shortNames: string[],
+  statusSubresource = false,
+  columns?: Array<[string, string[]]>,
+): ResourceType {
+  return {
+    group,
+    version,
+    kind,
+    plural,
+    singular: kind.toLowerCase(),
+    namespaced,
+    shortNames,
+    statusSubresource,
+    columns,
+  };
+}
+
+/** The apiVersion string of a type ("v1" or "group/version"). */
+export function apiVersionOf(t: ResourceType): string {
+  return t.group ? `${t.group}/${t.version}` : t.version;
+}
+
+/** Verbs every served type supports. */
+export const RESOURCE_VERBS = VERBS;
+
+/** Finds a type by apiVersion and kind. */
+export function typeByKind(apiVersion: string, kind: string): ResourceType | undefined {
+  return RESOURCE_TYPES.find((t) => apiVersionOf(t) === apiVersion && t.kind === kind);
+}
+
+/** Finds a type by group, version and plural (the URL form). */
+export function typeByPlural(group: string, version: string, plural: string): ResourceType | undefined {
+  return RESOURCE_TYPES.find((t) => t.group === group && t.version === version && t.plural === plural);
+}

@@ -1,0 +1,148 @@
+/** startKubeApiServer: one Kubernetes API stand-in on 127.0.0.1 with its own port, tokens and kubeconfig. */
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { TokenAuth } from './auth';
+import { startControllers } from './controllers';
+import { coreVersionsDoc, groupDocFor, groupListDoc, resourceListDoc, versionDoc } from './discovery';
+import { KubeStatusError } from './errors';
+import { handleVerb, verbOf } from './handlers';
+import { parseBody, readBody, sendError, sendJson } from './http-util';
+import { buildKubeconfig } from './kubeconfig';
+import { listenAll } from './listener';
+import { openapiDoc } from './openapi';
+import { type DiscoveryTarget, route } from './router';
+import { MemoryStore } from './store';
+import { sandboxTls } from './tls';
+import type { KubeApiServer, KubeApiServerOptions, RequestLogEntry, TokenSpec } from './types';
+import { serveWatch } from './watch-stream';
+import { dumpYaml, seedStore } from './yaml-io';
+
+function discovery(d: DiscoveryTarget, hostPort: string): unknown {
+  switch (d.doc) {
+    case 'version':
+      return versionDoc();
+    case 'api':
+      return coreVersionsDoc(hostPort);
+    case 'apis':
+      return groupListDoc();
+    case 'group':
+      return groupDocFor(d.group);
+    case 'resources':
+      return resourceListDoc(d.group, d.version);
+  }
+}
+
+/** Starts a server; resolves when it listens on 127.0.0.1 at an OS-picked port. */
+export async function startKubeApiServer(opts: KubeApiServerOptions): Promise<KubeApiServer> {
+  const adminToken = `admin-${opts.name}-${randomBytes(12).toString('hex')}`;
+  const tokens: TokenSpec[] = [{ token: adminToken, scope: 'admin' }, ...(opts.tokens ?? [])];
+  const auth = new TokenAuth(tokens);
+  const store = new MemoryStore(opts.watchHistory ?? 1000);
+  const stopControllers = startControllers(store, {
+    runningAfterMs: opts.mseStatus?.runningAfterMs ?? 300,
+    listeningAfterMs: opts.mseStatus?.listeningAfterMs ?? 300,
+  });
+  if (opts.seedYaml) seedStore(store, opts.seedYaml);
+  const requestLog: RequestLogEntry[] = [];
+  const watches = new Set<() => void>();
+  let hostPort = '127.0.0.1:0';
+
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<{ code: number; token?: string }> => {
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    let token: string | undefined;
+    try {
+      token = auth.authenticate(req.headers.authorization);
+      const r = route(url.pathname);
+      if (r.kind === 'none' && url.pathname.startsWith('/openapi/')) {
+        const doc = openapiDoc(url.pathname);
+        if (doc === undefined) throw new KubeStatusError(404, 'NotFound', 'the server could not find the requested resource');
+        sendJson(res, 200, doc);
+        return { code: 200, token };
+      }
+      if (r.kind === 'none') throw new KubeStatusError(404, 'NotFound', 'the server could not find the requested resource');
+      if (r.kind === 'discovery') {
+        if (req.method !== 'GET') throw new KubeStatusError(405, 'MethodNotAllowed', 'the server does not allow this method');
+        const doc = discovery(r.target, hostPort);
+        if (doc === undefined) throw new KubeStatusError(404, 'NotFound', 'the server could not find the requested resource');
+        sendJson(res, 200, doc);
+        return { code: 200, token };
+      }
+      const t = r.target;
+      const verb = verbOf(req.method ?? 'GET', t, url.searchParams);
+      auth.authorize(token, { verb, plural: t.type.plural, group: t.group, namespace: t.namespace, name: t.name });
+      if (verb === 'watch' || (verb === 'get' && url.searchParams.get('watch') === 'true')) {
+        serveWatch(store, t, url.searchParams, res, {
+          bookmarkIntervalMs: opts.bookmarkIntervalMs ?? 5000,
+          track: (close) => {
+            watches.add(close);
+            return () => watches.delete(close);
+          },
+        });
+        return { code: 200, token };
+      }
+      const method = req.method ?? 'GET';
+      const needsBody = ['POST', 'PUT', 'PATCH'].includes(method);
+      const text = needsBody || method === 'DELETE' ? await readBody(req) : '';
+      // An empty body is an error for writes (parseBody throws 400) and fine for DELETE.
+      const body = text.trim() === '' && !needsBody ? undefined : parseBody(text, req.headers['content-type']);
+      const out = handleVerb(store, verb, {
+        method: req.method ?? 'GET',
+        target: t,
+        query: url.searchParams,
+        contentType: req.headers['content-type'],
+        accept: req.headers.accept,
+        body,
+      });
+      sendJson(res, out.code, out.body);
+      return { code: out.code, token };
+    } catch (e) {
+      return { code: sendError(res, e), token };
+    }
+  };
+
+  const tls = await sandboxTls();
+  const listener = await listenAll((req, res) => {
+    void handle(req, res).then(({ code, token }) => {
+      requestLog.push({ method: req.method ?? 'GET', path: req.url ?? '/', status: code, ...(token ? { token } : {}) });
+    });
+  }, tls);
+  const port = listener.port;
+  hostPort = `127.0.0.1:${port}`;
+  const url = `http://${hostPort}`;
+  const tlsUrl = listener.tlsPort ? `https://127.0.0.1:${listener.tlsPort}` : undefined;
+  const kubeconfig = (token?: string, o?: { tls?: boolean }) =>
+    o?.tls && tlsUrl
+      ? buildKubeconfig(opts.name, tlsUrl, token ?? adminToken, tls?.cert)
+      : buildKubeconfig(opts.name, url, token ?? adminToken);
+  const ownDir = opts.kubeconfigDir === undefined;
+  const dir = opts.kubeconfigDir ?? mkdtempSync(join(tmpdir(), `kube-${opts.name}-`));
+  const kubeconfigPath = join(dir, `${opts.name}-${port}.kubeconfig`);
+  // The file is for CLI tools too: kubectl only sends tokens over TLS, so it uses https when available.
+  writeFileSync(kubeconfigPath, kubeconfig(undefined, { tls: true }), { mode: 0o600 });
+  let stopped: Promise<void> | undefined;
+
+  return {
+    name: opts.name,
+    url,
+    port,
+    adminToken,
+    tlsUrl,
+    kubeconfig,
+    kubeconfigPath,
+    store,
+    requestLog,
+    dumpYaml: () => dumpYaml(store),
+    stop: () => {
+      stopped ??= (async () => {
+        stopControllers();
+        for (const close of [...watches]) close();
+        await listener.close();
+        rmSync(ownDir ? dir : kubeconfigPath, { recursive: true, force: true });
+      })();
+      return stopped;
+    },
+  };
+}

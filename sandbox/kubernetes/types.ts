@@ -1,0 +1,92 @@
+/** Public types of the Kubernetes API stand-in (the agreed `sandbox/kubernetes` contract). */
+
+/** A bearer token and what it may do; `readWrite` lists resource plurals writable, everything else read-only. */
+export interface TokenSpec {
+  token: string;
+  scope: 'admin' | 'read-only' | { readWrite: string[] };
+}
+
+/** Timers of the simulated MseIngressConfig controller (Pending -> Running -> Listening). */
+export interface MseStatusTimings {
+  /** Delay before Pending becomes Running; default 300 ms. */
+  runningAfterMs: number;
+  /** Delay after Running before it becomes Listening; default 300 ms. */
+  listeningAfterMs: number;
+}
+
+/** Options of `startKubeApiServer`. */
+export interface KubeApiServerOptions {
+  name: string;
+  seedYaml?: string;
+  tokens?: TokenSpec[];
+  kubeconfigDir?: string;
+  /** MseIngressConfig status timers (extension; short in tests). */
+  mseStatus?: Partial<MseStatusTimings>;
+  /** Interval of BOOKMARK events on watches that ask for them; default 5000 ms (extension). */
+  bookmarkIntervalMs?: number;
+  /** How many watch events are kept for resume; older resourceVersions get 410 Expired (extension). */
+  watchHistory?: number;
+}
+
+/** Any Kubernetes object as stored and served. */
+export interface KubeObject {
+  apiVersion: string;
+  kind: string;
+  metadata: {
+    name: string;
+    namespace?: string;
+    resourceVersion?: string;
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+    [k: string]: unknown;
+  };
+  [k: string]: unknown;
+}
+
+/** Kind of change a watch reports. */
+export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED';
+
+/** The in-process object store shared by the HTTP API and the simulations. */
+export interface ObjectStore {
+  get(apiVersion: string, kind: string, namespace: string | undefined, name: string): KubeObject | undefined;
+  list(apiVersion: string, kind: string, namespace?: string, labelSelector?: string): KubeObject[];
+  /** Throws KubeStatusError 409 AlreadyExists / 422 Invalid. */
+  create(obj: KubeObject): KubeObject;
+  /** Replace; stale metadata.resourceVersion -> KubeStatusError 409 Conflict; absent rv = unconditional. */
+  update(obj: KubeObject): KubeObject;
+  /** Create or unconditional replace (for simulations). */
+  upsert(obj: KubeObject): KubeObject;
+  delete(apiVersion: string, kind: string, namespace: string | undefined, name: string): void;
+  /** Returns unsubscribe. */
+  watch(apiVersion: string, kind: string, cb: (type: WatchEventType, obj: KubeObject) => void): () => void;
+}
+
+/** One served HTTP request, for tests (e.g. count 409s). */
+export interface RequestLogEntry {
+  method: string;
+  path: string;
+  status: number;
+  token?: string;
+}
+
+/** A running API server stand-in. */
+export interface KubeApiServer {
+  name: string;
+  /** http://127.0.0.1:PORT */
+  url: string;
+  port: number;
+  /** https://127.0.0.1:TLSPORT (a second port; self-signed CA in the TLS kubeconfig); undefined without openssl. */
+  tlsUrl?: string;
+  adminToken: string;
+  /**
+   * Kubeconfig YAML (server url + bearer token; admin token by default). Plain http unless `tls: true`:
+   * kubectl needs the TLS form because client-go sends no token over plain http.
+   */
+  kubeconfig(token?: string, opts?: { tls?: boolean }): string;
+  /** The admin kubeconfig written to a temp file (the TLS form when available, so kubectl can use it). */
+  kubeconfigPath: string;
+  store: ObjectStore;
+  requestLog: RequestLogEntry[];
+  dumpYaml(): string;
+  stop(): Promise<void>;
+}

@@ -1,0 +1,98 @@
+/**
+ * The running sandbox's control endpoint: a small HTTP server on 127.0.0.1 through which
+ * `npm run sandbox -- fault|heal|status` changes or reads a sandbox started by another process. Its URL
+ * and a random token are written to a state file in os.tmpdir() (mode 0600).
+ */
+import { randomBytes } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Sandbox } from './start-sandbox';
+import type { ZoneFault } from './world';
+import { ZoneError, type ZoneFaultOptions } from './zones/index';
+import { closeServer, listenOn } from './zones/listen';
+
+/** What the state file holds. */
+export interface ControlState {
+  pid: number;
+  controlUrl: string;
+  token: string;
+  gatewayUrl: string;
+}
+
+/** A control request or state-file problem. */
+export class SandboxControlError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'SandboxControlError';
+  }
+}
+
+/** The state file path; FLEET_DR_SANDBOX_STATE overrides it (tests use their own). */
+export function stateFilePath(): string {
+  return process.env.FLEET_DR_SANDBOX_STATE ?? join(tmpdir(), 'fleet-dr-sandbox.json');
+}
+
+/** A fault request body. */
+export interface FaultRequest {
+  zone: string;
+  kind: ZoneFault | 'heal';
+  options?: ZoneFaultOptions;
+}
+
+/** Starts the control endpoint for a sandbox. */
+export async function startControlServer(sb: Sandbox): Promise<{ url: string; token: string; stop(): Promise<void> }> {
+  const token = randomBytes(16).toString('hex');
+  const server = createServer((req, res) => {
+    void handle(sb, token, req, res).catch((err: Error) => {
+      const status = err instanceof ZoneError ? 400 : 500;
+      if (!res.headersSent) res.writeHead(status, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ error: err.message }));
+    });
+  });
+  const port = await listenOn(server, 0);
+  return { url: `http://127.0.0.1:${port}`, token, stop: () => closeServer(server) };
+}
+
+async function handle(sb: Sandbox, token: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  if (req.headers.authorization !== `Bearer ${token}`) {
+    res.writeHead(401).end('{"error":"bad token"}');
+    return;
+  }
+  const chunks: Buffer[] = [];
+  for await (const c of req) chunks.push(c as Buffer);
+  if (req.method === 'POST' && req.url === '/fault') {
+    const body = JSON.parse(Buffer.concat(chunks).toString() || '{}') as FaultRequest;
+    await sb.zones.fault(body.zone, body.kind, body.options);
+  } else if (!(req.method === 'GET' && req.url === '/status')) {
+    res.writeHead(404).end('{"error":"not found"}');
+    return;
+  }
+  res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(statusOf(sb)));
+}
+
+/** Zones, cluster states and gateway totals of a sandbox. */
+export function statusOf(sb: Sandbox): unknown {
+  return {
+    zones: sb.zones.list.map((z) => ({ zone: z.name, cluster: z.cluster.id, fault: z.fault })),
+    clusters: [...sb.world.clusters.values()].map((c) => ({ id: c.id, state: c.state, attachedToFleet: c.attachedToFleet })),
+    gateway: { url: sb.gateway.url, totals: sb.gateway.stats().totals },
+  };
+}
+
+/** Sends a request to the control endpoint named in the state file. */
+export async function callControl(state: ControlState, method: 'GET' | 'POST', path: string, body?: unknown): Promise<unknown> {
+  let res: Response;
+  try {
+    res = await fetch(`${state.controlUrl}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${state.token}`, 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  } catch {
+    throw new SandboxControlError(`no sandbox answers at ${state.controlUrl} (is \`npm run sandbox\` running?)`);
+  }
+  const json = (await res.json()) as { error?: string };
+  if (!res.ok) throw new SandboxControlError(json.error ?? `HTTP ${res.status}`);
+  return json;
+}

@@ -1,0 +1,133 @@
+/**
+ * `startSandbox()`: the whole simulated hybrid fleet in one call, seeded from the example policy: the Fleet
+ * and one Kubernetes API stand-in per member cluster, the cloud stand-ins (ACK, ACK One, MSE, CloudMonitor,
+ * Function Compute, DingTalk), one zone per member cluster running the demo app's pods, and the MSE
+ * multi-cluster gateway. Prints nothing; `bin/sandbox.js` is the CLI around it.
+ */
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { parse } from 'yaml';
+import { type Policy, PolicySchema } from '../shared/config';
+import { type CloudStandIn, startCloudStandIn } from './cloud/index';
+import { type Gateway, startGateway } from './gateway/index';
+import { type KubeApiServer, startKubeApiServer } from './kubernetes/index';
+import { fleetSeedYaml, worldClusterOf } from './sandbox-seed';
+import { FleetWorld } from './world';
+import { Zones } from './zones/index';
+
+/** DingTalk robot the sandbox registers; the policy's token env vars should hold these values. */
+export const SANDBOX_DINGTALK = { accessToken: 'sandbox-dingtalk-token', secret: 'SECsandboxdingtalksecret0001' };
+
+/** Options of `startSandbox` (the first four are the agreed contract; the rest tune timers for tests). */
+export interface SandboxOptions {
+  policyPath?: string;
+  alarmPeriodMs?: number;
+  /** Gateway config propagation delay; default 2000 ms. */
+  propagationDelayMs?: number;
+  /** Gateway health fallback; default on. */
+  healthFallback?: boolean;
+  /** How long after a zone dies its pods show not ready; default 40000 ms (Kubernetes' node grace period). */
+  readinessLagMs?: number;
+  /** Gateway upstream deadline; default 3000 ms. */
+  upstreamTimeoutMs?: number;
+  /** Gateway active health check interval; default 1000 ms. */
+  healthCheckIntervalMs?: number;
+  /** Pods per member cluster; default 3. */
+  replicas?: number;
+  seed?: number;
+  /** Start the CloudMonitor alarm timer; default true. */
+  autoTick?: boolean;
+}
+
+/** A running sandbox. */
+export interface Sandbox {
+  world: FleetWorld;
+  fleet: KubeApiServer;
+  members: Map<string, KubeApiServer>;
+  cloud: CloudStandIn;
+  gateway: Gateway;
+  zones: Zones;
+  /** The policy with probe URLs (and the DingTalk URL) pointing at the sandbox. */
+  policy: Policy;
+  stop(): Promise<void>;
+}
+
+/** The example policy shipped in deploy/policy.yaml. */
+export const DEFAULT_POLICY_PATH = fileURLToPath(new URL('../deploy/policy.yaml', import.meta.url));
+
+/** Reads and validates a policy file (YAML or JSON). */
+export function readPolicy(path: string): Policy {
+  return PolicySchema.parse(parse(readFileSync(path, 'utf8')));
+}
+
+/** Starts everything; on any failure stops what had started and rethrows. */
+export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> {
+  const policy = readPolicy(opts.policyPath ?? DEFAULT_POLICY_PATH);
+  const world = new FleetWorld({ fleetId: policy.fleet.id, regionId: policy.region });
+  const stops: Array<() => Promise<void>> = [];
+  const stopAll = async () => {
+    for (const s of stops.reverse().splice(0)) await s().catch(() => {});
+  };
+  try {
+    const fleet = await startKubeApiServer({ name: policy.fleet.id, seedYaml: fleetSeedYaml(policy) });
+    stops.push(() => fleet.stop());
+    world.fleetKubeconfig = fleet.kubeconfig();
+    const members = new Map<string, KubeApiServer>();
+    for (const c of policy.clusters) {
+      const m = await startKubeApiServer({ name: c.id });
+      stops.push(() => m.stop());
+      members.set(c.id, m);
+      world.addCluster({ ...worldClusterOf(c, policy.region), kubeconfig: m.kubeconfig() });
+    }
+    const cloud = await startCloudStandIn({ world, alarmPeriodMs: opts.alarmPeriodMs, autoTick: opts.autoTick });
+    stops.push(() => cloud.stop());
+    cloud.dingtalk.addRobot({ ...SANDBOX_DINGTALK, keywords: policy.notify.dingtalk.keywords });
+    const zones = await Zones.start(
+      world,
+      policy.clusters.flatMap((c) =>
+        policy.routes.map((r) => ({
+          clusterId: c.id,
+          app: { namespace: r.namespace, name: r.service, servicePort: r.servicePort },
+          podLabel: c.podLabel,
+          store: members.get(c.id)!.store,
+          replicas: opts.replicas,
+          seed: opts.seed,
+          readinessLagMs: opts.readinessLagMs,
+        })),
+      ),
+    );
+    stops.push(() => zones.stop());
+    const gateway = await startGateway({
+      fleet: { url: fleet.url, token: fleet.adminToken },
+      members: new Map([...members].map(([id, m]) => [id, { url: m.url, token: m.adminToken }])),
+      mseIngressConfig: policy.fleet.mseIngressConfig,
+      keys: policy.gateway,
+      propagationDelayMs: opts.propagationDelayMs,
+      healthFallback: opts.healthFallback,
+      upstreamTimeoutMs: opts.upstreamTimeoutMs,
+      healthCheckIntervalMs: opts.healthCheckIntervalMs,
+      seed: opts.seed,
+      world,
+    });
+    stops.push(() => gateway.stop());
+    const sandboxPolicy: Policy = {
+      ...policy,
+      clusters: policy.clusters.map((c) => ({
+        ...c,
+        probes: c.probes.map((p) => ({ ...p, url: probeUrlFor(zones, c.id, p.url) })),
+      })),
+      notify: { ...policy.notify, dingtalk: { ...policy.notify.dingtalk, url: cloud.dingtalk.url } },
+    };
+    return { world, fleet, members, cloud, gateway, zones, policy: sandboxPolicy, stop: stopAll };
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+}
+
+/** The zone's entry point with the original probe's path (e.g. /healthz). */
+function probeUrlFor(zones: Zones, clusterId: string, original: string): string {
+  const u = new URL(zones.probeUrl(clusterId));
+  u.pathname = new URL(original).pathname;
+  return u.toString();
+}

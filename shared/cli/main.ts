@@ -1,0 +1,74 @@
+/**
+ * The `fleet-dr` command (bin/fleet-dr.js): dispatches to one module per subcommand. Errors print one line;
+ * the stack only with --debug, so an operator reads the reason rather than a trace.
+ */
+import { fileURLToPath } from 'node:url';
+import { FleetDrError } from '../errors';
+import { type CliIo, EXIT, processIo } from './io';
+
+type Command = (argv: string[], io: CliIo) => Promise<number>;
+
+/** The example policy that `start` checks until the drill exists. */
+export const EXAMPLE_POLICY = fileURLToPath(new URL('../../deploy/policy.yaml', import.meta.url));
+
+const USAGE = `usage: fleet-dr <command> [--debug]
+
+commands:
+  check-config <file>     validate a policy file (exit 0 valid, 2 invalid)
+  explain-event <file|->  print a trigger event as normalised JSON (exit 0 recognised, 2 not)
+  plan ...                plan a routing change for a policy and an outage
+  start                   what \`npm start\` runs
+`;
+
+// Each command loads only its own modules: every run pays tsx's transpile cost for what it imports.
+const COMMANDS: Record<string, Command> = {
+  'check-config': async (argv, io) => (await import('./check-config')).checkConfigCommand(argv, io),
+  'explain-event': async (argv, io) => (await import('./explain-event')).explainEventCommand(argv, io),
+  plan: async (argv, io) => (await loadPlanCommand())(argv, io),
+  // Until the drill exists (issue 2 says so), start checks the example policy; the lead replaces this.
+  start: async (_argv, io) => (await import('./check-config')).checkConfigCommand([EXAMPLE_POLICY], io),
+};
+
+/** Runs `fleet-dr <argv>` and returns the exit code (0 ok, 1 internal error, 2 bad input). */
+export async function main(argv: string[], io: CliIo = processIo): Promise<number> {
+  const debug = argv.includes('--debug');
+  const args = argv.filter((a) => a !== '--debug');
+  const [name, ...rest] = args;
+  if (name === undefined || name === '-h' || name === '--help' || name === 'help') {
+    (name ? io.stdout : io.stderr).write(USAGE);
+    return name ? EXIT.ok : EXIT.invalid;
+  }
+  const command = COMMANDS[name];
+  if (!command) {
+    io.stderr.write(`fleet-dr: unknown command "${name}"\n${USAGE}`);
+    return EXIT.invalid;
+  }
+  try {
+    return await command(rest, io);
+  } catch (err) {
+    const e = err instanceof Error ? err : new Error(String(err));
+    const known = err instanceof FleetDrError;
+    io.stderr.write(`fleet-dr ${name}: ${known ? '' : 'internal error: '}${e.message.split('\n')[0]}\n`);
+    if (debug) io.stderr.write(`${e.stack ?? ''}\n`);
+    else if (!known) io.stderr.write('(run again with --debug for the stack trace)\n');
+    return known ? EXIT.invalid : EXIT.internal;
+  }
+}
+
+// plan-command.ts belongs to another piece of work; a computed specifier keeps this file compiling (and
+// `check-config` working) before that file exists, and the error says what is missing.
+async function loadPlanCommand(): Promise<Command> {
+  const specifier = './plan-command';
+  let mod: { planCommand?: Command };
+  try {
+    mod = await import(specifier);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code !== 'ERR_MODULE_NOT_FOUND' || !String((err as Error).message).includes('plan-command'))
+      throw err;
+    throw new FleetDrError('the plan command is not available yet (shared/cli/plan-command.ts is missing)');
+  }
+  if (typeof mod.planCommand !== 'function')
+    throw new FleetDrError('shared/cli/plan-command.ts exports no planCommand');
+  return mod.planCommand;
+}

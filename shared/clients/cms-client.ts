@@ -1,0 +1,136 @@
+/**
+ * CloudMonitor (cms 2019-01-01) through `@alicloud/cms20190101`: read metric datapoints (the API returns
+ * them as a JSON string), publish fleet-dr's own metrics, and write one audit event per decision
+ * (PutCustomEvent). Publishing is not retried: a duplicated metric or audit record is worse than a gap
+ * that the caller reports.
+ */
+import * as CmsMod from '@alicloud/cms20190101';
+import { cjsDefault } from './cjs';
+import type { CredentialSource } from './credentials';
+import { type EndpointOverrides, resolveEndpoint } from './endpoints';
+import { CloudApiError } from './errors';
+import { runtime, sdkConfig, toCloudError } from './openapi';
+import { type CallLimits, DEFAULT_LIMITS, retryRead, writeOnce } from './retry';
+
+/** One metric datapoint (fields vary by namespace; `timestamp` and a value are always there). */
+export type Datapoint = Record<string, unknown> & { timestamp?: number };
+
+/** A metric value fleet-dr publishes. */
+export interface CustomMetric {
+  metricName: string;
+  value: number;
+  dimensions: Record<string, string>;
+  time?: number;
+}
+
+/** An audit record of one decision. */
+export interface AuditEvent {
+  eventName: string;
+  content: Record<string, unknown>;
+  time?: number;
+}
+
+/** The CloudMonitor API. */
+export interface CmsClient {
+  metricList(q: { namespace: string; metricName: string; dimensions: Record<string, string>[]; period: number; startTime: number; endTime: number }): Promise<Datapoint[]>;
+  putMetrics(metrics: CustomMetric[]): Promise<void>;
+  putAuditEvent(ev: AuditEvent): Promise<void>;
+}
+
+/** Options for the CloudMonitor client. */
+export interface CmsClientOptions {
+  region: string;
+  credentials: CredentialSource;
+  overrides?: EndpointOverrides;
+  limits?: CallLimits;
+  /** CloudMonitor application group for custom metrics and events ("0" = none). */
+  groupId?: string;
+  now?: () => number;
+}
+
+/** Raise on a 2xx answer whose `Code` is not 200 (CloudMonitor's in-body failure). */
+function checkCode(api: string, body: { code?: string; message?: string; requestId?: string; success?: boolean } | undefined) {
+  if (body && ((body.code !== undefined && body.code !== '200') || body.success === false))
+    throw new CloudApiError(api, String(body.code ?? 'Failed'), body.message ?? 'Success: false', body.requestId);
+}
+
+/** Parse the Datapoints JSON string; an empty string is no data. */
+export function parseDatapoints(raw: string | undefined): Datapoint[] {
+  if (!raw) return [];
+  const v = JSON.parse(raw) as unknown;
+  if (!Array.isArray(v)) throw new CloudApiError('DescribeMetricList', 'BadDatapoints', 'Datapoints is not a JSON array');
+  return v as Datapoint[];
+}
+
+/** Create the CloudMonitor client. */
+export function createCmsClient(o: CmsClientOptions): CmsClient {
+  const limits = o.limits ?? DEFAULT_LIMITS;
+  const now = o.now ?? Date.now;
+  const groupId = o.groupId ?? '0';
+  const ep = resolveEndpoint('cms', o.region, { overrides: o.overrides });
+  const Cms = cjsDefault(CmsMod.default);
+  const client = async () => new Cms(sdkConfig(await o.credentials(), ep, o.region, limits.timeoutMs));
+  const guard = async <T>(api: string, fn: () => Promise<T>) => {
+    try {
+      return await fn();
+    } catch (err) {
+      throw toCloudError(api, err);
+    }
+  };
+  return {
+    metricList: (q) =>
+      retryRead('DescribeMetricList', () =>
+        guard('DescribeMetricList', async () => {
+          const req = new CmsMod.DescribeMetricListRequest({
+            namespace: q.namespace,
+            metricName: q.metricName,
+            dimensions: JSON.stringify(q.dimensions),
+            period: String(q.period),
+            startTime: String(q.startTime),
+            endTime: String(q.endTime),
+          });
+          const res = await (await client()).describeMetricListWithOptions(req, runtime(limits.timeoutMs));
+          checkCode('DescribeMetricList', res.body);
+          return parseDatapoints(res.body?.datapoints);
+        }),
+      limits),
+    putMetrics: (metrics) =>
+      writeOnce('PutCustomMetric', () =>
+        guard('PutCustomMetric', async () => {
+          const req = new CmsMod.PutCustomMetricRequest({
+            metricList: metrics.map(
+              (m) =>
+                new CmsMod.PutCustomMetricRequestMetricList({
+                  groupId,
+                  metricName: m.metricName,
+                  dimensions: JSON.stringify(m.dimensions),
+                  values: JSON.stringify({ value: m.value }),
+                  type: '0',
+                  period: '60',
+                  time: String(m.time ?? now()),
+                }),
+            ),
+          });
+          const res = await (await client()).putCustomMetricWithOptions(req, runtime(limits.timeoutMs));
+          checkCode('PutCustomMetric', res.body);
+        }),
+      limits),
+    putAuditEvent: (ev) =>
+      writeOnce('PutCustomEvent', () =>
+        guard('PutCustomEvent', async () => {
+          const req = new CmsMod.PutCustomEventRequest({
+            eventInfo: [
+              new CmsMod.PutCustomEventRequestEventInfo({
+                eventName: ev.eventName,
+                groupId,
+                content: JSON.stringify(ev.content),
+                time: new Date(ev.time ?? now()).toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' +0000'),
+              }),
+            ],
+          });
+          const res = await (await client()).putCustomEventWithOptions(req, runtime(limits.timeoutMs));
+          checkCode('PutCustomEvent', res.body);
+        }),
+      limits),
+  };
+}

@@ -1,0 +1,56 @@
+/**
+ * Function Compute: asynchronous invocation of a fleet-dr function.
+ *
+ * Why `@alicloud/fc20230330` and not `@alicloud/fc2`: s.yaml deploys with the `fc3` component, which creates
+ * FC 3.0 functions. FC 3.0 has no services: functions are first-level. The FC 2.0 API
+ * (POST /2016-08-15/services/{service}/functions/{fn}/invocations) addresses a function through a service,
+ * and the comparison page ("Comparison and compatibility between Function Compute 3.0 and 2.0") only
+ * promises that existing 2.0 services and functions keep working under 3.0, not the reverse. So the 3.0 API
+ * (POST /2023-03-30/functions/{fn}/invocations, header x-fc-invocation-type: Async) is the one that reaches
+ * what we deploy. The account endpoint is `<accountId>.<region>.fc.aliyuncs.com`.
+ */
+import { Readable } from 'node:stream';
+import * as FcMod from '@alicloud/fc20230330';
+import { cjsDefault } from './cjs';
+import type { CredentialSource } from './credentials';
+import { type EndpointOverrides, resolveEndpoint } from './endpoints';
+import { runtime, sdkConfig, toCloudError } from './openapi';
+import { type CallLimits, DEFAULT_LIMITS, writeOnce } from './retry';
+
+/** The Function Compute API fleet-dr uses. */
+export interface FcClient {
+  /** Queue an asynchronous invocation; resolves with FC's request id once FC accepted it (HTTP 202). */
+  invokeAsync(functionName: string, event: unknown, opts?: { qualifier?: string; taskId?: string }): Promise<{ requestId?: string; statusCode: number }>;
+}
+
+/** Options for the FC client. */
+export interface FcClientOptions {
+  region: string;
+  accountId: string;
+  credentials: CredentialSource;
+  overrides?: EndpointOverrides;
+  limits?: CallLimits;
+}
+
+/** Create the FC client. */
+export function createFcClient(o: FcClientOptions): FcClient {
+  const limits = o.limits ?? DEFAULT_LIMITS;
+  const ep = resolveEndpoint('fc', o.region, { overrides: o.overrides, accountId: o.accountId });
+  const Fc = cjsDefault(FcMod.default);
+  return {
+    invokeAsync: (functionName, event, opts = {}) =>
+      // An async invoke is not idempotent unless a task id is given, so it is sent once.
+      writeOnce('InvokeFunction', async () => {
+        try {
+          const client = new Fc(sdkConfig(await o.credentials(), ep, o.region, limits.timeoutMs));
+          const body = Buffer.from(typeof event === 'string' ? event : JSON.stringify(event));
+          const req = new FcMod.InvokeFunctionRequest({ body: Readable.from(body), qualifier: opts.qualifier });
+          const headers = new FcMod.InvokeFunctionHeaders({ xFcInvocationType: 'Async', xFcAsyncTaskId: opts.taskId });
+          const res = await client.invokeFunctionWithOptions(functionName, req, headers, runtime(limits.timeoutMs));
+          return { statusCode: res.statusCode ?? 0, requestId: res.headers?.['x-fc-request-id'] };
+        } catch (err) {
+          throw toCloudError('InvokeFunction', err);
+        }
+      }, limits),
+  };
+}

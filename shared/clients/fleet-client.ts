@@ -1,0 +1,118 @@
+/**
+ * ACK One Fleet (adcp 2022-01-01) through openapi-core `callApi`, because `@alicloud/adcp20220101` is not
+ * served by the registry. Also hands out the Fleet's Kubernetes client, built from
+ * DescribeHubClusterKubeconfig and cached per warm instance until shortly before the certificate expires.
+ */
+import type { CredentialSource } from './credentials';
+import { type EndpointOverrides, resolveEndpoint } from './endpoints';
+import { CloudApiError, KubeApiError } from './errors';
+import { type KubeClient, kubeClientFromKubeconfig } from './kube-client';
+import { kubeconfigNotAfter } from './kubeconfig-expiry';
+import { callRpc, sdkConfig } from './openapi';
+import { type CallLimits, DEFAULT_LIMITS, retryRead, writeOnce } from './retry';
+
+const VERSION = '2022-01-01';
+
+/** A member cluster as the Fleet sees it. */
+export interface ManagedCluster {
+  clusterId: string;
+  name: string;
+  clusterType: string;
+  state: string;
+  region: string;
+  vpcId: string;
+  /** Fleet association status (DescribeManagedClusters Status.State). */
+  status: string;
+}
+
+/** The Fleet API. */
+export interface FleetClient {
+  managedClusters(): Promise<ManagedCluster[]>;
+  attach(clusterIds: string[]): Promise<{ taskId?: string; requestId?: string }>;
+  detach(clusterIds: string[]): Promise<{ taskId?: string; requestId?: string }>;
+  hubKubeconfig(): Promise<string>;
+  /** The Fleet's Kubernetes API (cached; refreshed before certificate expiry or after a 401). */
+  kube(): Promise<KubeClient>;
+  /** Run `fn` against the Fleet's Kubernetes API; on a 401 refresh the kubeconfig once and run it again. */
+  withKube<T>(fn: (kube: KubeClient) => Promise<T>): Promise<T>;
+}
+
+/** Options for the Fleet client. */
+export interface FleetClientOptions {
+  fleetId: string;
+  region: string;
+  credentials: CredentialSource;
+  overrides?: EndpointOverrides;
+  limits?: CallLimits;
+  /** Refresh this long before the certificate's notAfter. */
+  refreshMarginMs?: number;
+  now?: () => number;
+}
+
+// Per warm instance: a kubeconfig fetched by one invocation serves the next on the same instance.
+const hubCache = new Map<string, { kube: KubeClient; expiresAt: number }>();
+
+/** Forget cached Fleet kubeconfigs (tests). */
+export function clearFleetKubeCache(): void {
+  hubCache.clear();
+}
+
+/** Create the Fleet client. */
+export function createFleetClient(o: FleetClientOptions): FleetClient {
+  const limits = o.limits ?? DEFAULT_LIMITS;
+  const now = o.now ?? Date.now;
+  const margin = o.refreshMarginMs ?? 5 * 60_000;
+  const ep = resolveEndpoint('adcp', o.region, { overrides: o.overrides });
+  const call = async (action: string, query: Record<string, unknown>, body?: Record<string, unknown>) =>
+    callRpc(sdkConfig(await o.credentials(), ep, o.region, limits.timeoutMs), VERSION, action, query, limits.timeoutMs, body);
+  const cacheKey = `${ep.url}|${o.fleetId}`;
+
+  const hubKubeconfig = async () => {
+    const body = await retryRead('DescribeHubClusterKubeconfig', () => call('DescribeHubClusterKubeconfig', { ClusterId: o.fleetId, PrivateIpAddress: false }), limits);
+    const cfg = body.Kubeconfig;
+    if (typeof cfg !== 'string' || !cfg) throw new CloudApiError('DescribeHubClusterKubeconfig', 'EmptyKubeconfig', `fleet ${o.fleetId}: no kubeconfig returned`, body.RequestId as string | undefined);
+    return cfg;
+  };
+  const kube = async () => {
+    const hit = hubCache.get(cacheKey);
+    if (hit && hit.expiresAt - margin > now()) return hit.kube;
+    const cfg = await hubKubeconfig();
+    const client = kubeClientFromKubeconfig(`fleet ${o.fleetId}`, cfg, limits);
+    hubCache.set(cacheKey, { kube: client, expiresAt: kubeconfigNotAfter(cfg) ?? Number.POSITIVE_INFINITY });
+    return client;
+  };
+  const assoc = (action: string, extra: string) => async (ids: string[]) => {
+    // Not idempotent in general (a task is started): sent once.
+    const body = await writeOnce(action, () => call(action, { ClusterId: o.fleetId, [extra]: false }, { ClusterIds: JSON.stringify(ids) }), limits);
+    return { taskId: body.TaskId as string | undefined, requestId: body.RequestId as string | undefined };
+  };
+
+  return {
+    hubKubeconfig,
+    kube,
+    async withKube(fn) {
+      try {
+        return await fn(await kube());
+      } catch (err) {
+        if (!(err instanceof KubeApiError && err.status === 401)) throw err;
+        hubCache.delete(cacheKey);
+        return fn(await kube());
+      }
+    },
+    attach: assoc('AttachClusterToHub', 'AttachToMesh'),
+    detach: assoc('DetachClusterFromHub', 'DetachFromMesh'),
+    async managedClusters() {
+      const body = await retryRead('DescribeManagedClusters', () => call('DescribeManagedClusters', { ClusterId: o.fleetId }), limits);
+      const rows = (body.Clusters as Array<Record<string, Record<string, unknown>>> | undefined) ?? [];
+      return rows.map((r) => ({
+        clusterId: String(r.Cluster?.ClusterID ?? ''),
+        name: String(r.Cluster?.Name ?? ''),
+        clusterType: String(r.Cluster?.ClusterType ?? ''),
+        state: String(r.Cluster?.State ?? ''),
+        region: String(r.Cluster?.Region ?? ''),
+        vpcId: String(r.Cluster?.VpcID ?? ''),
+        status: String(r.Status?.State ?? ''),
+      }));
+    },
+  };
+}

@@ -1,0 +1,250 @@
+/**
+ * Cross-field checks the zod schema cannot express: unique ids, zones of a failover pair, network blocks
+ * (as the ACK One zone-DR and network-planning docs require), weights and ramps. Each check returns
+ * `path: message` problems. They are written defensively (`?? []`, parseCidr returning undefined) so that
+ * they can also run over a document that failed the schema and the user sees every problem in one pass.
+ */
+
+import type { Policy } from './config';
+import { type Block, contains, overlaps, parseCidr } from './config-cidr';
+import { problem } from './config-path';
+
+type Check = (p: Policy) => string[];
+
+/** Cluster ids, names and pod labels, route names and Ingresses are each unique. */
+export const checkUniqueIds: Check = (p) => {
+  const out: string[] = [];
+  const clusters = arr(p.clusters);
+  dupes(
+    clusters.map((c) => c?.id),
+    (i, j, v) =>
+      out.push(problem(['clusters', i, 'id'], `duplicate cluster id "${v}" (also clusters[${j}])`)),
+  );
+  dupes(
+    clusters.map((c) => c?.name),
+    (i, j, v) =>
+      out.push(problem(['clusters', i, 'name'], `duplicate cluster name "${v}" (also clusters[${j}])`)),
+  );
+  dupes(
+    clusters.map((c) => (c?.podLabel ? `${c.podLabel.key}=${c.podLabel.value}` : undefined)),
+    (i, j, v) =>
+      out.push(
+        problem(
+          ['clusters', i, 'podLabel'],
+          `pod label ${v} also names clusters[${j}]: pods would be ambiguous`,
+        ),
+      ),
+  );
+  const routes = arr(p.routes);
+  dupes(
+    routes.map((r) => r?.name),
+    (i, j, v) => out.push(problem(['routes', i, 'name'], `duplicate route name "${v}" (also routes[${j}])`)),
+  );
+  dupes(
+    routes.map((r) => (r?.namespace && r.ingress ? `${r.namespace}/${r.ingress}` : undefined)),
+    (i, j, v) =>
+      out.push(problem(['routes', i, 'ingress'], `Ingress ${v} is already governed by routes[${j}]`)),
+  );
+  return out;
+};
+
+/** A primary and a secondary never share a zone, and the clusters span at least two zones. */
+export const checkZones: Check = (p) => {
+  const out: string[] = [];
+  const clusters = arr(p.clusters);
+  clusters.forEach((b, j) => {
+    clusters.slice(0, j).forEach((a, i) => {
+      if (a?.zone && a.zone === b?.zone && a.role !== b.role)
+        out.push(
+          problem(
+            ['clusters', j, 'zone'],
+            `same zone "${b.zone}" as clusters[${i}]: a primary and a secondary must be in different zones`,
+          ),
+        );
+    });
+  });
+  const zones = new Set(clusters.map((c) => c?.zone).filter(Boolean));
+  if (clusters.length >= 2 && zones.size === 1)
+    out.push(
+      problem(['clusters'], `every cluster is in zone ${[...zones][0]}: zone recovery needs two zones`),
+    );
+  return out;
+};
+
+/** Every cluster is in the policy's VPC (the Fleet, the ACK cluster and the registered cluster share it). */
+export const checkVpc: Check = (p) => {
+  const vpcId = p.network?.vpc?.id;
+  if (!vpcId) return [];
+  return arr(p.clusters).flatMap((c, i) =>
+    c?.vpcId && c.vpcId !== vpcId
+      ? [problem(['clusters', i, 'vpcId'], `"${c.vpcId}" is not the policy's VPC "${vpcId}"`)]
+      : [],
+  );
+};
+
+interface Located {
+  path: PropertyKey[];
+  block: Block;
+  what: string;
+}
+
+/** vSwitches lie inside the VPC and are disjoint; pod, service and on-premises blocks overlap nothing. */
+export const checkNetworkBlocks: Check = (p) => {
+  const out: string[] = [];
+  const vpc = parseCidr(p.network?.vpc?.cidr);
+  const vSwitches: Located[] = [];
+  const isolated: Located[] = [];
+  arr(p.clusters).forEach((c, i) => {
+    arr(c?.vSwitches).forEach((v, k) => {
+      const block = parseCidr(v?.cidr);
+      if (block)
+        vSwitches.push({ path: ['clusters', i, 'vSwitches', k, 'cidr'], block, what: `vSwitch ${v.id}` });
+    });
+    for (const f of ['podCidr', 'serviceCidr'] as const) {
+      const block = parseCidr(c?.[f]);
+      const what = `${f === 'podCidr' ? 'pod' : 'service'} block of ${c?.id}`;
+      if (block) isolated.push({ path: ['clusters', i, f], block, what });
+    }
+  });
+  arr(p.network?.onPremisesCidrs).forEach((cidr, k) => {
+    const block = parseCidr(cidr);
+    if (block) isolated.push({ path: ['network', 'onPremisesCidrs', k], block, what: 'on-premises block' });
+  });
+  for (const [k, v] of vSwitches.entries()) {
+    if (vpc && !contains(vpc, v.block))
+      out.push(problem(v.path, `${v.block.cidr} is not inside the VPC block ${vpc.cidr}`));
+    for (const u of vSwitches.slice(0, k))
+      if (overlaps(u.block, v.block))
+        out.push(problem(v.path, `${v.block.cidr} overlaps ${u.what} (${u.block.cidr})`));
+  }
+  const vpcEntry: Located[] = vpc
+    ? [{ path: ['network', 'vpc', 'cidr'], block: vpc, what: 'the VPC block' }]
+    : [];
+  for (const [k, s] of isolated.entries()) {
+    for (const o of [...vpcEntry, ...vSwitches, ...isolated.slice(0, k)])
+      if (overlaps(o.block, s.block))
+        out.push(problem(s.path, `${s.block.cidr} overlaps ${o.what} (${o.block.cidr})`));
+  }
+  return out;
+};
+
+/** Baseline weights name only known clusters and sum to 100; the least healthy weight fits every cluster. */
+export const checkWeights: Check = (p) => {
+  const out: string[] = [];
+  const ids = [...new Set(arr(p.clusters).map((c) => c?.id))];
+  arr(p.routes).forEach((r, i) => {
+    const weights = r?.baselineWeights && typeof r.baselineWeights === 'object' ? r.baselineWeights : {};
+    let sum = 0;
+    for (const [id, w] of Object.entries(weights)) {
+      if (!ids.includes(id))
+        out.push(
+          problem(['routes', i, 'baselineWeights', id], `unknown cluster id (known: ${ids.join(', ')})`),
+        );
+      if (typeof w === 'number') sum += w;
+    }
+    if (sum !== 100)
+      out.push(problem(['routes', i, 'baselineWeights'], `weights sum to ${sum}, must be 100`));
+  });
+  const min = p.safety?.minHealthyWeight;
+  if (typeof min === 'number' && min * ids.length > 100)
+    out.push(problem(['safety', 'minHealthyWeight'], `${min} × ${ids.length} clusters is more than 100`));
+  return out;
+};
+
+/** Failback steps rise strictly and end at 100 (the baseline). */
+export const checkFailback: Check = (p) => {
+  const steps = arr(p.failback?.steps).filter((s): s is number => typeof s === 'number');
+  if (steps.length === 0) return [];
+  const out: string[] = [];
+  steps.forEach((s, i) => {
+    if (i === 0 && s === 0) out.push(problem(['failback', 'steps', 0], 'the first step must be above 0'));
+    const prev = steps[i - 1];
+    if (prev !== undefined && s <= prev)
+      out.push(problem(['failback', 'steps', i], `${s} does not rise above the previous step ${prev}`));
+  });
+  if (steps.at(-1) !== 100)
+    out.push(problem(['failback', 'steps'], 'the last step must be 100 (the baseline)'));
+  return out;
+};
+
+/** Confirming sources are distinct, exclude the alarm itself, and can supply the confirmations required. */
+export const checkDetection: Check = (p) => {
+  const d = p.detection;
+  if (!d) return [];
+  const out: string[] = [];
+  const sources = arr(d.confirmingSources);
+  dupes(sources, (i, _j, v) =>
+    out.push(problem(['detection', 'confirmingSources', i], `"${v}" is listed twice`)),
+  );
+  sources.forEach((s, i) => {
+    if (s === 'alarm')
+      out.push(
+        problem(['detection', 'confirmingSources', i], 'the alarm cannot confirm itself; list other sources'),
+      );
+  });
+  const usable = new Set(sources.filter((s) => s !== 'alarm')).size;
+  if (typeof d.confirmationsRequired === 'number' && d.confirmationsRequired > usable)
+    out.push(
+      problem(
+        ['detection', 'confirmationsRequired'],
+        `${d.confirmationsRequired} confirmations required but only ${usable} confirming source(s) listed`,
+      ),
+    );
+  return out;
+};
+
+const SECRET_HEADER =
+  /^(authorization|proxy-authorization|cookie|x-api-key)$|token|secret|password|signature/i;
+
+/** Secrets are referenced by environment-variable name: inline probe headers must not look like one. */
+export const checkInlineSecrets: Check = (p) =>
+  arr(p.clusters).flatMap((c, i) =>
+    arr(c?.probes).flatMap((probe, k) => {
+      const headers = probe?.headers && typeof probe.headers === 'object' ? Object.keys(probe.headers) : [];
+      const secret = new Set(Object.keys(probe?.secretHeadersEnv ?? {}).map((h) => h.toLowerCase()));
+      return headers.flatMap((h) => {
+        const path = ['clusters', i, 'probes', k, 'headers', h];
+        if (secret.has(h.toLowerCase())) return [problem(path, 'also set in secretHeadersEnv; keep one')];
+        return SECRET_HEADER.test(h)
+          ? [problem(path, 'looks like a secret: name its environment variable in secretHeadersEnv instead')]
+          : [];
+      });
+    }),
+  );
+
+/** Every cross-field check, in the order problems are listed. */
+export const CHECKS: Check[] = [
+  checkUniqueIds,
+  checkZones,
+  checkVpc,
+  checkNetworkBlocks,
+  checkWeights,
+  checkFailback,
+  checkDetection,
+  checkInlineSecrets,
+];
+
+/** Runs every check; a check that trips over malformed input (already reported by the schema) is skipped. */
+export function crossFieldProblems(policy: Policy): string[] {
+  return CHECKS.flatMap((check) => {
+    try {
+      return check(policy);
+    } catch {
+      return [];
+    }
+  });
+}
+
+function arr<T>(v: T[] | undefined | null): T[] {
+  return Array.isArray(v) ? v : [];
+}
+
+function dupes<T>(values: T[], report: (i: number, first: number, v: T) => void): void {
+  const seen = new Map<T, number>();
+  values.forEach((v, i) => {
+    if (v === undefined || v === null) return;
+    const first = seen.get(v);
+    if (first === undefined) seen.set(v, i);
+    else report(i, first, v);
+  });
+}

@@ -1,0 +1,64 @@
+/**
+ * Gateway membership: fence a cluster off the MSE gateway or re-admit it by editing the MseIngressConfig's
+ * remote-clusters annotation (comma-separated cluster ids), with resourceVersion-conditional writes.
+ */
+import { FleetConflictError, KubeApiError } from '../clients/errors';
+import type { CustomResourceRef, KubeClient } from '../clients/kube-client';
+
+/** The MseIngressConfig resource (cluster-scoped; scope unverified, see sandbox resources). */
+export const MSE_INGRESS_CONFIG: CustomResourceRef = { group: 'mse.alibabacloud.com', version: 'v1alpha1', plural: 'mseingressconfigs' };
+
+/** Parse the remote-clusters annotation value. */
+export function parseRemoteClusters(v: string | undefined): string[] {
+  return (v ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+}
+
+/** Fences and re-admits clusters on the gateway. */
+export class GatewayMembership {
+  constructor(
+    private readonly fleet: KubeClient,
+    private readonly configName: string,
+    private readonly annotation: string,
+    private readonly maxAttempts = 5,
+  ) {}
+
+  /** The clusters currently on the gateway. */
+  async members(): Promise<string[]> {
+    const obj = await this.fleet.getClusterCustomObject(MSE_INGRESS_CONFIG, this.configName);
+    if (!obj) throw new KubeApiError(`fleet: mseingressconfig ${this.configName}`, 'get', 404, 'not found');
+    return parseRemoteClusters(obj.metadata?.annotations?.[this.annotation]);
+  }
+
+  /** Remove a cluster from the gateway; returns the new member list (unchanged if already fenced). */
+  fence(clusterId: string): Promise<string[]> {
+    return this.edit((m) => m.filter((c) => c !== clusterId));
+  }
+
+  /** Add a cluster back to the gateway; returns the new member list. */
+  readmit(clusterId: string): Promise<string[]> {
+    return this.edit((m) => (m.includes(clusterId) ? m : [...m, clusterId]));
+  }
+
+  private async edit(change: (members: string[]) => string[]): Promise<string[]> {
+    const what = `fleet: mseingressconfig ${this.configName}`;
+    for (let i = 1; i <= this.maxAttempts; i++) {
+      const obj = await this.fleet.getClusterCustomObject(MSE_INGRESS_CONFIG, this.configName);
+      if (!obj) throw new KubeApiError(what, 'get', 404, 'not found');
+      const before = parseRemoteClusters(obj.metadata?.annotations?.[this.annotation]);
+      const after = change(before);
+      if (after.join(',') === before.join(',')) return before;
+      if (after.length === 0) throw new KubeApiError(what, 'update', 422, 'refusing to remove the last cluster from the gateway');
+      const next = { ...obj, metadata: { ...obj.metadata, annotations: { ...obj.metadata?.annotations, [this.annotation]: after.join(',') } } };
+      try {
+        await this.fleet.replaceClusterCustomObject(MSE_INGRESS_CONFIG, next);
+        return after;
+      } catch (err) {
+        if (!(err instanceof KubeApiError && err.status === 409)) throw err;
+      }
+    }
+    throw new FleetConflictError(what, this.maxAttempts);
+  }
+}

@@ -1,0 +1,129 @@
+/**
+ * The weight writer for the MSE multi-cluster gateway. fleet-dr owns one canary Ingress per member cluster
+ * (`<ingress>-fleet-dr-<clusterId>`), a copy of the base Ingress's rules pinned to that cluster's pods with
+ * service-subset/subset-labels and carrying canary-weight; the canaries' weights sum to 100. The base Ingress
+ * (often owned by GitOps) is never modified. Removing the canaries hands the route back to the gateway.
+ */
+import type { V1Ingress } from '@kubernetes/client-node';
+import pLimit from 'p-limit';
+import type { Cluster, Route } from '../config';
+import { FleetConflictError, KubeApiError, WeightsError } from '../clients/errors';
+import type { KubeClient } from '../clients/kube-client';
+import { canaryName, type GatewayKeys, MANAGED_BY, subsetLabelsValue } from './annotations';
+import { canaryWeights, type Weights } from './canary-weights';
+import { checkPin } from './pin-check';
+
+/** Writes and reads a route's traffic split. */
+export interface WeightWriter {
+  /** Check pins, then write every cluster's canary (bounded parallelism). Idempotent. */
+  apply(route: Route, weights: Weights, opts?: { revision?: string }): Promise<void>;
+  /** The weights the canaries carry now, or undefined if fleet-dr has no canary for the route. */
+  read(route: Route): Promise<Weights | undefined>;
+  /** Delete the route's canaries: the gateway's default split applies again. */
+  release(route: Route): Promise<void>;
+  /** Pin check for the clusters that would get traffic. */
+  checkPins(route: Route, weights: Weights): Promise<void>;
+}
+
+/** Dependencies of the Ingress weight writer. */
+export interface IngressWeightWriterOptions {
+  fleet: KubeClient;
+  /** A member cluster's Kubernetes API (for the pin check). */
+  member: (clusterId: string) => Promise<KubeClient>;
+  clusters: Cluster[];
+  keys: GatewayKeys;
+  concurrency?: number;
+  /** Conditional-write attempts per canary before FleetConflictError. */
+  maxAttempts?: number;
+}
+
+/** The Ingress weight writer (MSE multi-cluster gateway). */
+export class IngressWeightWriter implements WeightWriter {
+  constructor(private readonly o: IngressWeightWriterOptions) {}
+
+  private cluster(id: string): Cluster {
+    const c = this.o.clusters.find((x) => x.id === id);
+    if (!c) throw new WeightsError(`unknown cluster ${id}`);
+    return c;
+  }
+
+  async checkPins(route: Route, weights: Weights): Promise<void> {
+    const limit = pLimit(this.o.concurrency ?? 4);
+    // A cluster given no traffic is not checked: it may be the dead one we are failing away from.
+    const ids = Object.entries(weights).filter(([, w]) => w > 0).map(([id]) => id);
+    await Promise.all(
+      ids.map((id) =>
+        limit(async () => checkPin(await this.o.member(id), id, route.namespace, route.service, this.cluster(id).podLabel)),
+      ),
+    );
+  }
+
+  async apply(route: Route, weights: Weights, opts: { revision?: string } = {}): Promise<void> {
+    const ids = this.o.clusters.map((c) => c.id);
+    const w = canaryWeights(weights, ids);
+    await this.checkPins(route, w);
+    const base = await this.o.fleet.getIngress(route.namespace, route.ingress);
+    if (!base) throw new KubeApiError(`fleet: ingress ${route.namespace}/${route.ingress}`, 'get', 404, 'the base Ingress of the route does not exist');
+    const limit = pLimit(this.o.concurrency ?? 4);
+    await Promise.all(ids.map((id) => limit(() => this.upsert(this.canary(route, base, id, w[id] ?? 0, opts.revision)))));
+  }
+
+  async read(route: Route): Promise<Weights | undefined> {
+    const k = this.o.keys;
+    const list = await this.o.fleet.listIngresses(route.namespace, `${k.managedBy}=${MANAGED_BY},${k.route}=${route.name}`);
+    if (list.length === 0) return undefined;
+    return Object.fromEntries(
+      list.map((i) => [i.metadata?.labels?.[k.cluster] ?? '?', Number(i.metadata?.annotations?.[k.canaryWeight] ?? Number.NaN)]),
+    );
+  }
+
+  async release(route: Route): Promise<void> {
+    const k = this.o.keys;
+    const list = await this.o.fleet.listIngresses(route.namespace, `${k.managedBy}=${MANAGED_BY},${k.route}=${route.name}`);
+    const limit = pLimit(this.o.concurrency ?? 4);
+    await Promise.all(list.map((i) => limit(() => this.o.fleet.deleteIngress(route.namespace, i.metadata!.name!))));
+  }
+
+  private canary(route: Route, base: V1Ingress, clusterId: string, weight: number, revision?: string): V1Ingress {
+    const k = this.o.keys;
+    return {
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'Ingress',
+      metadata: {
+        name: canaryName(route.ingress, clusterId),
+        namespace: route.namespace,
+        labels: { [k.managedBy]: MANAGED_BY, [k.route]: route.name, [k.cluster]: clusterId },
+        annotations: {
+          [k.canary]: 'true',
+          [k.canaryWeight]: String(weight),
+          [k.canaryWeightTotal]: '100',
+          [k.serviceSubset]: clusterId,
+          [k.subsetLabels]: subsetLabelsValue(this.cluster(clusterId).podLabel),
+          ...(revision ? { [k.revision]: revision } : {}),
+        },
+      },
+      spec: { ingressClassName: base.spec?.ingressClassName, rules: base.spec?.rules, tls: base.spec?.tls },
+    };
+  }
+
+  /** Create or replace one canary; a conflict is re-read and re-written (the desired object is absolute). */
+  private async upsert(desired: V1Ingress): Promise<void> {
+    const fleet = this.o.fleet;
+    const ns = desired.metadata!.namespace!;
+    const name = desired.metadata!.name!;
+    const attempts = this.o.maxAttempts ?? 5;
+    for (let i = 1; i <= attempts; i++) {
+      const cur = await fleet.getIngress(ns, name);
+      if (cur && cur.metadata?.labels?.[this.o.keys.managedBy] !== MANAGED_BY)
+        throw new KubeApiError(`fleet: ingress ${ns}/${name}`, 'update', 409, 'exists and is not owned by fleet-dr; refusing to overwrite it');
+      try {
+        if (!cur) await fleet.createIngress(desired);
+        else await fleet.replaceIngress({ ...desired, metadata: { ...desired.metadata, resourceVersion: cur.metadata?.resourceVersion } });
+        return;
+      } catch (err) {
+        if (!(err instanceof KubeApiError && err.status === 409)) throw err;
+      }
+    }
+    throw new FleetConflictError(`fleet: ingress ${ns}/${name}`, attempts);
+  }
+}

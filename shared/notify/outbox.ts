@@ -1,0 +1,239 @@
+/**
+ * The durable notification outbox on the Fleet. Messages are enqueued first (coalescing messages of one
+ * incident that are still waiting), then delivered under DingTalk's rules: at most `perMinute` sends per
+ * robot in any 60 s (counted in the outbox, since instances come and go), no sending while the robot is
+ * deferred after a 130101, bodies split to fit 20,000 bytes. A message leaves the outbox only when every
+ * part was accepted; one that keeps failing becomes `undeliverable`, stays, and is reported — never dropped.
+ * Delivery is at-least-once: a crash after a send and before the result commit resends that part.
+ */
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import { NotifyError } from '../clients/errors';
+import type { KubeClient } from '../clients/kube-client';
+import { type Logger, silentLogger } from '../log';
+import { ConfigMapDocument } from '../state/config-map-document';
+import type { Mentions, Notification } from './dingtalk';
+import { DINGTALK_THROTTLED, type DingTalkSend, type Robot } from './dingtalk-client';
+import { splitNotification } from './split';
+
+const MessageSchema = z.strictObject({
+  id: z.string(),
+  robotId: z.string(),
+  incidentId: z.string().nullable(),
+  title: z.string(),
+  text: z.string(),
+  action: z.strictObject({ title: z.string(), url: z.string() }).nullable(),
+  createdAt: z.number(),
+  state: z.enum(['pending', 'sending', 'undeliverable']),
+  attempts: z.number().int(),
+  partsSent: z.number().int(),
+  nextAttemptAt: z.number(),
+  claimUntil: z.number().nullable(),
+  claimBy: z.string().nullable(),
+  lastError: z.string().nullable(),
+});
+
+const OutboxSchema = z.strictObject({
+  messages: z.array(MessageSchema),
+  robots: z.record(z.string(), z.strictObject({ sent: z.array(z.number()), deferredUntil: z.number().nullable() })),
+  delivered: z.number().int(),
+});
+
+/** A message waiting in the outbox. */
+export type OutboxMessage = z.infer<typeof MessageSchema>;
+type OutboxDoc = z.infer<typeof OutboxSchema>;
+
+/** What one delivery run did. */
+export interface DeliveryReport {
+  delivered: string[];
+  /** Messages left waiting (throttled, deferred or failed for now). */
+  pending: string[];
+  /** Messages that exhausted their attempts: kept in the outbox, to be reported by the caller. */
+  undeliverable: Array<{ id: string; title: string; lastError: string | null }>;
+  deferredUntil: number | null;
+}
+
+/** Outbox settings; tests shorten the timers. */
+export interface OutboxOptions {
+  fleet: KubeClient;
+  namespace: string;
+  name?: string;
+  robot: Robot;
+  /** Stable id of the robot in the outbox (never the access token). */
+  robotId: string;
+  send: DingTalkSend;
+  mentions?: Mentions;
+  keywords?: string[];
+  now?: () => number;
+  perMinute?: number;
+  deferMs?: number;
+  maxAttempts?: number;
+  backoffMs?: number;
+  claimMs?: number;
+  maxBytes?: number;
+  log?: Logger;
+}
+
+/** The DingTalk outbox. */
+export class Outbox {
+  private readonly doc: ConfigMapDocument<OutboxDoc>;
+  private readonly owner = randomUUID();
+  private readonly now: () => number;
+
+  constructor(private readonly o: OutboxOptions) {
+    this.doc = new ConfigMapDocument(o.fleet, o.namespace, o.name ?? 'fleet-dr-outbox', OutboxSchema, () => ({ messages: [], robots: {}, delivered: 0 }));
+    this.now = o.now ?? Date.now;
+  }
+
+  private parts(m: OutboxMessage) {
+    const n: Notification = { title: m.title, text: m.text, action: m.action ?? undefined };
+    return splitNotification(n, this.o.mentions, this.o.keywords, { maxBytes: this.o.maxBytes });
+  }
+
+  /** Add a notification; a waiting message of the same incident absorbs it instead. */
+  async enqueue(n: Notification): Promise<{ id: string; coalesced: boolean }> {
+    let out = { id: '', coalesced: false };
+    await this.doc.commit((cur) => {
+      const t = this.now();
+      const same = n.incidentId
+        ? cur.messages.find((m) => m.incidentId === n.incidentId && m.robotId === this.o.robotId && m.state === 'pending' && m.partsSent === 0)
+        : undefined;
+      if (same) {
+        same.title = n.title;
+        same.text = `${same.text}\n\n---\n\n${n.text}`;
+        same.action = n.action ?? same.action;
+        out = { id: same.id, coalesced: true };
+      } else {
+        const id = randomUUID();
+        cur.messages.push({
+          id,
+          robotId: this.o.robotId,
+          incidentId: n.incidentId ?? null,
+          title: n.title,
+          text: n.text,
+          action: n.action ?? null,
+          createdAt: t,
+          state: 'pending',
+          attempts: 0,
+          partsSent: 0,
+          nextAttemptAt: t,
+          claimUntil: null,
+          claimBy: null,
+          lastError: null,
+        });
+        out = { id, coalesced: false };
+      }
+      return cur;
+    });
+    return out;
+  }
+
+  /** Everything still in the outbox (pending, being sent, undeliverable). */
+  async messages(): Promise<OutboxMessage[]> {
+    return (await this.doc.read()).value.messages;
+  }
+
+  /** Send what is due within the rate limit; commit the results. */
+  async deliver(): Promise<DeliveryReport> {
+    const claimed = await this.claim();
+    const results = new Map<string, { partsSent: number; error?: NotifyError }>();
+    let throttled = false;
+    for (const m of claimed) {
+      const parts = this.parts(m);
+      let sent = m.partsSent;
+      let error: NotifyError | undefined;
+      if (!throttled) {
+        for (let i = m.partsSent; i < parts.length; i++) {
+          try {
+            await this.o.send(this.o.robot, parts[i]!);
+            sent = i + 1;
+          } catch (err) {
+            error = err instanceof NotifyError ? err : new NotifyError('dingtalk', 'unknown', String(err), { cause: err });
+            if (error.code === DINGTALK_THROTTLED) throttled = true;
+            break;
+          }
+        }
+      }
+      results.set(m.id, { partsSent: sent, error: error ?? (throttled && sent < parts.length ? new NotifyError('dingtalk', DINGTALK_THROTTLED, 'robot deferred') : undefined) });
+    }
+    return this.settle(results, throttled);
+  }
+
+  private async claim(): Promise<OutboxMessage[]> {
+    let claimed: OutboxMessage[] = [];
+    const perMinute = this.o.perMinute ?? 20;
+    await this.doc.commit((cur) => {
+      claimed = [];
+      const t = this.now();
+      const robot = cur.robots[this.o.robotId] ?? { sent: [], deferredUntil: null };
+      robot.sent = robot.sent.filter((s) => s > t - 60_000);
+      if (robot.deferredUntil !== null && robot.deferredUntil > t) return undefined;
+      robot.deferredUntil = null;
+      let budget = perMinute - robot.sent.length;
+      for (const m of cur.messages) {
+        if (m.robotId !== this.o.robotId) continue;
+        const due = (m.state === 'pending' && m.nextAttemptAt <= t) || (m.state === 'sending' && (m.claimUntil ?? 0) < t);
+        if (!due) continue;
+        const need = this.parts(m).length - m.partsSent;
+        if (need > budget) break; // keep order: a later message never overtakes an earlier one
+        budget -= need;
+        // Reserve the sends in the window now, so a concurrent deliverer cannot exceed the limit.
+        for (let i = 0; i < need; i++) robot.sent.push(t);
+        m.state = 'sending';
+        m.claimBy = this.owner;
+        m.claimUntil = t + (this.o.claimMs ?? 60_000);
+        claimed.push(structuredClone(m));
+      }
+      cur.robots[this.o.robotId] = robot;
+      return claimed.length ? cur : undefined;
+    });
+    return claimed;
+  }
+
+  private async settle(results: Map<string, { partsSent: number; error?: NotifyError }>, throttled: boolean): Promise<DeliveryReport> {
+    const report: DeliveryReport = { delivered: [], pending: [], undeliverable: [], deferredUntil: null };
+    const r = await this.doc.commit((cur) => {
+      const t = this.now();
+      report.delivered = [];
+      const keep: OutboxMessage[] = [];
+      for (const m of cur.messages) {
+        const res = results.get(m.id);
+        if (!res || m.claimBy !== this.owner) {
+          keep.push(m);
+          continue;
+        }
+        m.partsSent = res.partsSent;
+        m.claimBy = null;
+        m.claimUntil = null;
+        if (!res.error) {
+          report.delivered.push(m.id);
+          cur.delivered++;
+          continue;
+        }
+        m.lastError = `${res.error.code}: ${res.error.message}`;
+        // Throttling is DingTalk's rule, not the message's fault: it does not use up an attempt.
+        if (res.error.code !== DINGTALK_THROTTLED) m.attempts++;
+        const max = this.o.maxAttempts ?? 8;
+        m.state = m.attempts >= max ? 'undeliverable' : 'pending';
+        m.nextAttemptAt = t + (this.o.backoffMs ?? 30_000) * 2 ** Math.max(0, m.attempts - 1);
+        keep.push(m);
+      }
+      cur.messages = keep;
+      if (throttled) {
+        const robot = cur.robots[this.o.robotId] ?? { sent: [], deferredUntil: null };
+        robot.deferredUntil = t + (this.o.deferMs ?? 600_000);
+        cur.robots[this.o.robotId] = robot;
+      }
+      return cur;
+    });
+    const log = this.o.log ?? silentLogger;
+    for (const m of r.value.messages) {
+      if (m.robotId !== this.o.robotId) continue;
+      if (m.state === 'undeliverable') report.undeliverable.push({ id: m.id, title: m.title, lastError: m.lastError });
+      else report.pending.push(m.id);
+    }
+    report.deferredUntil = r.value.robots[this.o.robotId]?.deferredUntil ?? null;
+    if (report.undeliverable.length) log.error('notifications undeliverable, kept in the outbox', { undeliverable: report.undeliverable });
+    return report;
+  }
+}

@@ -1,0 +1,309 @@
+/**
+ * What fleet-dr does on its own, in priority order: abort a failback that regressed, the observer guard,
+ * fail over from a confirmed-down cluster, fence it, repair membership, start or advance failback, else hold.
+ */
+import {
+  admittedUp,
+  assessment,
+  cooldownLeft,
+  type DecisionContext,
+  hold,
+  plan,
+  summary,
+  upForSeconds,
+} from './context';
+import { addSeconds } from './time';
+import type { Plan, PlanOf, RoutingState } from './types';
+import { currentRouteWeights, failbackWeights, shiftAway } from './weights';
+
+/** The automatic decision (before `paused` and the safety rules are applied). */
+export function decideAutomatically(ctx: DecisionContext): Plan {
+  return (
+    failingBack(ctx) ??
+    observerGuard(ctx) ??
+    failover(ctx) ??
+    fenceFailed(ctx) ??
+    repairMembership(ctx) ??
+    failbackStart(ctx) ??
+    steady(ctx)
+  );
+}
+
+/** Weights that take all traffic off `cluster` (used by abort and fence). */
+export function abortPlan(ctx: DecisionContext, cluster: string, by: string, why: string): Plan {
+  const receivers = admittedUp(ctx);
+  receivers.delete(cluster);
+  const weights = shiftAway(ctx.policy, ctx.base.weights, new Set([cluster]), receivers);
+  if (!weights)
+    return hold(
+      ctx,
+      'no-healthy-target',
+      `cannot abort failback of ${cluster}: no healthy cluster to take its traffic; ${summary(ctx)}`,
+    );
+  const nextState: RoutingState = {
+    ...ctx.base,
+    mode: 'failed-over',
+    weights,
+    failback: null,
+    lastTransition: { at: ctx.now, by: by === 'automation' ? 'automation' : 'operator', reason: why },
+  };
+  return plan<PlanOf<'failback-abort'>>(ctx, {
+    kind: 'failback-abort',
+    cluster,
+    weights,
+    reason: why,
+    nextState,
+    by,
+  });
+}
+
+/** Advances (or starts) the failback ramp of `cluster` to `stepIndex`. */
+export function stepPlan(
+  ctx: DecisionContext,
+  cluster: string,
+  stepIndex: number,
+  by: string,
+  why: string,
+): Plan {
+  const steps = ctx.policy.failback.steps;
+  const others = admittedUp(ctx);
+  others.delete(cluster);
+  const weights = failbackWeights(ctx.policy, cluster, stepIndex, others);
+  if (!weights)
+    return hold(
+      ctx,
+      'no-healthy-target',
+      `cannot fail back ${cluster}: no other healthy cluster to keep the rest of the traffic`,
+    );
+  const last = stepIndex >= steps.length - 1;
+  const transition = {
+    at: ctx.now,
+    by: by === 'automation' ? ('automation' as const) : ('operator' as const),
+    reason: why,
+  };
+  const nextState: RoutingState = last
+    ? { ...ctx.base, mode: 'normal', weights, incident: null, failback: null, lastTransition: transition }
+    : {
+        ...ctx.base,
+        mode: 'failing-back',
+        weights,
+        failback: { cluster, stepIndex, stepStartedAt: ctx.now },
+        lastTransition: transition,
+      };
+  return plan<PlanOf<'failback-step'>>(ctx, {
+    kind: 'failback-step',
+    cluster,
+    stepIndex,
+    weights,
+    reason: `${why}: step ${stepIndex + 1} of ${steps.length}${last ? ' (restores the baseline, closes the incident)' : ''}`,
+    nextState,
+    by,
+  });
+}
+
+/** True when some route currently sends weight to `id`. */
+const hasTraffic = (ctx: DecisionContext, id: string): boolean =>
+  ctx.policy.routes.some((r) => (currentRouteWeights(ctx.policy, r, ctx.base.weights)[id] ?? 0) > 0);
+
+function failingBack(ctx: DecisionContext): Plan | null {
+  const fb = ctx.base.failback;
+  if (ctx.base.mode !== 'failing-back' || !fb) return null;
+  const a = assessment(ctx, fb.cluster);
+  // Another cluster failing during a failback is a new failover, handled by the rules after this one.
+  const otherDown = ctx.assessments.some(
+    (o) => o.cluster.id !== fb.cluster && o.verdict === 'down' && hasTraffic(ctx, o.cluster.id),
+  );
+  if (!a || otherDown) return null;
+  if (a.verdict === 'down' || (a.verdict === 'suspect' && !a.partition))
+    return abortPlan(
+      ctx,
+      fb.cluster,
+      'automation',
+      `failback of ${fb.cluster} regressed at step ${fb.stepIndex + 1}: ${summary(ctx)}`,
+    );
+  const steps = ctx.policy.failback.steps;
+  if (!ctx.policy.failback.automatic)
+    return hold(
+      ctx,
+      'awaiting-operator',
+      `failback of ${fb.cluster} holds at step ${fb.stepIndex + 1} of ${steps.length}; an operator sends failback-step to continue or failback-abort to stop`,
+    );
+  const dwellEnds = addSeconds(fb.stepStartedAt, ctx.policy.timing.minStableSecondsBeforeFailback);
+  if (Date.parse(dwellEnds) > Date.parse(ctx.now))
+    return hold(
+      ctx,
+      'min-dwell',
+      `failback of ${fb.cluster} at step ${fb.stepIndex + 1}; the next step is allowed after ${dwellEnds}`,
+    );
+  return stepPlan(
+    ctx,
+    fb.cluster,
+    fb.stepIndex + 1,
+    'automation',
+    `${fb.cluster} stayed healthy through step ${fb.stepIndex + 1}`,
+  );
+}
+
+function observerGuard(ctx: DecisionContext): Plan | null {
+  if (ctx.assessments.length < 2 || !ctx.assessments.every((a) => a.looksDown)) return null;
+  return hold(
+    ctx,
+    'observer-guard',
+    `every cluster looks down at once; the observer may be the one cut off, so nothing moves: ${summary(ctx)}`,
+  );
+}
+
+function failover(ctx: DecisionContext): Plan | null {
+  const { policy, base } = ctx;
+  const down = ctx.assessments.filter((a) => a.verdict === 'down' && hasTraffic(ctx, a.cluster.id));
+  const first = down[0];
+  if (!first) return null;
+  const ids = down.map((a) => a.cluster.id);
+  const left = cooldownLeft(ctx);
+  if (left > 0)
+    return hold(
+      ctx,
+      'cooldown',
+      `${ids.join(', ')} down, but the last transition was ${base.lastTransition?.at}; cooldown has ${Math.ceil(left)} s left: ${summary(ctx)}`,
+    );
+  const weights = shiftAway(policy, base.weights, new Set(ids), admittedUp(ctx));
+  if (!weights)
+    return hold(
+      ctx,
+      'no-healthy-target',
+      `${ids.join(', ')} down, but no healthy admitted cluster can take the traffic: ${summary(ctx)}`,
+    );
+  const cause = summary(ctx);
+  const reason = `fail over from ${ids.join(', ')}: ${cause}`;
+  const nextState: RoutingState = {
+    ...base,
+    mode: 'failed-over',
+    weights,
+    incident:
+      base.incident && ids.includes(base.incident.failedCluster)
+        ? base.incident
+        : {
+            id: `inc-${first.cluster.id}-${ctx.now}`,
+            cause,
+            failedCluster: first.cluster.id,
+            openedAt: ctx.now,
+          },
+    failback: null,
+    lastTransition: { at: ctx.now, by: 'automation', reason },
+  };
+  return plan<PlanOf<'shift'>>(ctx, { kind: 'shift', weights, reason, nextState });
+}
+
+function fenceFailed(ctx: DecisionContext): Plan | null {
+  const inc = ctx.base.incident;
+  if (ctx.base.mode !== 'failed-over' || !inc) return null;
+  const a = assessment(ctx, inc.failedCluster);
+  if (a?.verdict !== 'down' || inc.failedCluster in ctx.base.fenced) return null;
+  const reason = `fence ${inc.failedCluster} off the gateway while it is down (its weight is already 0)`;
+  const nextState: RoutingState = {
+    ...ctx.base,
+    fenced: { ...ctx.base.fenced, [inc.failedCluster]: { by: 'automation', at: ctx.now, reason } },
+  };
+  return plan<PlanOf<'fence'>>(ctx, {
+    kind: 'fence',
+    cluster: inc.failedCluster,
+    weights: ctx.base.weights,
+    reason,
+    nextState,
+  });
+}
+
+function repairMembership(ctx: DecisionContext): Plan | null {
+  const minStable = ctx.policy.timing.minStableSecondsBeforeFailback;
+  for (const a of ctx.assessments) {
+    const id = a.cluster.id;
+    if (a.verdict !== 'up' || upForSeconds(ctx, id) < minStable) continue;
+    const m = ctx.obs.clusters[id]?.membership;
+    if (m && !m.attachedToFleet && !(id in ctx.base.detached)) {
+      const reason = `re-associate ${id} with the Fleet: it is healthy again (up since ${ctx.base.verdicts[id]?.upSince})`;
+      return plan<PlanOf<'reassociate'>>(ctx, {
+        kind: 'reassociate',
+        cluster: id,
+        reason,
+        nextState: ctx.base,
+      });
+    }
+    const f = ctx.base.fenced[id];
+    if (f && f.by === 'automation') {
+      const reason = `re-admit ${id} to the gateway at weight 0: it is healthy again (up since ${ctx.base.verdicts[id]?.upSince})`;
+      const fenced = { ...ctx.base.fenced };
+      delete fenced[id];
+      return plan<PlanOf<'readmit'>>(ctx, {
+        kind: 'readmit',
+        cluster: id,
+        reason,
+        nextState: { ...ctx.base, fenced },
+      });
+    }
+  }
+  return null;
+}
+
+function failbackStart(ctx: DecisionContext): Plan | null {
+  const inc = ctx.base.incident;
+  if (ctx.base.mode !== 'failed-over' || !inc) return null;
+  const id = inc.failedCluster;
+  const a = assessment(ctx, id);
+  if (a?.verdict !== 'up')
+    return hold(
+      ctx,
+      'already-handled',
+      `incident ${inc.id}: traffic is already off ${id}, which is ${a?.verdict ?? 'unknown'}: ${summary(ctx)}`,
+    );
+  const minStable = ctx.policy.timing.minStableSecondsBeforeFailback;
+  const upSince = ctx.base.verdicts[id]?.upSince ?? ctx.now;
+  const f = ctx.base.fenced[id];
+  if (f?.by === 'automation')
+    return hold(
+      ctx,
+      'min-dwell',
+      `${id} is healthy but was fenced while down; it is re-admitted after ${minStable} s of stability (from ${addSeconds(upSince, minStable)})`,
+    );
+  if (f)
+    return hold(
+      ctx,
+      'operator-fenced',
+      `${id} is healthy but ${f.by} fenced it at ${f.at}; only an operator re-admits it`,
+    );
+  const d = ctx.base.detached[id];
+  if (d)
+    return hold(
+      ctx,
+      'operator-detached',
+      `${id} is healthy but ${d.by} detached it at ${d.at}; only an operator re-associates it`,
+    );
+  if (upForSeconds(ctx, id) < minStable)
+    return hold(
+      ctx,
+      'min-dwell',
+      `${id} is up since ${upSince}; failback needs ${minStable} s of stability (from ${addSeconds(upSince, minStable)})`,
+    );
+  if (!ctx.policy.failback.automatic)
+    return hold(
+      ctx,
+      'awaiting-operator',
+      `${id} is healthy and stable; failback is manual (failback.automatic is false): send a failback-step request`,
+    );
+  const left = cooldownLeft(ctx);
+  if (left > 0)
+    return hold(ctx, 'cooldown', `${id} is ready for failback; cooldown has ${Math.ceil(left)} s left`);
+  return stepPlan(ctx, id, 0, 'automation', `${id} healthy for ${minStable} s or more; automatic failback`);
+}
+
+function steady(ctx: DecisionContext): Plan {
+  const s = summary(ctx);
+  const as = ctx.assessments;
+  if (as.some((a) => a.partition))
+    return hold(ctx, 'agent-partition', `agent partition, not a zone failure: nothing moves; ${s}`);
+  if (as.some((a) => a.alarmFiredOn && a.verdict !== 'down'))
+    return hold(ctx, 'unconfirmed', `an alarm without the required confirmation: nothing moves; ${s}`);
+  if (as.some((a) => a.insufficientData)) return hold(ctx, 'insufficient-data', `nothing moves; ${s}`);
+  if (as.some((a) => a.verdict === 'suspect'))
+    return hold(ctx, 'unconfirmed', `no alarm, nothing moves; ${s}`);
+  return hold(ctx, 'steady', `nothing to do; ${s}`);
+}

@@ -1,0 +1,5 @@
+/** The decision policy's public surface: types, decide(), the safety rules and the verdicts. */
+export { type Assessment, assessAll, assessCluster } from './assess';
+export { decide } from './decide';
+export { checkSafety, enforceSafety, type Violation } from './safety';
+export * from './types';

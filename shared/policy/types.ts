@@ -1,0 +1,290 @@
+/**
+ * The data the decision policy reads and writes: Observations (what the observer saw), RoutingState (what
+ * fleet-dr committed last time, persisted as JSON on the Fleet) and Plan (what to do next). Every time is an
+ * ISO-8601 string so that the state round-trips through JSON unchanged. Types come from the schemas (z.infer).
+ *
+ * Example observations: events/observations/*.json; example states: events/state/*.json;
+ * the formats are documented in docs/decision-rules.md.
+ */
+import { z } from 'zod';
+import type { Policy } from '../config';
+
+/** An ISO-8601 instant with a zone (`Z` or `+08:00`). */
+export const IsoTimeSchema = z.iso.datetime({ offset: true });
+
+/** The signal sources a verdict is built from; an alarm on the probe metric counts as `probe`. */
+export const SourceSchema = z.enum(['alarm', 'probe', 'ackState', 'gatewayHealth', 'readyReplicas']);
+
+/** A per-source verdict. `unknown` is never healthy. */
+export const SourceVerdictSchema = z.enum(['up', 'down', 'unknown']);
+
+/**
+ * A cluster's overall verdict: `down` only when the agreement rule holds; `suspect` when some source says
+ * down without enough agreement (or an agent partition); `unknown` when nothing says anything.
+ */
+export const ClusterVerdictSchema = z.enum(['up', 'down', 'suspect', 'unknown']);
+
+/** CloudMonitor alarm states; INSUFFICIENT_DATA is read per policy.detection.insufficientData. */
+export const AlarmStateSchema = z.enum(['OK', 'ALERT', 'INSUFFICIENT_DATA']);
+
+/** One alarm as seen by the observer (latest state of the rule). */
+export const AlarmObservationSchema = z.strictObject({
+  name: z.string().min(1),
+  metricName: z.string().min(1),
+  state: AlarmStateSchema,
+  at: IsoTimeSchema,
+  /** True when the alarm is on fleet-dr's own probe metric; also inferred from policy.detection.probeMetricNames. */
+  onProbeMetric: z.boolean().default(false),
+});
+
+/** One active probe result. */
+export const ProbeResultSchema = z.strictObject({
+  at: IsoTimeSchema,
+  ok: z.boolean(),
+  status: z.number().int().optional(),
+  latencyMs: z.number().min(0).optional(),
+  error: z.string().optional(),
+});
+
+/** Everything observed about one cluster; a missing part is "not observed", never "healthy". */
+export const ClusterObservationSchema = z.strictObject({
+  alarms: z.array(AlarmObservationSchema).default([]),
+  probes: z.array(ProbeResultSchema).default([]),
+  /** ACK/ACK One cluster state (describeClusterDetail `state`: running, unavailable, disconnected, ...). */
+  ackState: z
+    .strictObject({ state: z.string().min(1), at: IsoTimeSchema })
+    .nullable()
+    .default(null),
+  /** MSE gateway service health (ListGatewayService `HealthStatus`). */
+  gatewayHealth: z
+    .strictObject({ status: z.enum(['Health', 'Unhealthy', 'Unknown']), at: IsoTimeSchema })
+    .nullable()
+    .default(null),
+  readyReplicas: z
+    .strictObject({ ready: z.number().int().min(0), desired: z.number().int().min(0), at: IsoTimeSchema })
+    .nullable()
+    .default(null),
+  /** Whether the cluster is associated with the Fleet and listed on the gateway, when known. */
+  membership: z
+    .strictObject({ attachedToFleet: z.boolean(), onGateway: z.boolean(), at: IsoTimeSchema })
+    .nullable()
+    .default(null),
+});
+
+/** The alarm that triggered this decision, if any; `key` identifies one alarm occurrence for dedup. */
+export const TriggerAlarmSchema = z.strictObject({
+  key: z.string().min(1),
+  clusterId: z.string().min(1),
+  name: z.string().min(1),
+  metricName: z.string().min(1),
+  state: AlarmStateSchema,
+  at: IsoTimeSchema,
+  onProbeMetric: z.boolean().default(false),
+});
+
+/** Operator actions a (signed, already verified) operator request may ask for. */
+export const OperatorActionSchema = z.enum([
+  'failback-step',
+  'failback-abort',
+  'fence',
+  'readmit',
+  'reassociate',
+  'detach',
+  'pause',
+  'resume',
+]);
+
+/** An operator request, already authenticated by the caller; `id` (if any) is deduplicated. */
+export const OperatorRequestSchema = z.strictObject({
+  action: OperatorActionSchema,
+  /** Required for fence, readmit, reassociate and detach. */
+  cluster: z.string().min(1).optional(),
+  by: z.string().min(1),
+  at: IsoTimeSchema,
+  id: z.string().min(1).optional(),
+  reason: z.string().optional(),
+});
+
+/** The observer's input to decide(); clusters are keyed by cluster id. */
+export const ObservationsSchema = z.strictObject({
+  observedAt: IsoTimeSchema,
+  clusters: z.record(z.string(), ClusterObservationSchema),
+  trigger: TriggerAlarmSchema.nullable().default(null),
+  operatorRequest: OperatorRequestSchema.optional(),
+});
+
+/** Weights per route name per cluster id (integers 0..100, each route sums to 100). */
+export const WeightsSchema = z.record(z.string(), z.record(z.string(), z.number().int().min(0).max(100)));
+
+const actorSchema = z.enum(['automation', 'operator']);
+const markSchema = z.strictObject({
+  by: z.string().min(1),
+  at: IsoTimeSchema,
+  reason: z.string().default(''),
+});
+
+/** Hysteresis memory for one source of one cluster. */
+export const SourceHistorySchema = z.strictObject({
+  verdict: SourceVerdictSchema,
+  failures: z.number().int().min(0),
+  successes: z.number().int().min(0),
+  /** The newest sample already counted; older or equal samples are ignored (no double counting). */
+  lastSampleAt: IsoTimeSchema.nullable(),
+  since: IsoTimeSchema.nullable(),
+});
+
+/** Verdict memory for one cluster; `upSince` is the start of the current continuous `up` stretch. */
+export const ClusterHistorySchema = z.strictObject({
+  verdict: ClusterVerdictSchema,
+  since: IsoTimeSchema.nullable(),
+  upSince: IsoTimeSchema.nullable(),
+  sources: z.partialRecord(SourceSchema, SourceHistorySchema),
+});
+
+/** What fleet-dr committed: persisted as JSON on the Fleet by the state store. */
+export const RoutingStateSchema = z.strictObject({
+  version: z.literal(1),
+  mode: z.enum(['normal', 'failed-over', 'failing-back']),
+  weights: WeightsSchema,
+  incident: z
+    .strictObject({
+      id: z.string().min(1),
+      cause: z.string(),
+      failedCluster: z.string().min(1),
+      openedAt: IsoTimeSchema,
+    })
+    .nullable(),
+  lastTransition: z.strictObject({ at: IsoTimeSchema, by: actorSchema, reason: z.string() }).nullable(),
+  /** Clusters taken off the gateway; `by` is 'automation' or the operator's name. */
+  fenced: z.record(z.string(), markSchema),
+  /** Clusters an operator detached from the Fleet on purpose: never re-associated automatically. */
+  detached: z.record(z.string(), markSchema),
+  failback: z
+    .strictObject({
+      cluster: z.string().min(1),
+      stepIndex: z.number().int().min(0),
+      stepStartedAt: IsoTimeSchema,
+    })
+    .nullable(),
+  verdicts: z.record(z.string(), ClusterHistorySchema),
+  /** Recently handled alarm keys (and `op:<id>` operator request ids), newest last, bounded. */
+  handledAlarmKeys: z.array(z.string()),
+  /** An operator pause (in addition to policy.paused). */
+  paused: markSchema.nullable(),
+});
+
+/** One piece of evidence behind a Plan. */
+export const SignalSchema = z.strictObject({
+  cluster: z.string(),
+  source: z.union([SourceSchema, z.literal('operator'), z.literal('trigger')]),
+  verdict: SourceVerdictSchema,
+  detail: z.string(),
+  at: IsoTimeSchema.nullable(),
+});
+
+/** Why a hold: the rule that stopped (or did not need) an action. Safety rules are prefixed `safety:`. */
+export const HoldRuleSchema = z.enum([
+  'steady',
+  'unconfirmed',
+  'insufficient-data',
+  'agent-partition',
+  'observer-guard',
+  'cooldown',
+  'min-dwell',
+  'duplicate-alarm',
+  'stale-alarm',
+  'paused',
+  'awaiting-operator',
+  'operator-fenced',
+  'operator-detached',
+  'no-healthy-target',
+  'already-handled',
+  'failback-waiting',
+  'invalid-request',
+  'safety:weights-sum-100',
+  'safety:no-traffic-to-down',
+  'safety:weight-on-nothing',
+  'safety:min-healthy-weight',
+  'safety:no-readmit-down',
+]);
+
+const planBase = {
+  reason: z.string().min(1),
+  signals: z.array(SignalSchema),
+  /** The overall verdict per cluster this Plan was decided on. */
+  verdicts: z.record(z.string(), ClusterVerdictSchema),
+  nextState: RoutingStateSchema,
+  /** Who the action is for: automation, or the operator who asked. */
+  by: z.string().min(1),
+};
+
+/** A Plan: data only; the function executes it (or prints it in dry run). */
+export const PlanSchema = z.discriminatedUnion('kind', [
+  z.strictObject({ kind: z.literal('shift'), weights: WeightsSchema, ...planBase }),
+  z.strictObject({
+    kind: z.literal('fence'),
+    cluster: z.string().min(1),
+    weights: WeightsSchema,
+    ...planBase,
+  }),
+  z.strictObject({ kind: z.literal('readmit'), cluster: z.string().min(1), ...planBase }),
+  z.strictObject({ kind: z.literal('reassociate'), cluster: z.string().min(1), ...planBase }),
+  z.strictObject({
+    kind: z.literal('failback-step'),
+    cluster: z.string().min(1),
+    stepIndex: z.number().int().min(0),
+    weights: WeightsSchema,
+    ...planBase,
+  }),
+  z.strictObject({
+    kind: z.literal('failback-abort'),
+    cluster: z.string().min(1),
+    weights: WeightsSchema,
+    ...planBase,
+  }),
+  z.strictObject({ kind: z.literal('hold'), rule: HoldRuleSchema, ...planBase }),
+]);
+
+export type Source = z.infer<typeof SourceSchema>;
+export type SourceVerdict = z.infer<typeof SourceVerdictSchema>;
+export type ClusterVerdict = z.infer<typeof ClusterVerdictSchema>;
+export type AlarmState = z.infer<typeof AlarmStateSchema>;
+export type AlarmObservation = z.infer<typeof AlarmObservationSchema>;
+export type ProbeResult = z.infer<typeof ProbeResultSchema>;
+export type ClusterObservation = z.infer<typeof ClusterObservationSchema>;
+export type TriggerAlarm = z.infer<typeof TriggerAlarmSchema>;
+export type OperatorAction = z.infer<typeof OperatorActionSchema>;
+export type OperatorRequest = z.infer<typeof OperatorRequestSchema>;
+/** Parsed observations (defaults filled in). */
+export type Observations = z.infer<typeof ObservationsSchema>;
+/** Observations as a producer may write them (defaulted fields optional). */
+export type ObservationsInput = z.input<typeof ObservationsSchema>;
+export type Weights = z.infer<typeof WeightsSchema>;
+export type SourceHistory = z.infer<typeof SourceHistorySchema>;
+export type ClusterHistory = z.infer<typeof ClusterHistorySchema>;
+export type RoutingState = z.infer<typeof RoutingStateSchema>;
+export type Signal = z.infer<typeof SignalSchema>;
+export type HoldRule = z.infer<typeof HoldRuleSchema>;
+export type Plan = z.infer<typeof PlanSchema>;
+export type PlanKind = Plan['kind'];
+/** A Plan of one kind, e.g. `PlanOf<'shift'>`. */
+export type PlanOf<K extends PlanKind> = Extract<Plan, { kind: K }>;
+
+/** The state before fleet-dr has done anything: normal mode, baseline weights, no history. */
+export function initialRoutingState(policy: Policy): RoutingState {
+  const weights: Weights = {};
+  for (const route of policy.routes) weights[route.name] = { ...route.baselineWeights };
+  return {
+    version: 1,
+    mode: 'normal',
+    weights,
+    incident: null,
+    lastTransition: null,
+    fenced: {},
+    detached: {},
+    failback: null,
+    verdicts: {},
+    handledAlarmKeys: [],
+    paused: null,
+  };
+}

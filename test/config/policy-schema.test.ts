@@ -1,0 +1,83 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { validatePolicy } from '../../shared/config-loader';
+import { ConfigError } from '../../shared/errors';
+import { example } from './helpers';
+
+/** The problems validatePolicy reports for `data` (fails the test if it validates). */
+function problems(data: unknown): string[] {
+  try {
+    validatePolicy(data);
+  } catch (err) {
+    assert.ok(err instanceof ConfigError);
+    return err.problems;
+  }
+  assert.fail('expected the policy to be rejected');
+}
+
+describe('policy schema', () => {
+  it('accepts the example policy and fills defaults', () => {
+    const p = example();
+    delete p.detection;
+    delete p.timing;
+    const policy = validatePolicy(p);
+    assert.equal(policy.detection.failuresToDown, 3);
+    assert.equal(policy.timing.cooldownSeconds, 300);
+    assert.equal(policy.clusters[0]?.probes[0]?.expectedStatus, 200);
+    assert.deepEqual(policy.clusters[0]?.probes[0]?.secretHeadersEnv, {});
+    assert.equal(policy.notify.dingtalk.url, 'https://oapi.dingtalk.com/robot/send');
+  });
+
+  it('names the field path of an invalid probe URL', () => {
+    const p = example();
+    p.clusters[1].probes[0].url = 'not a url';
+    assert.deepEqual(problems(p), ['clusters[1].probes[0].url: invalid URL (http or https)']);
+  });
+
+  it('refuses a probe URL that is not http(s)', () => {
+    const p = example();
+    p.clusters[0].probes[0].url = 'ftp://x.internal/';
+    assert.match(problems(p).join('\n'), /clusters\[0\]\.probes\[0\]\.url: invalid URL/);
+  });
+
+  it('lists every problem at once, not the first only', () => {
+    const p = example();
+    p.region = 'Hangzhou';
+    p.clusters[0].role = 'leader';
+    p.clusters[1].probes[0].timeoutMs = 0;
+    p.safety.minHealthyWeight = 101;
+    p.notify.dingtalk.secretEnv = 'SECabc123';
+    p.extra = true;
+    const list = problems(p);
+    for (const path of [
+      'region:',
+      'clusters[0].role:',
+      'clusters[1].probes[0].timeoutMs:',
+      'safety.minHealthyWeight:',
+      'notify.dingtalk.secretEnv:',
+      'extra: unknown field',
+    ])
+      assert.ok(
+        list.some((l) => l.startsWith(path)),
+        `${path} in\n${list.join('\n')}`,
+      );
+  });
+
+  it('says "required" for a missing field', () => {
+    const p = example();
+    delete p.fleet.id;
+    assert.deepEqual(problems(p), ['fleet.id: required (expected string)']);
+  });
+
+  it('refuses secrets written inline where an env var name is expected', () => {
+    const p = example();
+    p.secrets.callbackTokenEnv = 'my-token-value';
+    assert.match(problems(p)[0] ?? '', /^secrets\.callbackTokenEnv: must be an environment variable name/);
+  });
+
+  it('refuses a non-CIDR block', () => {
+    const p = example();
+    p.network.onPremisesCidrs = ['192.168.0.0'];
+    assert.match(problems(p)[0] ?? '', /^network\.onPremisesCidrs\[0\]: must be an IPv4 CIDR/);
+  });
+});
