@@ -41,7 +41,9 @@ export interface FaultRequest {
 }
 
 /** Starts the control endpoint for a sandbox. */
-export async function startControlServer(sb: Sandbox): Promise<{ url: string; token: string; stop(): Promise<void> }> {
+export async function startControlServer(
+  sb: Sandbox,
+): Promise<{ url: string; token: string; stop(): Promise<void> }> {
   const token = randomBytes(16).toString('hex');
   const server = createServer((req, res) => {
     void handle(sb, token, req, res).catch((err: Error) => {
@@ -74,14 +76,29 @@ async function handle(sb: Sandbox, token: string, req: IncomingMessage, res: Ser
 /** Zones, cluster states and gateway totals of a sandbox. */
 export function statusOf(sb: Sandbox): unknown {
   return {
-    zones: sb.zones.list.map((z) => ({ zone: z.name, cluster: z.cluster.id, fault: z.fault })),
-    clusters: [...sb.world.clusters.values()].map((c) => ({ id: c.id, state: c.state, attachedToFleet: c.attachedToFleet })),
+    zones: sb.zones.list.map((z) => ({
+      zone: z.name,
+      cluster: z.cluster.id,
+      fault: z.fault,
+      probeUrl: z.probeUrl,
+      pods: z.pods.map((p) => ({ name: p.name, port: p.port, fault: p.fault })),
+    })),
+    clusters: [...sb.world.clusters.values()].map((c) => ({
+      id: c.id,
+      state: c.state,
+      attachedToFleet: c.attachedToFleet,
+    })),
     gateway: { url: sb.gateway.url, totals: sb.gateway.stats().totals },
   };
 }
 
 /** Sends a request to the control endpoint named in the state file. */
-export async function callControl(state: ControlState, method: 'GET' | 'POST', path: string, body?: unknown): Promise<unknown> {
+export async function callControl(
+  state: ControlState,
+  method: 'GET' | 'POST',
+  path: string,
+  body?: unknown,
+): Promise<unknown> {
   let res: Response;
   try {
     res = await fetch(`${state.controlUrl}${path}`, {
@@ -90,7 +107,9 @@ export async function callControl(state: ControlState, method: 'GET' | 'POST', p
       body: body === undefined ? undefined : JSON.stringify(body),
     });
   } catch {
-    throw new SandboxControlError(`no sandbox answers at ${state.controlUrl} (is \`npm run sandbox\` running?)`);
+    throw new SandboxControlError(
+      `no sandbox answers at ${state.controlUrl} (is \`npm run sandbox\` running?)`,
+    );
   }
   const json = (await res.json()) as { error?: string };
   if (!res.ok) throw new SandboxControlError(json.error ?? `HTTP ${res.status}`);

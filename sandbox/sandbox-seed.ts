@@ -12,7 +12,11 @@ import type { WorldCluster } from './world';
 export function fleetSeedYaml(policy: Policy): string {
   const remote = policy.gateway.remoteClustersAnnotation;
   const docs: unknown[] = [];
-  const namespaces = new Set([policy.fleet.stateNamespace, 'argocd', ...policy.routes.map((r) => r.namespace)]);
+  const namespaces = new Set([
+    policy.fleet.stateNamespace,
+    'argocd',
+    ...policy.routes.map((r) => r.namespace),
+  ]);
   for (const ns of namespaces) docs.push({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
   docs.push({
     apiVersion: 'networking.k8s.io/v1',
@@ -20,13 +24,20 @@ export function fleetSeedYaml(policy: Policy): string {
     metadata: { name: 'mse' },
     spec: {
       controller: 'mse.alibabacloud.com/ingress',
-      parameters: { apiGroup: 'mse.alibabacloud.com', kind: 'MseIngressConfig', name: policy.fleet.mseIngressConfig },
+      parameters: {
+        apiGroup: 'mse.alibabacloud.com',
+        kind: 'MseIngressConfig',
+        name: policy.fleet.mseIngressConfig,
+      },
     },
   });
   docs.push({
     apiVersion: 'mse.alibabacloud.com/v1alpha1',
     kind: 'MseIngressConfig',
-    metadata: { name: policy.fleet.mseIngressConfig, annotations: { [remote]: policy.clusters.map((c) => c.id).join(',') } },
+    metadata: {
+      name: policy.fleet.mseIngressConfig,
+      annotations: { [remote]: policy.clusters.map((c) => c.id).join(',') },
+    },
     spec: {
       name: 'mse-ingress',
       common: {
@@ -60,7 +71,11 @@ export function fleetSeedYaml(policy: Policy): string {
           {
             http: {
               paths: [
-                { path: '/', pathType: 'Prefix', backend: { service: { name: r.service, port: { number: r.servicePort } } } },
+                {
+                  path: '/',
+                  pathType: 'Prefix',
+                  backend: { service: { name: r.service, port: { number: r.servicePort } } },
+                },
               ],
             },
           },
@@ -73,7 +88,11 @@ export function fleetSeedYaml(policy: Policy): string {
       metadata: { name: r.name, namespace: 'argocd' },
       spec: {
         project: 'default',
-        source: { repoURL: 'https://git.sandbox.internal/web-demo.git', path: 'deploy', targetRevision: 'main' },
+        source: {
+          repoURL: 'https://git.sandbox.internal/web-demo.git',
+          path: 'deploy',
+          targetRevision: 'main',
+        },
         destination: { namespace: r.namespace, name: 'in-cluster' },
       },
       status: { sync: { status: 'Synced' }, health: { status: 'Healthy' } },

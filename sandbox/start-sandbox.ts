@@ -16,7 +16,10 @@ import { FleetWorld } from './world';
 import { Zones } from './zones/index';
 
 /** DingTalk robot the sandbox registers; the policy's token env vars should hold these values. */
-export const SANDBOX_DINGTALK = { accessToken: 'sandbox-dingtalk-token', secret: 'SECsandboxdingtalksecret0001' };
+export const SANDBOX_DINGTALK = {
+  accessToken: 'sandbox-dingtalk-token',
+  secret: 'SECsandboxdingtalksecret0001',
+};
 
 /** Options of `startSandbox` (the first four are the agreed contract; the rest tune timers for tests). */
 export interface SandboxOptions {
@@ -79,7 +82,11 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
       members.set(c.id, m);
       world.addCluster({ ...worldClusterOf(c, policy.region), kubeconfig: m.kubeconfig() });
     }
-    const cloud = await startCloudStandIn({ world, alarmPeriodMs: opts.alarmPeriodMs, autoTick: opts.autoTick });
+    const cloud = await startCloudStandIn({
+      world,
+      alarmPeriodMs: opts.alarmPeriodMs,
+      autoTick: opts.autoTick,
+    });
     stops.push(() => cloud.stop());
     cloud.dingtalk.addRobot({ ...SANDBOX_DINGTALK, keywords: policy.notify.dingtalk.keywords });
     const zones = await Zones.start(

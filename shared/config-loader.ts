@@ -49,7 +49,15 @@ export function parsePolicy(text: string, source = '<inline>'): Policy {
     });
     throw new ConfigError(`${source}: not valid YAML or JSON (${problems.length} problem(s))`, problems);
   }
-  const data: unknown = doc.toJS({ maxAliasCount: 50 });
+  let data: unknown;
+  try {
+    // toJS throws on an unresolved alias or an alias bomb (more than maxAliasCount expansions).
+    data = doc.toJS({ maxAliasCount: 50 });
+  } catch (err) {
+    throw new ConfigError(`${source}: not valid YAML (${(err as Error).message})`, [
+      `(document): ${(err as Error).message}`,
+    ]);
+  }
   if (data === null || data === undefined) fail(source, 'empty policy file (no document)');
   if (typeof data !== 'object' || Array.isArray(data))
     fail(

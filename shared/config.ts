@@ -53,8 +53,10 @@ export const RouteSchema = z.strictObject({
   baselineWeights: z.record(z.string(), percent),
 });
 
+/** The independent sources of health evidence fleet-dr can combine. */
 export const SignalSourceSchema = z.enum(['alarm', 'probe', 'ackState', 'gatewayHealth', 'readyReplicas']);
 
+/** The whole policy file; docs/policy.md documents every field. */
 export const PolicySchema = z.strictObject({
   version: z.literal(1),
   region: z.string().regex(/^[a-z]{2}-[a-z0-9-]+$/, 'must be a region id such as cn-hangzhou'),
@@ -151,9 +153,13 @@ export const PolicySchema = z.strictObject({
   paused: z.boolean().default(false),
 });
 
+/** A probe with defaults filled in. */
 export type Probe = z.infer<typeof ProbeSchema>;
+/** A member cluster with defaults filled in. */
 export type Cluster = z.infer<typeof ClusterSchema>;
+/** A governed route with defaults filled in. */
 export type Route = z.infer<typeof RouteSchema>;
+/** One source of health evidence. */
 export type SignalSource = z.infer<typeof SignalSourceSchema>;
 /** A validated policy, with every default filled in. */
 export type Policy = z.infer<typeof PolicySchema>;

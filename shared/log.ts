@@ -9,7 +9,7 @@ const SECRET_KEY =
 
 /** Patterns inside free text: query parameters, Authorization headers, bearer tokens, PEM blocks. */
 const SECRET_TEXT: Array<[RegExp, string]> = [
-  [/([?&](?:sign|access_token|token|signature|securitytoken|security_token)=)[^&\s"']+/gi, '$1[REDACTED]'],
+  [/(\b(?:sign|access_token|token|signature|securitytoken|security_token)=)[^&\s"',]+/gi, '$1[REDACTED]'],
   [/\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]+/g, '$1 [REDACTED]'],
   [/\b(ACS3-HMAC-SHA256\s+Credential=)[^\s"']+/g, '$1[REDACTED]'],
   [/\bFC\s+[A-Za-z0-9]+:[A-Za-z0-9+/=]+/g, 'FC [REDACTED]'],

@@ -26,14 +26,21 @@ export class GatewaySourceError extends Error {
 }
 
 async function list(access: KubeAccess, path: string, signal?: AbortSignal): Promise<KubeObject[]> {
-  const res = await fetch(`${access.url}${path}`, { headers: { authorization: `Bearer ${access.token}` }, signal });
+  const res = await fetch(`${access.url}${path}`, {
+    headers: { authorization: `Bearer ${access.token}` },
+    signal,
+  });
   if (!res.ok) throw new GatewaySourceError(`GET ${path}: HTTP ${res.status}`);
   const body = (await res.json()) as { items?: KubeObject[] };
   return body.items ?? [];
 }
 
 /** Reads the Fleet's Ingresses and the named MseIngressConfig. */
-export async function readFleetConfig(fleet: KubeAccess, mseIngressConfig: string, signal?: AbortSignal): Promise<FleetConfig> {
+export async function readFleetConfig(
+  fleet: KubeAccess,
+  mseIngressConfig: string,
+  signal?: AbortSignal,
+): Promise<FleetConfig> {
   const [ingresses, configs] = await Promise.all([
     list(fleet, '/apis/networking.k8s.io/v1/ingresses', signal),
     list(fleet, '/apis/mse.alibabacloud.com/v1alpha1/mseingressconfigs', signal),

@@ -23,7 +23,11 @@ interface SliceEndpoint {
 }
 
 /** Endpoints of every Service of one cluster, from its EndpointSlices, labelled from the matching Pods. */
-export function endpointsFromObjects(cluster: string, slices: KubeObject[], pods: KubeObject[]): GatewayEndpoint[] {
+export function endpointsFromObjects(
+  cluster: string,
+  slices: KubeObject[],
+  pods: KubeObject[],
+): GatewayEndpoint[] {
   const byName = new Map<string, KubeObject>();
   for (const p of pods) byName.set(`${p.metadata.namespace}/${p.metadata.name}`, p);
   const out: GatewayEndpoint[] = [];

@@ -5,9 +5,9 @@
  * endpoints, counts outcomes per cluster per second, and reports service health to the MSE stand-in.
  */
 import { Agent, createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { FleetWorld, ServiceHealth } from '../world';
 import { closeServer, listenOn } from '../zones/listen';
 import { type Rng, seededRng } from '../zones/rng';
-import type { FleetWorld, ServiceHealth } from '../world';
 import { type FleetConfig, type KubeAccess, readEndpoints, readFleetConfig } from './config-source';
 import type { GatewayEndpoint } from './endpoints';
 import { EndpointHealth, endpointKey } from './health';
@@ -191,7 +191,10 @@ class GatewayImpl implements Gateway {
       this.active = cfg;
       this.rebuild();
     };
-    if (this.active === undefined || this.delayMs <= 0) return activate();
+    if (this.active === undefined || this.delayMs <= 0) {
+      activate();
+      return;
+    }
     const t = setTimeout(() => {
       this.timers.delete(t);
       activate();
@@ -224,19 +227,26 @@ class GatewayImpl implements Gateway {
     if (!route) return this.reply(res, 'none', 404, 'no route');
     const { backend } = chooseBackend(route, info, this.rng);
     const tried = new Set<string>();
+    const failedClusters = new Set<string>();
     const tries = this.fallback ? (this.opts.maxTries ?? 3) : 1;
     let last: { ep: GatewayEndpoint; why: UpstreamFailure } | undefined;
     for (let i = 0; i < tries; i++) {
-      const ep = this.pickFor(backend, tried);
+      const ep = this.pickFor(backend, tried, failedClusters);
       if (!ep) break;
       tried.add(endpointKey(ep));
-      const r = await forward(ep, { method: req.method ?? 'GET', path, headers: req.headers, body }, this.agent, this.opts.upstreamTimeoutMs ?? 3000);
+      const r = await forward(
+        ep,
+        { method: req.method ?? 'GET', path, headers: req.headers, body },
+        this.agent,
+        this.opts.upstreamTimeoutMs ?? 3000,
+      );
       if (typeof r !== 'string') {
         this.counter.record(ep.cluster, r.status >= 500 ? 'error' : 'ok');
         if (!res.destroyed) res.writeHead(r.status, stripHopByHop(r.headers)).end(r.body);
         return;
       }
       this.health.eject(ep);
+      failedClusters.add(ep.cluster);
       last = { ep, why: r };
     }
     if (!last) return this.reply(res, 'none', 503, 'no healthy upstream');
@@ -246,11 +256,12 @@ class GatewayImpl implements Gateway {
   /**
    * Without the fallback: any endpoint of the backend. With it: a healthy untried endpoint of the backend,
    * else (the subset has no healthy pod) a healthy one of the whole Service, else any untried one (panic).
+   * A retry avoids the clusters that already failed this request (zone failures take a whole cluster).
    */
-  private pickFor(backend: Backend, tried: Set<string>): GatewayEndpoint | undefined {
+  private pickFor(backend: Backend, tried: Set<string>, failedClusters: Set<string>): GatewayEndpoint | undefined {
     const used = (e: GatewayEndpoint) => tried.has(endpointKey(e));
     if (!this.fallback) return pickEndpoint(backend.endpoints, this.rng, used);
-    const down = (e: GatewayEndpoint) => used(e) || !this.health.healthy(e);
+    const down = (e: GatewayEndpoint) => used(e) || failedClusters.has(e.cluster) || !this.health.healthy(e);
     return (
       pickEndpoint(backend.endpoints, this.rng, down) ??
       pickEndpoint(backend.serviceEndpoints, this.rng, down) ??

@@ -51,11 +51,14 @@ export class EndpointHealth {
 
 function probe(e: GatewayEndpoint, timeoutMs: number): Promise<boolean> {
   return new Promise((resolve) => {
-    const req = request({ host: e.address, port: e.port, path: '/healthz', agent: false, timeout: timeoutMs }, (res) => {
-      // A connection-level check: any answer means reachable (a share of 5xx is not a reason to eject).
-      res.resume();
-      resolve(true);
-    });
+    const req = request(
+      { host: e.address, port: e.port, path: '/healthz', agent: false, timeout: timeoutMs },
+      (res) => {
+        // A connection-level check: any answer means reachable (a share of 5xx is not a reason to eject).
+        res.resume();
+        resolve(true);
+      },
+    );
     req.on('timeout', () => req.destroy());
     req.on('error', () => resolve(false));
     req.end();

@@ -4,5 +4,14 @@ export { endpointsFromObjects, type GatewayEndpoint } from './endpoints';
 export { type Gateway, type GatewayOptions, startGateway } from './gateway';
 export { DEFAULT_KEYS, type GatewayKeys } from './keys';
 export { chooseBackend, matchRoute, pickEndpoint, type RequestInfo } from './pick';
-export { type Backend, buildRoutingTable, type Canary, parseSubsetLabels, remoteClusters, type RouteEntry, type RoutingInputs, type RoutingTable } from './routing-table';
+export {
+  type Backend,
+  buildRoutingTable,
+  type Canary,
+  parseSubsetLabels,
+  type RouteEntry,
+  type RoutingInputs,
+  type RoutingTable,
+  remoteClusters,
+} from './routing-table';
 export { type Counts, type GatewayStats, type Outcome, type SecondCounts, StatsCounter } from './stats';

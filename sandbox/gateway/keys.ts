@@ -27,7 +27,12 @@ export function commonAnnotation(
   keys: GatewayKeys,
   name: string,
 ): string | undefined {
-  for (const p of [keys.annotationPrefix, 'nginx.ingress.kubernetes.io', keys.msePrefix, 'mse.ingress.kubernetes.io']) {
+  for (const p of [
+    keys.annotationPrefix,
+    'nginx.ingress.kubernetes.io',
+    keys.msePrefix,
+    'mse.ingress.kubernetes.io',
+  ]) {
     const v = annotations[`${p}/${name}`];
     if (v !== undefined) return v;
   }
@@ -35,6 +40,10 @@ export function commonAnnotation(
 }
 
 /** Reads an MSE-only annotation (only under the MSE prefix). */
-export function mseAnnotation(annotations: Record<string, string>, keys: GatewayKeys, name: string): string | undefined {
+export function mseAnnotation(
+  annotations: Record<string, string>,
+  keys: GatewayKeys,
+  name: string,
+): string | undefined {
   return annotations[`${keys.msePrefix}/${name}`];
 }

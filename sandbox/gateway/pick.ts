@@ -47,11 +47,18 @@ function pathMatches(r: RouteEntry, path: string): boolean {
 export type ChosenBy = 'header' | 'cookie' | 'weight' | 'base';
 
 /** Chooses base or a canary: header canaries first, then cookie, then weight; the rest goes to the base. */
-export function chooseBackend(route: RouteEntry, req: RequestInfo, rng: Rng): { backend: Backend; by: ChosenBy } {
+export function chooseBackend(
+  route: RouteEntry,
+  req: RequestInfo,
+  rng: Rng,
+): { backend: Backend; by: ChosenBy } {
   for (const c of route.canaries) if (headerMatches(c, req)) return { backend: c.backend, by: 'header' };
   const cookies = parseCookies(req.headers.cookie);
-  for (const c of route.canaries) if (c.cookie && cookies[c.cookie] === 'always') return { backend: c.backend, by: 'cookie' };
-  const weighted = route.canaries.filter((c) => c.weight !== undefined && c.weight > 0 && !excluded(c, req, cookies));
+  for (const c of route.canaries)
+    if (c.cookie && cookies[c.cookie] === 'always') return { backend: c.backend, by: 'cookie' };
+  const weighted = route.canaries.filter(
+    (c) => c.weight !== undefined && c.weight > 0 && !excluded(c, req, cookies),
+  );
   const shares = weighted.map((c) => Math.min(c.weight! / c.weightTotal, 1));
   const sum = shares.reduce((a, b) => a + b, 0);
   // Canary shares beyond 100% leave nothing for the base and are scaled to fit.
@@ -80,7 +87,8 @@ function headerMatches(c: Canary, req: RequestInfo): boolean {
 
 /** A header or cookie saying `never` keeps the request off that canary. */
 function excluded(c: Canary, req: RequestInfo, cookies: Record<string, string>): boolean {
-  if (c.header && !c.header.value && !c.header.pattern && headerValue(req, c.header.name) === 'never') return true;
+  if (c.header && !c.header.value && !c.header.pattern && headerValue(req, c.header.name) === 'never')
+    return true;
   return c.cookie !== undefined && cookies[c.cookie] === 'never';
 }
 

@@ -12,7 +12,15 @@ export interface UpstreamAnswer {
 /** Why an upstream gave no answer. */
 export type UpstreamFailure = 'refused' | 'reset' | 'timeout';
 
-const HOP_BY_HOP = ['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'te', 'trailer'];
+const HOP_BY_HOP = [
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'transfer-encoding',
+  'upgrade',
+  'te',
+  'trailer',
+];
 
 /** Sends the request; resolves with the answer or the failure kind (never rejects). */
 export function forward(
@@ -32,12 +40,17 @@ export function forward(
       clearTimeout(timer);
       resolve(v);
     };
-    const up = request({ host: ep.address, port: ep.port, method: req.method, path: req.path, headers, agent }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => finish({ status: res.statusCode ?? 502, headers: res.headers, body: Buffer.concat(chunks) }));
-      res.on('error', () => finish('reset'));
-    });
+    const up = request(
+      { host: ep.address, port: ep.port, method: req.method, path: req.path, headers, agent },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () =>
+          finish({ status: res.statusCode ?? 502, headers: res.headers, body: Buffer.concat(chunks) }),
+        );
+        res.on('error', () => finish('reset'));
+      },
+    );
     const timer = setTimeout(() => {
       finish('timeout');
       up.destroy();

@@ -102,7 +102,8 @@ export function buildRoutingTable(inputs: RoutingInputs): RoutingTable {
   const mine = inputs.ingresses
     .filter((i) => ingressClassOf(i) === cls)
     .sort((a, b) => a.metadata.name.localeCompare(b.metadata.name));
-  const isCanary = (i: KubeObject) => commonAnnotation(i.metadata.annotations ?? {}, keys, 'canary') === 'true';
+  const isCanary = (i: KubeObject) =>
+    commonAnnotation(i.metadata.annotations ?? {}, keys, 'canary') === 'true';
   const routes: RouteEntry[] = [];
   for (const ing of mine.filter((i) => !isCanary(i))) {
     for (const p of pathsOf(ing)) {
@@ -114,7 +115,10 @@ export function buildRoutingTable(inputs: RoutingInputs): RoutingTable {
     for (const p of pathsOf(ing)) {
       // A canary applies to the base route with the same host and path in the same namespace (nginx rule).
       const route = routes.find(
-        (r) => r.host === p.at.host && r.path === p.at.path && r.base.namespace === (ing.metadata.namespace ?? 'default'),
+        (r) =>
+          r.host === p.at.host &&
+          r.path === p.at.path &&
+          r.base.namespace === (ing.metadata.namespace ?? 'default'),
       );
       if (!route) continue;
       route.canaries.push(canaryOf(ann, keys, backendOf(ing, p.service, eligible, keys)));
@@ -128,14 +132,17 @@ function ingressClassOf(i: KubeObject): string | undefined {
   return spec?.ingressClassName ?? i.metadata.annotations?.['kubernetes.io/ingress.class'];
 }
 
-function pathsOf(ing: KubeObject): Array<{ at: Pick<RouteEntry, 'host' | 'path' | 'pathType'>; service: string }> {
+function pathsOf(
+  ing: KubeObject,
+): Array<{ at: Pick<RouteEntry, 'host' | 'path' | 'pathType'>; service: string }> {
   const spec = (ing.spec ?? {}) as { rules?: IngressRule[]; defaultBackend?: IngressPath['backend'] };
   const out: Array<{ at: Pick<RouteEntry, 'host' | 'path' | 'pathType'>; service: string }> = [];
   for (const rule of spec.rules ?? []) {
     for (const p of rule.http?.paths ?? []) {
       const service = p.backend?.service?.name;
       if (!service) continue;
-      const pathType = p.pathType === 'Exact' || p.pathType === 'Prefix' ? p.pathType : 'ImplementationSpecific';
+      const pathType =
+        p.pathType === 'Exact' || p.pathType === 'Prefix' ? p.pathType : 'ImplementationSpecific';
       out.push({ at: { host: rule.host || undefined, path: p.path || '/', pathType }, service });
     }
   }
@@ -144,7 +151,12 @@ function pathsOf(ing: KubeObject): Array<{ at: Pick<RouteEntry, 'host' | 'path' 
   return out;
 }
 
-function backendOf(ing: KubeObject, service: string, eligible: GatewayEndpoint[], keys: GatewayKeys): Backend {
+function backendOf(
+  ing: KubeObject,
+  service: string,
+  eligible: GatewayEndpoint[],
+  keys: GatewayKeys,
+): Backend {
   const namespace = ing.metadata.namespace ?? 'default';
   const ann = ing.metadata.annotations ?? {};
   const all = eligible.filter((e) => e.namespace === namespace && e.service === service);
@@ -152,7 +164,8 @@ function backendOf(ing: KubeObject, service: string, eligible: GatewayEndpoint[]
   const labelsAnn = mseAnnotation(ann, keys, 'subset-labels');
   const base = { ingress: ing.metadata.name, namespace, service, serviceEndpoints: all };
   // Both keys are required to form a subset (the documented pair); either alone is ignored.
-  if (subsetName === undefined || labelsAnn === undefined) return { ...base, subsetMatched: true, endpoints: all };
+  if (subsetName === undefined || labelsAnn === undefined)
+    return { ...base, subsetMatched: true, endpoints: all };
   const subset = parseSubsetLabels(labelsAnn);
   const matched = all.filter((e) => Object.entries(subset).every(([k, v]) => e.labels[k] === v));
   // Documented: if no pod matches the subset, requests go to all pods of the Service.

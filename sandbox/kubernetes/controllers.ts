@@ -41,7 +41,8 @@ export function startControllers(store: MemoryStore, timings: MseStatusTimings):
     if (phase === 'Running' && now !== 'Pending') return;
     if (phase === 'Listening' && now !== 'Running') return;
     setStatus(cur, { status: phase });
-    if (phase === 'Running') later(`mse/${o.metadata.name}`, timings.listeningAfterMs, () => mseStep(o, 'Listening'));
+    if (phase === 'Running')
+      later(`mse/${o.metadata.name}`, timings.listeningAfterMs, () => mseStep(o, 'Listening'));
   };
   const offDeploy = store.watch('apps/v1', 'Deployment', (type, o) => {
     if (type === 'DELETED') return;

@@ -63,11 +63,24 @@ export function resourceListDoc(group: string, version: string): Record<string, 
       kind: t.kind,
       verbs: RESOURCE_VERBS,
       ...(t.shortNames.length > 0 ? { shortNames: t.shortNames } : {}),
-      storageVersionHash: Buffer.from(`${apiVersionOf(t)}/${t.kind}`).toString('base64').slice(0, 11),
+      storageVersionHash: Buffer.from(`${apiVersionOf(t)}/${t.kind}`)
+        .toString('base64')
+        .slice(0, 11),
     };
     if (!t.statusSubresource) return [main];
-    const status = { name: `${t.plural}/status`, singularName: '', namespaced: t.namespaced, kind: t.kind, verbs: ['get', 'patch', 'update'] };
+    const status = {
+      name: `${t.plural}/status`,
+      singularName: '',
+      namespaced: t.namespaced,
+      kind: t.kind,
+      verbs: ['get', 'patch', 'update'],
+    };
     return [main, status];
   });
-  return { kind: 'APIResourceList', apiVersion: 'v1', groupVersion: group ? `${group}/${version}` : version, resources };
+  return {
+    kind: 'APIResourceList',
+    apiVersion: 'v1',
+    groupVersion: group ? `${group}/${version}` : version,
+    resources,
+  };
 }

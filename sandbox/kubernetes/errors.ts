@@ -85,7 +85,12 @@ export function conflict(plural: string, apiVersion: string, name: string): Kube
 }
 
 /** 422 Invalid with its causes. */
-export function invalid(kind: string, apiVersion: string, name: string, causes: StatusCause[]): KubeStatusError {
+export function invalid(
+  kind: string,
+  apiVersion: string,
+  name: string,
+  causes: StatusCause[],
+): KubeStatusError {
   const g = groupOf(apiVersion);
   const what = g ? `${kind}.${g}` : kind;
   const msg = `${what} "${name}" is invalid: ${causes.map((c) => `${c.field}: ${c.message}`).join(', ')}`;

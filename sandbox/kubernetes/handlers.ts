@@ -46,26 +46,36 @@ export function verbOf(method: string, t: ResourceTarget, query: URLSearchParams
   }
 }
 
-const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isObj = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
 const CRD_GROUPS = new Set(['mse.alibabacloud.com', 'argoproj.io']);
 
 function asObject(body: unknown, t: ResourceTarget): KubeObject {
-  if (!isObj(body) || !isObj(body.metadata)) throw badRequest('the body is not a Kubernetes object (no metadata)');
+  if (!isObj(body) || !isObj(body.metadata))
+    throw badRequest('the body is not a Kubernetes object (no metadata)');
   const obj = structuredClone(body) as KubeObject;
   const av = apiVersionOf(t.type);
   if (obj.apiVersion !== undefined && obj.apiVersion !== av)
-    throw badRequest(`the API version in the data (${String(obj.apiVersion)}) does not match the expected API version (${av})`);
+    throw badRequest(
+      `the API version in the data (${String(obj.apiVersion)}) does not match the expected API version (${av})`,
+    );
   if (obj.kind !== undefined && obj.kind !== t.type.kind)
-    throw badRequest(`the kind in the data (${String(obj.kind)}) does not match the expected kind (${t.type.kind})`);
+    throw badRequest(
+      `the kind in the data (${String(obj.kind)}) does not match the expected kind (${t.type.kind})`,
+    );
   obj.apiVersion = av;
   obj.kind = t.type.kind;
   if (t.type.namespaced) {
     if (obj.metadata.namespace && t.namespace && obj.metadata.namespace !== t.namespace)
-      throw badRequest('the namespace of the provided object does not match the namespace sent on the request');
+      throw badRequest(
+        'the namespace of the provided object does not match the namespace sent on the request',
+      );
     obj.metadata.namespace = t.namespace ?? obj.metadata.namespace;
   }
   if (t.name && obj.metadata.name && obj.metadata.name !== t.name)
-    throw badRequest(`the name of the object (${obj.metadata.name}) does not match the name on the URL (${t.name})`);
+    throw badRequest(
+      `the name of the object (${obj.metadata.name}) does not match the name on the URL (${t.name})`,
+    );
   if (t.name) obj.metadata.name = t.name;
   return obj;
 }
@@ -78,11 +88,19 @@ function current(store: MemoryStore, t: ResourceTarget): KubeObject {
 
 function requireNamespace(store: MemoryStore, t: ResourceTarget): void {
   if (t.type.namespaced && t.namespace && !store.get('v1', 'Namespace', undefined, t.namespace))
-    throw new KubeStatusError(404, 'NotFound', `namespaces "${t.namespace}" not found`, { name: t.namespace, kind: 'namespaces' });
+    throw new KubeStatusError(404, 'NotFound', `namespaces "${t.namespace}" not found`, {
+      name: t.namespace,
+      kind: 'namespaces',
+    });
 }
 
 /** Keeps the old status on main-resource writes and only the new status on /status writes. */
-function splitStatus(type: ResourceType, sub: string | undefined, old: KubeObject, next: KubeObject): KubeObject {
+function splitStatus(
+  type: ResourceType,
+  sub: string | undefined,
+  old: KubeObject,
+  next: KubeObject,
+): KubeObject {
   if (sub === 'status') {
     const out = structuredClone(old);
     out.status = next.status;
@@ -106,29 +124,62 @@ function list(store: MemoryStore, r: VerbRequest): VerbResponse {
   const t = r.target;
   const labels = labelMatcher(r.query.get('labelSelector') ?? undefined);
   const fields = fieldMatcher(r.query.get('fieldSelector') ?? undefined);
-  const items = store.list(apiVersionOf(t.type), t.type.kind, t.namespace).filter((o) => labels(o) && fields(o));
+  const items = store
+    .list(apiVersionOf(t.type), t.type.kind, t.namespace)
+    .filter((o) => labels(o) && fields(o));
   const rv = String(store.currentRv());
-  if (wantsTable(r.accept)) return { code: 200, body: toTable(t.type, items, rv, r.query.get('includeObject') ?? undefined) };
-  return { code: 200, body: { kind: `${t.type.kind}List`, apiVersion: apiVersionOf(t.type), metadata: { resourceVersion: rv }, items } };
+  if (wantsTable(r.accept))
+    return { code: 200, body: toTable(t.type, items, rv, r.query.get('includeObject') ?? undefined) };
+  return {
+    code: 200,
+    body: {
+      kind: `${t.type.kind}List`,
+      apiVersion: apiVersionOf(t.type),
+      metadata: { resourceVersion: rv },
+      items,
+    },
+  };
 }
 
 function get(store: MemoryStore, r: VerbRequest): VerbResponse {
   const o = current(store, r.target);
   if (r.target.subresource && !(r.target.subresource === 'status' && r.target.type.statusSubresource))
-    throw notFound(`${r.target.type.plural}/${r.target.subresource}`, apiVersionOf(r.target.type), r.target.name!);
+    throw notFound(
+      `${r.target.type.plural}/${r.target.subresource}`,
+      apiVersionOf(r.target.type),
+      r.target.name!,
+    );
   if (wantsTable(r.accept))
-    return { code: 200, body: toTable(r.target.type, [o], String(o.metadata.resourceVersion), r.query.get('includeObject') ?? undefined) };
+    return {
+      code: 200,
+      body: toTable(
+        r.target.type,
+        [o],
+        String(o.metadata.resourceVersion),
+        r.query.get('includeObject') ?? undefined,
+      ),
+    };
   return { code: 200, body: o };
 }
 
 function create(store: MemoryStore, r: VerbRequest): VerbResponse {
   const t = r.target;
-  if (t.name) throw new KubeStatusError(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource');
+  if (t.name)
+    throw new KubeStatusError(
+      405,
+      'MethodNotAllowed',
+      'the server does not allow this method on the requested resource',
+    );
   if (t.type.namespaced && !t.namespace)
-    throw new KubeStatusError(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource');
+    throw new KubeStatusError(
+      405,
+      'MethodNotAllowed',
+      'the server does not allow this method on the requested resource',
+    );
   const obj = asObject(r.body, t);
   const gen = obj.metadata.generateName;
-  if (!obj.metadata.name && typeof gen === 'string') obj.metadata.name = `${gen}${randomBytes(3).toString('hex').slice(0, 5)}`;
+  if (!obj.metadata.name && typeof gen === 'string')
+    obj.metadata.name = `${gen}${randomBytes(3).toString('hex').slice(0, 5)}`;
   delete obj.metadata.resourceVersion;
   if (t.type.statusSubresource) delete obj.status;
   requireNamespace(store, t);
@@ -161,10 +212,18 @@ function patch(store: MemoryStore, r: VerbRequest): VerbResponse {
   else if (ct === 'application/merge-patch+json') result = applyMergePatch(old, r.body);
   else if (ct === 'application/strategic-merge-patch+json') {
     if (CRD_GROUPS.has(t.type.group))
-      throw new KubeStatusError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml`);
+      throw new KubeStatusError(
+        415,
+        'UnsupportedMediaType',
+        `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml`,
+      );
     result = strategicMerge(old, r.body);
   } else
-    throw new KubeStatusError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml, application/strategic-merge-patch+json`);
+    throw new KubeStatusError(
+      415,
+      'UnsupportedMediaType',
+      `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml, application/strategic-merge-patch+json`,
+    );
   if (!isObj(result) || !isObj(result.metadata)) throw badRequest('the patch removed the object metadata');
   const patched = result as KubeObject;
   // Identity fields cannot be patched; a resourceVersion in the patch is a precondition (409 when stale).
@@ -211,7 +270,13 @@ function del(store: MemoryStore, r: VerbRequest): VerbResponse {
   const pre = isObj(body.preconditions) ? body.preconditions.resourceVersion : undefined;
   if (dryRun(r.query) || (isObj(body) && Array.isArray(body.dryRun) && body.dryRun.includes('All')))
     return { code: 200, body: successStatus(t, current(store, t)) };
-  const gone = store.remove(apiVersionOf(t.type), t.type.kind, t.namespace, t.name!, typeof pre === 'string' ? pre : undefined);
+  const gone = store.remove(
+    apiVersionOf(t.type),
+    t.type.kind,
+    t.namespace,
+    t.name!,
+    typeof pre === 'string' ? pre : undefined,
+  );
   return { code: 200, body: successStatus(t, gone) };
 }
 
@@ -222,13 +287,25 @@ function deleteCollection(store: MemoryStore, r: VerbRequest): VerbResponse {
   const av = apiVersionOf(t.type);
   const victims = store.list(av, t.type.kind, t.namespace).filter((o) => labels(o) && fields(o));
   for (const o of victims) store.remove(av, t.type.kind, o.metadata.namespace, o.metadata.name);
-  return { code: 200, body: { kind: `${t.type.kind}List`, apiVersion: av, metadata: { resourceVersion: String(store.currentRv()) }, items: victims } };
+  return {
+    code: 200,
+    body: {
+      kind: `${t.type.kind}List`,
+      apiVersion: av,
+      metadata: { resourceVersion: String(store.currentRv()) },
+      items: victims,
+    },
+  };
 }
 
 /** Runs one non-watch verb against the store; throws KubeStatusError for the HTTP layer to send. */
 export function handleVerb(store: MemoryStore, verb: string, r: VerbRequest): VerbResponse {
   if (r.target.subresource && r.target.subresource !== 'status')
-    throw notFound(`${r.target.type.plural}/${r.target.subresource}`, apiVersionOf(r.target.type), r.target.name ?? '');
+    throw notFound(
+      `${r.target.type.plural}/${r.target.subresource}`,
+      apiVersionOf(r.target.type),
+      r.target.name ?? '',
+    );
   if (r.target.subresource === 'status' && !r.target.type.statusSubresource)
     throw notFound(`${r.target.type.plural}/status`, apiVersionOf(r.target.type), r.target.name ?? '');
   switch (verb) {
@@ -247,6 +324,10 @@ export function handleVerb(store: MemoryStore, verb: string, r: VerbRequest): Ve
     case 'deletecollection':
       return deleteCollection(store, r);
     default:
-      throw new KubeStatusError(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource');
+      throw new KubeStatusError(
+        405,
+        'MethodNotAllowed',
+        'the server does not allow this method on the requested resource',
+      );
   }
 }

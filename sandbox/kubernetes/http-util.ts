@@ -40,7 +40,11 @@ export function sendError(res: ServerResponse, err: unknown): number {
   const e =
     err instanceof KubeStatusError
       ? err
-      : new KubeStatusError(500, 'InternalError', `Internal error occurred: ${(err as Error)?.message ?? String(err)}`);
+      : new KubeStatusError(
+          500,
+          'InternalError',
+          `Internal error occurred: ${(err as Error)?.message ?? String(err)}`,
+        );
   if (res.headersSent) {
     res.end();
     return e.code;

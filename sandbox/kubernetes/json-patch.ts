@@ -38,7 +38,8 @@ function arrayIndex(arr: Json[], t: string, path: string, allowEnd: boolean): nu
   if (t === '-' && allowEnd) return arr.length;
   if (!/^(0|[1-9]\d*)$/.test(t)) throw new JsonPatchError(`invalid array index in ${path}`);
   const i = Number(t);
-  if (i > arr.length || (!allowEnd && i === arr.length)) throw new JsonPatchError(`index out of range in ${path}`);
+  if (i > arr.length || (!allowEnd && i === arr.length))
+    throw new JsonPatchError(`index out of range in ${path}`);
   return i;
 }
 

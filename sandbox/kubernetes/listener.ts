@@ -2,7 +2,12 @@
  * The stand-in's listeners on 127.0.0.1 at OS-picked ports: plain http (the contract's `url`, used by the SDK
  * clients) and, when a certificate is available, https for kubectl (client-go sends no token over plain http).
  */
-import { createServer as createHttp, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import {
+  createServer as createHttp,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 import { createServer as createHttps } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import type { TlsMaterial } from './tls';

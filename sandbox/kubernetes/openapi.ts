@@ -43,7 +43,10 @@ function gvDoc(group: string, version: string): Record<string, unknown> | undefi
 }
 
 function hashOf(p: string): string {
-  return createHash('sha256').update(JSON.stringify(gvDoc(...(splitGv(p) as [string, string])))).digest('hex').slice(0, 32);
+  return createHash('sha256')
+    .update(JSON.stringify(gvDoc(...(splitGv(p) as [string, string]))))
+    .digest('hex')
+    .slice(0, 32);
 }
 
 function splitGv(p: string): [string, string] | undefined {

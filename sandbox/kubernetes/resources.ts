@@ -42,9 +42,16 @@ export const RESOURCE_TYPES: ResourceType[] = [
     ['HOLDER', ['spec', 'holderIdentity']],
   ]),
   r('discovery.k8s.io', 'v1', 'EndpointSlice', 'endpointslices', true, []),
-  r('mse.alibabacloud.com', 'v1alpha1', 'MseIngressConfig', 'mseingressconfigs', false, ['mseingress'], true, [
-    ['STATUS', ['status', 'status']],
-  ]),
+  r(
+    'mse.alibabacloud.com',
+    'v1alpha1',
+    'MseIngressConfig',
+    'mseingressconfigs',
+    false,
+    ['mseingress'],
+    true,
+    [['STATUS', ['status', 'status']]],
+  ),
   r('argoproj.io', 'v1alpha1', 'Application', 'applications', true, ['app', 'apps'], false, [
     ['SYNC STATUS', ['status', 'sync', 'status']],
     ['HEALTH STATUS', ['status', 'health', 'status']],

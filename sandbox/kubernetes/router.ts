@@ -18,11 +18,17 @@ export type DiscoveryTarget =
   | { doc: 'resources'; group: string; version: string };
 
 /** What a path means: a resource, a discovery document or nothing served. */
-export type Route = { kind: 'resource'; target: ResourceTarget } | { kind: 'discovery'; target: DiscoveryTarget } | { kind: 'none' };
+export type Route =
+  | { kind: 'resource'; target: ResourceTarget }
+  | { kind: 'discovery'; target: DiscoveryTarget }
+  | { kind: 'none' };
 
 /** Routes a URL path (without query string). */
 export function route(path: string): Route {
-  const segs = path.split('/').filter((s) => s !== '').map(decodeURIComponent);
+  const segs = path
+    .split('/')
+    .filter((s) => s !== '')
+    .map(decodeURIComponent);
   if (segs.length === 1 && segs[0] === 'version') return { kind: 'discovery', target: { doc: 'version' } };
   let group: string;
   let version: string;
@@ -45,7 +51,10 @@ export function route(path: string): Route {
     const t = typeByPlural(group, version, rest[2]!);
     if (t?.namespaced) {
       if (rest.length > 5) return { kind: 'none' };
-      return { kind: 'resource', target: { type: t, group, version, namespace: rest[1], name: rest[3], subresource: rest[4] } };
+      return {
+        kind: 'resource',
+        target: { type: t, group, version, namespace: rest[1], name: rest[3], subresource: rest[4] },
+      };
     }
   }
   const t = typeByPlural(group, version, rest[0]!);

@@ -3,7 +3,10 @@ import { stringify } from 'yaml';
 
 /** Joins documents into one multi-document YAML text. */
 export function joinYaml(...docs: string[]): string {
-  return docs.map((d) => d.trim()).filter((d) => d !== '').join('\n---\n');
+  return docs
+    .map((d) => d.trim())
+    .filter((d) => d !== '')
+    .join('\n---\n');
 }
 
 /** A Namespace. */
@@ -23,7 +26,11 @@ export function ingressYaml(o: {
   return stringify({
     apiVersion: 'networking.k8s.io/v1',
     kind: 'Ingress',
-    metadata: { name: o.name, namespace: o.namespace, ...(o.annotations ? { annotations: o.annotations } : {}) },
+    metadata: {
+      name: o.name,
+      namespace: o.namespace,
+      ...(o.annotations ? { annotations: o.annotations } : {}),
+    },
     spec: {
       ingressClassName: 'mse',
       rules: [
@@ -31,7 +38,11 @@ export function ingressYaml(o: {
           ...(o.host ? { host: o.host } : {}),
           http: {
             paths: [
-              { path: '/', pathType: 'Prefix', backend: { service: { name: o.service, port: { number: o.port ?? 80 } } } },
+              {
+                path: '/',
+                pathType: 'Prefix',
+                backend: { service: { name: o.service, port: { number: o.port ?? 80 } } },
+              },
             ],
           },
         },
@@ -59,24 +70,42 @@ export function mseIngressConfigYaml(o: { name: string; clusters: string[]; stat
     apiVersion: 'mse.alibabacloud.com/v1alpha1',
     kind: 'MseIngressConfig',
     metadata: { name: o.name, annotations: { 'mse.alibabacloud.com/remote-clusters': o.clusters.join(',') } },
-    spec: { name: 'mse-ingress', common: { instance: { spec: '2c4g', replicas: 3 } }, ingress: { local: { ingressClass: 'mse' } } },
+    spec: {
+      name: 'mse-ingress',
+      common: { instance: { spec: '2c4g', replicas: 3 } },
+      ingress: { local: { ingressClass: 'mse' } },
+    },
     ...(o.status ? { status: { status: o.status } } : {}),
   });
 }
 
 /** An Argo CD Application in `argocd` with the given sync and health status. */
-export function applicationYaml(o: { name: string; sync?: string; health?: string; namespace?: string }): string {
+export function applicationYaml(o: {
+  name: string;
+  sync?: string;
+  health?: string;
+  namespace?: string;
+}): string {
   return stringify({
     apiVersion: 'argoproj.io/v1alpha1',
     kind: 'Application',
     metadata: { name: o.name, namespace: o.namespace ?? 'argocd' },
-    spec: { project: 'default', destination: { namespace: o.name, name: 'in-cluster' }, source: { repoURL: 'https://git.example/repo', path: o.name } },
+    spec: {
+      project: 'default',
+      destination: { namespace: o.name, name: 'in-cluster' },
+      source: { repoURL: 'https://git.example/repo', path: o.name },
+    },
     status: { sync: { status: o.sync ?? 'Synced' }, health: { status: o.health ?? 'Healthy' } },
   });
 }
 
 /** A member-cluster Deployment whose pods carry `labels` (e.g. topology.istio.io/cluster). */
-export function deploymentYaml(o: { name: string; namespace: string; replicas?: number; labels?: Record<string, string> }): string {
+export function deploymentYaml(o: {
+  name: string;
+  namespace: string;
+  replicas?: number;
+  labels?: Record<string, string>;
+}): string {
   const labels = { app: o.name, ...(o.labels ?? {}) };
   return stringify({
     apiVersion: 'apps/v1',
@@ -85,7 +114,10 @@ export function deploymentYaml(o: { name: string; namespace: string; replicas?: 
     spec: {
       replicas: o.replicas ?? 2,
       selector: { matchLabels: { app: o.name } },
-      template: { metadata: { labels }, spec: { containers: [{ name: o.name, image: 'nginx:1.27', ports: [{ containerPort: 80 }] }] } },
+      template: {
+        metadata: { labels },
+        spec: { containers: [{ name: o.name, image: 'nginx:1.27', ports: [{ containerPort: 80 }] }] },
+      },
     },
   });
 }
@@ -101,7 +133,12 @@ export function serviceYaml(o: { name: string; namespace: string; port?: number 
 }
 
 /** The Fleet seed of the example policy: namespaces, IngressClass, MseIngressConfig, base Ingress, Application. */
-export function fleetSeedYaml(o: { clusters: string[]; namespace?: string; service?: string; mse?: string }): string {
+export function fleetSeedYaml(o: {
+  clusters: string[];
+  namespace?: string;
+  service?: string;
+  mse?: string;
+}): string {
   const ns = o.namespace ?? 'web-demo';
   const svc = o.service ?? 'web-demo';
   const mse = o.mse ?? 'ackone-gateway';
@@ -116,12 +153,22 @@ export function fleetSeedYaml(o: { clusters: string[]; namespace?: string; servi
 }
 
 /** A member cluster seed: namespace, Deployment with the cluster pin label, Service. */
-export function memberSeedYaml(o: { clusterId: string; namespace?: string; service?: string; replicas?: number }): string {
+export function memberSeedYaml(o: {
+  clusterId: string;
+  namespace?: string;
+  service?: string;
+  replicas?: number;
+}): string {
   const ns = o.namespace ?? 'web-demo';
   const svc = o.service ?? 'web-demo';
   return joinYaml(
     namespaceYaml(ns),
-    deploymentYaml({ name: svc, namespace: ns, replicas: o.replicas, labels: { 'topology.istio.io/cluster': o.clusterId } }),
+    deploymentYaml({
+      name: svc,
+      namespace: ns,
+      replicas: o.replicas,
+      labels: { 'topology.istio.io/cluster': o.clusterId },
+    }),
     serviceYaml({ name: svc, namespace: ns }),
   );
 }

@@ -20,6 +20,9 @@ import type { KubeApiServer, KubeApiServerOptions, RequestLogEntry, TokenSpec } 
 import { serveWatch } from './watch-stream';
 import { dumpYaml, seedStore } from './yaml-io';
 
+/** Bound on requestLog so a long-running sandbox does not grow without limit. */
+const MAX_LOG = 50_000;
+
 function discovery(d: DiscoveryTarget, hostPort: string): unknown {
   switch (d.doc) {
     case 'version':
@@ -50,7 +53,10 @@ export async function startKubeApiServer(opts: KubeApiServerOptions): Promise<Ku
   const watches = new Set<() => void>();
   let hostPort = '127.0.0.1:0';
 
-  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<{ code: number; token?: string }> => {
+  const handle = async (
+    req: IncomingMessage,
+    res: ServerResponse,
+  ): Promise<{ code: number; token?: string }> => {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     let token: string | undefined;
     try {
@@ -58,21 +64,31 @@ export async function startKubeApiServer(opts: KubeApiServerOptions): Promise<Ku
       const r = route(url.pathname);
       if (r.kind === 'none' && url.pathname.startsWith('/openapi/')) {
         const doc = openapiDoc(url.pathname);
-        if (doc === undefined) throw new KubeStatusError(404, 'NotFound', 'the server could not find the requested resource');
+        if (doc === undefined)
+          throw new KubeStatusError(404, 'NotFound', 'the server could not find the requested resource');
         sendJson(res, 200, doc);
         return { code: 200, token };
       }
-      if (r.kind === 'none') throw new KubeStatusError(404, 'NotFound', 'the server could not find the requested resource');
+      if (r.kind === 'none')
+        throw new KubeStatusError(404, 'NotFound', 'the server could not find the requested resource');
       if (r.kind === 'discovery') {
-        if (req.method !== 'GET') throw new KubeStatusError(405, 'MethodNotAllowed', 'the server does not allow this method');
+        if (req.method !== 'GET')
+          throw new KubeStatusError(405, 'MethodNotAllowed', 'the server does not allow this method');
         const doc = discovery(r.target, hostPort);
-        if (doc === undefined) throw new KubeStatusError(404, 'NotFound', 'the server could not find the requested resource');
+        if (doc === undefined)
+          throw new KubeStatusError(404, 'NotFound', 'the server could not find the requested resource');
         sendJson(res, 200, doc);
         return { code: 200, token };
       }
       const t = r.target;
       const verb = verbOf(req.method ?? 'GET', t, url.searchParams);
-      auth.authorize(token, { verb, plural: t.type.plural, group: t.group, namespace: t.namespace, name: t.name });
+      auth.authorize(token, {
+        verb,
+        plural: t.type.plural,
+        group: t.group,
+        namespace: t.namespace,
+        name: t.name,
+      });
       if (verb === 'watch' || (verb === 'get' && url.searchParams.get('watch') === 'true')) {
         serveWatch(store, t, url.searchParams, res, {
           bookmarkIntervalMs: opts.bookmarkIntervalMs ?? 5000,
@@ -87,7 +103,8 @@ export async function startKubeApiServer(opts: KubeApiServerOptions): Promise<Ku
       const needsBody = ['POST', 'PUT', 'PATCH'].includes(method);
       const text = needsBody || method === 'DELETE' ? await readBody(req) : '';
       // An empty body is an error for writes (parseBody throws 400) and fine for DELETE.
-      const body = text.trim() === '' && !needsBody ? undefined : parseBody(text, req.headers['content-type']);
+      const body =
+        text.trim() === '' && !needsBody ? undefined : parseBody(text, req.headers['content-type']);
       const out = handleVerb(store, verb, {
         method: req.method ?? 'GET',
         target: t,
@@ -106,7 +123,13 @@ export async function startKubeApiServer(opts: KubeApiServerOptions): Promise<Ku
   const tls = await sandboxTls();
   const listener = await listenAll((req, res) => {
     void handle(req, res).then(({ code, token }) => {
-      requestLog.push({ method: req.method ?? 'GET', path: req.url ?? '/', status: code, ...(token ? { token } : {}) });
+      if (requestLog.length >= MAX_LOG) requestLog.splice(0, requestLog.length - MAX_LOG + 1);
+      requestLog.push({
+        method: req.method ?? 'GET',
+        path: req.url ?? '/',
+        status: code,
+        ...(token ? { token } : {}),
+      });
     });
   }, tls);
   const port = listener.port;

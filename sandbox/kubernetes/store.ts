@@ -80,7 +80,9 @@ export class MemoryStore implements ObjectStore {
       if (match(o)) out.push(clone(o));
     }
     return out.sort((a, b) =>
-      `${a.metadata.namespace ?? ''}/${a.metadata.name}`.localeCompare(`${b.metadata.namespace ?? ''}/${b.metadata.name}`),
+      `${a.metadata.namespace ?? ''}/${a.metadata.name}`.localeCompare(
+        `${b.metadata.namespace ?? ''}/${b.metadata.name}`,
+      ),
     );
   }
 
@@ -125,10 +127,18 @@ export class MemoryStore implements ObjectStore {
     m.resourceVersion = old.metadata.resourceVersion;
     // A write that changes nothing is a no-op on a real API server: same resourceVersion, no watch event.
     if (isDeepStrictEqual(obj, old)) return clone(old);
-    if (!isDeepStrictEqual(specPart(obj), specPart(old))) m.generation = Number(old.metadata.generation ?? 0) + 1;
+    if (!isDeepStrictEqual(specPart(obj), specPart(old)))
+      m.generation = Number(old.metadata.generation ?? 0) + 1;
     m.resourceVersion = String(++this.rv);
     this.objects.set(key, obj);
-    this.record({ rv: this.rv, type: 'MODIFIED', apiVersion: obj.apiVersion, kind: obj.kind, obj: clone(obj), old: clone(old) });
+    this.record({
+      rv: this.rv,
+      type: 'MODIFIED',
+      apiVersion: obj.apiVersion,
+      kind: obj.kind,
+      obj: clone(obj),
+      old: clone(old),
+    });
     return clone(obj);
   }
 
@@ -146,12 +156,19 @@ export class MemoryStore implements ObjectStore {
   }
 
   /** Deletes and returns the deleted object; `precondition` is a resourceVersion that must match. */
-  remove(apiVersion: string, kind: string, namespace: string | undefined, name: string, precondition?: string): KubeObject {
+  remove(
+    apiVersion: string,
+    kind: string,
+    namespace: string | undefined,
+    name: string,
+    precondition?: string,
+  ): KubeObject {
     const t = this.typeOf(apiVersion, kind);
     const key = keyOf(apiVersion, kind, this.nsOf(t, namespace), name);
     const old = this.objects.get(key);
     if (!old) throw notFound(t.plural, apiVersion, name);
-    if (precondition && precondition !== old.metadata.resourceVersion) throw conflict(t.plural, apiVersion, name);
+    if (precondition && precondition !== old.metadata.resourceVersion)
+      throw conflict(t.plural, apiVersion, name);
     this.objects.delete(key);
     const gone = clone(old);
     gone.metadata.resourceVersion = String(++this.rv);

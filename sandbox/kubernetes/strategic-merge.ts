@@ -31,7 +31,9 @@ const MERGE_KEYS: Record<string, string[]> = {
 function mergeKeyFor(field: string, items: Json[]): string | undefined {
   const candidates = MERGE_KEYS[field];
   if (!candidates || !items.every(isObj)) return undefined;
-  return candidates.find((k) => items.every((i) => (i as Obj)[k] !== undefined || (i as Obj).$patch !== undefined));
+  return candidates.find((k) =>
+    items.every((i) => (i as Obj)[k] !== undefined || (i as Obj).$patch !== undefined),
+  );
 }
 
 function mergeList(field: string, orig: Json, patch: Json[], order?: Json[]): Json[] {
@@ -83,7 +85,8 @@ export function strategicMerge(target: Json, patch: Json): Json {
       continue;
     }
     if (v === null) delete out[k];
-    else if (Array.isArray(v)) out[k] = mergeList(k, out[k], v, patch[`$setElementOrder/${k}`] as Json[] | undefined);
+    else if (Array.isArray(v))
+      out[k] = mergeList(k, out[k], v, patch[`$setElementOrder/${k}`] as Json[] | undefined);
     else if (isObj(v)) {
       const merged = strategicMerge(out[k], v);
       if (merged === undefined) delete out[k];

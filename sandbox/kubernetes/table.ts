@@ -19,14 +19,26 @@ function age(ts: unknown): string {
 
 function pick(obj: KubeObject, path: string[]): unknown {
   let cur: unknown = obj;
-  for (const p of path) cur = cur && typeof cur === 'object' ? (cur as Record<string, unknown>)[p] : undefined;
+  for (const p of path)
+    cur = cur && typeof cur === 'object' ? (cur as Record<string, unknown>)[p] : undefined;
   return cur ?? '';
 }
 
 /** Renders objects as a Table; `includeObject=Object` embeds the whole object, otherwise its metadata. */
-export function toTable(t: ResourceType, objs: KubeObject[], rv: string, includeObject?: string): Record<string, unknown> {
+export function toTable(
+  t: ResourceType,
+  objs: KubeObject[],
+  rv: string,
+  includeObject?: string,
+): Record<string, unknown> {
   const extra = t.columns ?? [];
-  const col = (name: string, format = '') => ({ name, type: 'string', format, description: name, priority: 0 });
+  const col = (name: string, format = '') => ({
+    name,
+    type: 'string',
+    format,
+    description: name,
+    priority: 0,
+  });
   return {
     kind: 'Table',
     apiVersion: 'meta.k8s.io/v1',

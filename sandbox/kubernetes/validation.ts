@@ -32,13 +32,26 @@ function validateMeta(t: ResourceType, obj: KubeObject): StatusCause[] {
   if (!m || typeof m.name !== 'string' || m.name === '') return [required('metadata.name')];
   const nameRe = t.kind === 'Namespace' || t.kind === 'Service' ? DNS_LABEL : DNS_SUBDOMAIN;
   if (m.name.length > 253 || !nameRe.test(m.name))
-    c.push(badValue('metadata.name', m.name, 'a lowercase RFC 1123 name must consist of lower case alphanumeric characters, \'-\' or \'.\''));
+    c.push(
+      badValue(
+        'metadata.name',
+        m.name,
+        "a lowercase RFC 1123 name must consist of lower case alphanumeric characters, '-' or '.'",
+      ),
+    );
   if (t.namespaced && !m.namespace) c.push(required('metadata.namespace'));
   for (const [k, v] of Object.entries(m.labels ?? {})) {
     const name = k.includes('/') ? k.slice(k.indexOf('/') + 1) : k;
-    if (name.length > 63 || !LABEL_NAME.test(name)) c.push(badValue('metadata.labels', k, 'name part must be a valid label key'));
+    if (name.length > 63 || !LABEL_NAME.test(name))
+      c.push(badValue('metadata.labels', k, 'name part must be a valid label key'));
     if (typeof v !== 'string' || v.length > 63 || !LABEL_VALUE.test(v))
-      c.push(badValue('metadata.labels', v, 'a valid label must be an empty string or consist of alphanumeric characters, \'-\', \'_\' or \'.\''));
+      c.push(
+        badValue(
+          'metadata.labels',
+          v,
+          "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.'",
+        ),
+      );
   }
   for (const [k, v] of Object.entries(m.annotations ?? {}))
     if (typeof v !== 'string') c.push(badValue(`metadata.annotations[${k}]`, v, 'must be a string'));
@@ -46,9 +59,11 @@ function validateMeta(t: ResourceType, obj: KubeObject): StatusCause[] {
 }
 
 function validatePort(field: string, port: unknown): StatusCause[] {
-  if (!isObj(port) || (port.number === undefined && port.name === undefined))
-    return [required(`${field}`)];
-  if (port.number !== undefined && (typeof port.number !== 'number' || port.number < 1 || port.number > 65535))
+  if (!isObj(port) || (port.number === undefined && port.name === undefined)) return [required(`${field}`)];
+  if (
+    port.number !== undefined &&
+    (typeof port.number !== 'number' || port.number < 1 || port.number > 65535)
+  )
     return [badValue(`${field}.number`, port.number, 'must be between 1 and 65535, inclusive')];
   return [];
 }
@@ -57,7 +72,8 @@ function validateBackend(field: string, b: unknown): StatusCause[] {
   if (!isObj(b)) return [required(field)];
   if (isObj(b.service)) {
     const c: StatusCause[] = [];
-    if (typeof b.service.name !== 'string' || b.service.name === '') c.push(required(`${field}.service.name`));
+    if (typeof b.service.name !== 'string' || b.service.name === '')
+      c.push(required(`${field}.service.name`));
     return [...c, ...validatePort(`${field}.service.port`, b.service.port)];
   }
   if (isObj(b.resource)) return [];
@@ -67,11 +83,16 @@ function validateBackend(field: string, b: unknown): StatusCause[] {
 function validateIngress(spec: unknown): StatusCause[] {
   if (!isObj(spec)) return [required('spec')];
   const c: StatusCause[] = [];
-  if (spec.defaultBackend !== undefined) c.push(...validateBackend('spec.defaultBackend', spec.defaultBackend));
+  if (spec.defaultBackend !== undefined)
+    c.push(...validateBackend('spec.defaultBackend', spec.defaultBackend));
   const rules = spec.rules ?? [];
   if (!Array.isArray(rules)) return [badValue('spec.rules', rules, 'must be a list')];
   if (rules.length === 0 && spec.defaultBackend === undefined)
-    c.push({ reason: 'FieldValueInvalid', message: 'either `defaultBackend` or `rules` must be specified', field: 'spec' });
+    c.push({
+      reason: 'FieldValueInvalid',
+      message: 'either `defaultBackend` or `rules` must be specified',
+      field: 'spec',
+    });
   rules.forEach((rule, i) => {
     const http = isObj(rule) ? rule.http : undefined;
     if (http === undefined) return;
@@ -82,12 +103,15 @@ function validateIngress(spec: unknown): StatusCause[] {
     }
     paths.forEach((p, j) => {
       const f = `spec.rules[${i}].http.paths[${j}]`;
-      if (!isObj(p)) return void c.push(required(f));
+      if (!isObj(p)) {
+        c.push(required(f));
+        return;
+      }
       const types = ['Exact', 'Prefix', 'ImplementationSpecific'];
       if (p.pathType === undefined) c.push(required(`${f}.pathType`));
       else if (!types.includes(p.pathType as string)) c.push(unsupported(`${f}.pathType`, p.pathType, types));
       if (p.pathType !== 'ImplementationSpecific' && typeof p.path === 'string' && !p.path.startsWith('/'))
-        c.push(badValue(`${f}.path`, p.path, "must be an absolute path"));
+        c.push(badValue(`${f}.path`, p.path, 'must be an absolute path'));
       c.push(...validateBackend(`${f}.backend`, p.backend));
     });
   });
@@ -99,9 +123,11 @@ function validateDeployment(spec: unknown): StatusCause[] {
   const c: StatusCause[] = [];
   if (spec.replicas !== undefined && (!Number.isInteger(spec.replicas) || (spec.replicas as number) < 0))
     c.push(badValue('spec.replicas', spec.replicas, 'must be greater than or equal to 0'));
-  const sel = isObj(spec.selector) && isObj(spec.selector.matchLabels) ? spec.selector.matchLabels : undefined;
+  const sel =
+    isObj(spec.selector) && isObj(spec.selector.matchLabels) ? spec.selector.matchLabels : undefined;
   if (!sel) c.push(required('spec.selector'));
-  const tmpl = isObj(spec.template) && isObj(spec.template.metadata) ? spec.template.metadata.labels : undefined;
+  const tmpl =
+    isObj(spec.template) && isObj(spec.template.metadata) ? spec.template.metadata.labels : undefined;
   if (sel && isObj(tmpl) && Object.entries(sel).some(([k, v]) => tmpl[k] !== v))
     c.push(badValue('spec.template.metadata.labels', tmpl, '`selector` does not match template `labels`'));
   return c;
@@ -133,7 +159,9 @@ function validateData(obj: KubeObject): StatusCause[] {
     const d = obj[key];
     if (d === undefined) continue;
     if (!isObj(d)) c.push(badValue(key, d, 'must be a map of strings'));
-    else for (const [k, v] of Object.entries(d)) if (typeof v !== 'string') c.push(badValue(`${key}[${k}]`, v, 'must be a string'));
+    else
+      for (const [k, v] of Object.entries(d))
+        if (typeof v !== 'string') c.push(badValue(`${key}[${k}]`, v, 'must be a string'));
   }
   return c;
 }

@@ -18,15 +18,26 @@ export interface WatchOptions {
 }
 
 /** Serves a watch on `res` until the client goes away, timeoutSeconds passes or the server stops. */
-export function serveWatch(store: MemoryStore, t: ResourceTarget, q: URLSearchParams, res: ServerResponse, opts: WatchOptions): void {
+export function serveWatch(
+  store: MemoryStore,
+  t: ResourceTarget,
+  q: URLSearchParams,
+  res: ServerResponse,
+  opts: WatchOptions,
+): void {
   const av = apiVersionOf(t.type);
   const labels = labelMatcher(q.get('labelSelector') ?? undefined);
   const fields = fieldMatcher(q.get('fieldSelector') ?? undefined);
   const nameOnly = t.name;
   const inScope = (o: KubeObject) =>
-    (!t.type.namespaced || !t.namespace || o.metadata.namespace === t.namespace) && (!nameOnly || o.metadata.name === nameOnly);
+    (!t.type.namespaced || !t.namespace || o.metadata.namespace === t.namespace) &&
+    (!nameOnly || o.metadata.name === nameOnly);
   const matches = (o: KubeObject | undefined) => o !== undefined && inScope(o) && labels(o) && fields(o);
-  res.writeHead(200, { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked', 'Cache-Control': 'no-cache' });
+  res.writeHead(200, {
+    'Content-Type': 'application/json',
+    'Transfer-Encoding': 'chunked',
+    'Cache-Control': 'no-cache',
+  });
   res.flushHeaders();
   const write = (type: string, object: unknown) => {
     if (!res.writableEnded) res.write(`${JSON.stringify({ type, object })}\n`);
@@ -67,7 +78,12 @@ export function serveWatch(store: MemoryStore, t: ResourceTarget, q: URLSearchPa
   const unsubscribe = store.subscribe(emit);
   const timers: NodeJS.Timeout[] = [];
   if (q.get('allowWatchBookmarks') === 'true') {
-    const bookmark = () => write('BOOKMARK', { kind: t.type.kind, apiVersion: av, metadata: { resourceVersion: String(store.currentRv()) } });
+    const bookmark = () =>
+      write('BOOKMARK', {
+        kind: t.type.kind,
+        apiVersion: av,
+        metadata: { resourceVersion: String(store.currentRv()) },
+      });
     timers.push(setInterval(bookmark, opts.bookmarkIntervalMs));
   }
   const timeout = Number(q.get('timeoutSeconds'));

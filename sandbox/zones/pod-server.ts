@@ -93,7 +93,13 @@ export class PodServer {
   }
 
   private answer(req: IncomingMessage): PodAnswer {
-    return { cluster: this.cluster, zone: this.zone, pod: this.name, method: req.method ?? 'GET', path: req.url ?? '/' };
+    return {
+      cluster: this.cluster,
+      zone: this.zone,
+      pod: this.name,
+      method: req.method ?? 'GET',
+      path: req.url ?? '/',
+    };
   }
 
   private handle(req: IncomingMessage, res: ServerResponse): void {

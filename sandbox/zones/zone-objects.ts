@@ -42,7 +42,10 @@ export function appObjects(app: AppSpec, pods: PodView[]): KubeObject[] {
     spec: {
       replicas: pods.length,
       selector: { matchLabels: labels },
-      template: { metadata: { labels: podLabels }, spec: { containers: [{ name: app.name, image: 'sandbox' }] } },
+      template: {
+        metadata: { labels: podLabels },
+        spec: { containers: [{ name: app.name, image: 'sandbox' }] },
+      },
     },
     status: {
       observedGeneration: 1,
@@ -83,7 +86,10 @@ function podObject(app: AppSpec, labels: Record<string, string>, p: PodView): Ku
       labels,
       annotations: { [LISTEN_ANNOTATION]: `127.0.0.1:${p.port}` },
     },
-    spec: { nodeName: `${app.clusterId}-node-${app.zone}`, containers: [{ name: app.name, ports: [{ name: 'http', containerPort: p.port }] }] },
+    spec: {
+      nodeName: `${app.clusterId}-node-${app.zone}`,
+      containers: [{ name: app.name, ports: [{ name: 'http', containerPort: p.port }] }],
+    },
     status: {
       phase: 'Running',
       podIP: p.podIP,

@@ -70,7 +70,9 @@ export class Zone {
     const n = opts.replicas ?? 3;
     for (let i = 0; i < n; i++) {
       const name = `${opts.app.name}-${z.cluster.id}-${i}`;
-      z.pods.push(await PodServer.start({ cluster: z.cluster.id, zone: z.name, name, seed: (opts.seed ?? 1) * 31 + i }));
+      z.pods.push(
+        await PodServer.start({ cluster: z.cluster.id, zone: z.name, name, seed: (opts.seed ?? 1) * 31 + i }),
+      );
       z.ready.set(name, true);
     }
     z.entry = await EntryServer.start(() => z.pods);
@@ -108,11 +110,16 @@ export class Zone {
   }
 
   /** Sets one pod's behaviour (a pod-level fault); `dead`/`blackhole` pods turn not ready after the lag. */
-  async setPodFault(podName: string, fault: PodFault, opts: PodFaultOptions & { readinessLagMs?: number } = {}) {
+  async setPodFault(
+    podName: string,
+    fault: PodFault,
+    opts: PodFaultOptions & { readinessLagMs?: number } = {},
+  ) {
     const pod = this.pods.find((p) => p.name === podName);
     if (!pod) throw new ZoneError(`no pod ${podName} in zone ${this.name}`);
     await pod.setFault(fault, opts);
-    if (fault === 'dead' || fault === 'blackhole') this.afterLag(opts.readinessLagMs, () => this.setReady([pod], false));
+    if (fault === 'dead' || fault === 'blackhole')
+      this.afterLag(opts.readinessLagMs, () => this.setReady([pod], false));
     else this.setReady([pod], true);
     this.sync();
   }
@@ -139,7 +146,8 @@ export class Zone {
   private clusterStateUnder(fault: ZoneFault, opts: ZoneFaultOptions): ClusterState {
     if (fault === 'agent-partition') return 'disconnected';
     if (fault !== 'dead' && fault !== 'blackhole') return 'running';
-    if (this.cluster.clusterType === 'ManagedKubernetes') return opts.controlPlane === 'down' ? 'unavailable' : 'running';
+    if (this.cluster.clusterType === 'ManagedKubernetes')
+      return opts.controlPlane === 'down' ? 'unavailable' : 'running';
     return opts.controlPlane === 'up' ? 'running' : 'disconnected';
   }
 

@@ -19,19 +19,27 @@ export class Zones {
     return new Zones(started);
   }
 
-  /** The zone for a zone name (cn-hangzhou-h), a cluster id (c-ack-az1) or a cluster name (ack-az1). */
+  /** The zone for a zone name (cn-hangzhou-h), a cluster id (c-ack-az1), a cluster name (ack-az1) or its last part (az1). */
   get(key: string): Zone {
-    const z = this.list.find((x) => x.name === key || x.cluster.id === key || x.cluster.name === key);
-    if (!z) {
-      const known = this.list.map((x) => `${x.name} (${x.cluster.id})`).join(', ');
-      throw new ZoneError(`no zone ${key}; known: ${known}`);
-    }
-    return z;
+    return this.matching(key)[0]!;
   }
 
-  /** Applies a fault to a zone, or heals it. */
-  fault(zone: string, kind: ZoneFault | 'heal', opts?: ZoneFaultOptions): Promise<void> {
-    return this.get(zone).setFault(kind, opts);
+  /** Every zone entry for a key (one per route of that cluster); throws ZoneError when none. */
+  matching(key: string): Zone[] {
+    const exact = this.list.filter((x) => x.name === key || x.cluster.id === key || x.cluster.name === key);
+    const bySuffix = this.list.filter((x) => x.cluster.name.endsWith(`-${key}`));
+    const clusters = new Set(bySuffix.map((x) => x.cluster.id));
+    const found = exact.length > 0 ? exact : clusters.size === 1 ? bySuffix : [];
+    if (found.length === 0) {
+      const known = [...new Set(this.list.map((x) => `${x.name} (${x.cluster.id})`))].join(', ');
+      throw new ZoneError(`no zone ${key}; known: ${known}`);
+    }
+    return found;
+  }
+
+  /** Applies a fault to a zone (every app running there), or heals it. */
+  async fault(zone: string, kind: ZoneFault | 'heal', opts?: ZoneFaultOptions): Promise<void> {
+    for (const z of this.matching(zone)) await z.setFault(kind, opts);
   }
 
   /** The probe URL of a cluster's app, in its zone. */

@@ -24,6 +24,8 @@ export interface ClusterDetail {
 
 /** The ACK API. */
 export interface AckClient {
+  /** The base URL this client calls (the real endpoint unless overridden). */
+  readonly endpoint: string;
   clusterDetail(clusterId: string): Promise<ClusterDetail>;
   memberKubeconfig(clusterId: string): Promise<string>;
   /** A Kubernetes client for a member cluster (kubeconfig fetched through ACK). */
@@ -58,6 +60,7 @@ export function createAckClient(o: AckClientOptions): AckClient {
       }
     }, limits);
   return {
+    endpoint: ep.url,
     memberKubeconfig,
     async memberKube(clusterId) {
       return kubeClientFromKubeconfig(`cluster ${clusterId}`, await memberKubeconfig(clusterId), limits);

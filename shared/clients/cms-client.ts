@@ -32,6 +32,8 @@ export interface AuditEvent {
 
 /** The CloudMonitor API. */
 export interface CmsClient {
+  /** The base URL this client calls (the real endpoint unless overridden). */
+  readonly endpoint: string;
   metricList(q: { namespace: string; metricName: string; dimensions: Record<string, string>[]; period: number; startTime: number; endTime: number }): Promise<Datapoint[]>;
   putMetrics(metrics: CustomMetric[]): Promise<void>;
   putAuditEvent(ev: AuditEvent): Promise<void>;
@@ -78,6 +80,7 @@ export function createCmsClient(o: CmsClientOptions): CmsClient {
     }
   };
   return {
+    endpoint: ep.url,
     metricList: (q) =>
       retryRead('DescribeMetricList', () =>
         guard('DescribeMetricList', async () => {

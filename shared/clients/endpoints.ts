@@ -21,7 +21,7 @@ export interface ResolvedEndpoint {
   url: string;
 }
 
-const OverridesSchema = z.record(z.enum(['cs', 'adcp', 'mse', 'cms', 'fc', 'dingtalk']), z.string().min(1));
+const OverridesSchema = z.partialRecord(z.enum(['cs', 'adcp', 'mse', 'cms', 'fc', 'dingtalk']), z.string().min(1));
 
 /** Parse FLEET_DR_ENDPOINTS; a malformed value is an error (never silently the real cloud or the sandbox). */
 export function overridesFromEnv(env: NodeJS.ProcessEnv = process.env): EndpointOverrides {

@@ -19,6 +19,8 @@ import { type CallLimits, DEFAULT_LIMITS, writeOnce } from './retry';
 
 /** The Function Compute API fleet-dr uses. */
 export interface FcClient {
+  /** The base URL this client calls (the real endpoint unless overridden). */
+  readonly endpoint: string;
   /** Queue an asynchronous invocation; resolves with FC's request id once FC accepted it (HTTP 202). */
   invokeAsync(functionName: string, event: unknown, opts?: { qualifier?: string; taskId?: string }): Promise<{ requestId?: string; statusCode: number }>;
 }
@@ -38,6 +40,7 @@ export function createFcClient(o: FcClientOptions): FcClient {
   const ep = resolveEndpoint('fc', o.region, { overrides: o.overrides, accountId: o.accountId });
   const Fc = cjsDefault(FcMod.default);
   return {
+    endpoint: ep.url,
     invokeAsync: (functionName, event, opts = {}) =>
       // An async invoke is not idempotent unless a task id is given, so it is sent once.
       writeOnce('InvokeFunction', async () => {

@@ -27,6 +27,8 @@ export interface ManagedCluster {
 
 /** The Fleet API. */
 export interface FleetClient {
+  /** The base URL this client calls (the real endpoint unless overridden). */
+  readonly endpoint: string;
   managedClusters(): Promise<ManagedCluster[]>;
   attach(clusterIds: string[]): Promise<{ taskId?: string; requestId?: string }>;
   detach(clusterIds: string[]): Promise<{ taskId?: string; requestId?: string }>;
@@ -88,6 +90,7 @@ export function createFleetClient(o: FleetClientOptions): FleetClient {
   };
 
   return {
+    endpoint: ep.url,
     hubKubeconfig,
     kube,
     async withKube(fn) {

@@ -42,6 +42,8 @@ export interface ServiceHealthView {
 
 /** The MSE API. */
 export interface MseClient {
+  /** The base URL this client calls (the real endpoint unless overridden). */
+  readonly endpoint: string;
   gatewayStatus(gatewayId: string): Promise<GatewayStatus>;
   serviceHealth(gatewayId: string, name: string, namespace: string, clusters: ClusterNetwork[]): Promise<ServiceHealthView>;
 }
@@ -69,6 +71,7 @@ export function createMseClient(o: MseClientOptions): MseClient {
   const read = (action: string, query: Record<string, unknown>) =>
     retryRead(action, async () => checkMseEnvelope(action, await callRpc(sdkConfig(await o.credentials(), ep, o.region, limits.timeoutMs), VERSION, action, query, limits.timeoutMs)), limits);
   return {
+    endpoint: ep.url,
     async gatewayStatus(gatewayId) {
       const body = await read('ListGateway', { FilterParams: JSON.stringify({ GatewayUniqueId: gatewayId }), PageNumber: 1, PageSize: 10 });
       const rows = ((body.Data as { Result?: Array<Record<string, unknown>> } | undefined)?.Result ?? []).filter((r) => r.GatewayUniqueId === gatewayId);

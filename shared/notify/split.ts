@@ -33,20 +33,25 @@ export function splitNotification(
   const maxParts = opts.maxParts ?? 5;
   const whole = toDingTalkPayload(n, mentions, keywords);
   if (payloadBytes(whole) <= max) return [whole];
-  // Room for the text in each part: the limit minus the payload's overhead, with margin for "(i/n)",
-  // the keyword line and JSON escaping (measured, then re-checked below).
-  const overhead = payloadBytes(toDingTalkPayload({ ...n, text: '' }, mentions, keywords)) + 64;
-  const room = Math.max(256, Math.floor((max - overhead) / 2)); // /2: JSON escaping can double a byte count
+  // Room for the text in each part, measured as it will be serialised (JSON escaping included), with the
+  // overhead of the longest part title and the keyword line.
+  const overhead = payloadBytes(toDingTalkPayload({ ...n, title: `${n.title} (99/99)`, text: '' }, mentions, keywords)) + 64;
+  const room = Math.max(256, max - overhead);
   const chunks: string[] = [];
   let cur = '';
+  let curBytes = 0;
   for (const line of n.text.split('\n')) {
-    const pieces = Buffer.byteLength(line, 'utf8') > room ? hardSplit(line, room) : [line];
+    const pieces = escapedBytes(line) > room ? hardSplit(line, Math.floor(room / 6)) : [line];
     for (const p of pieces) {
-      const next = cur ? `${cur}\n${p}` : p;
-      if (Buffer.byteLength(next, 'utf8') > room && cur) {
+      const add = escapedBytes(p) + (cur ? 2 : 0); // "\n" is two bytes once escaped
+      if (cur && curBytes + add > room) {
         chunks.push(cur);
         cur = p;
-      } else cur = next;
+        curBytes = escapedBytes(p);
+      } else {
+        cur = cur ? `${cur}\n${p}` : p;
+        curBytes += add;
+      }
     }
   }
   if (cur) chunks.push(cur);
@@ -62,6 +67,11 @@ export function splitNotification(
     while (payloadBytes(p) > max) p = toDingTalkPayload({ ...part, text: cutUtf8(part.text, Buffer.byteLength(part.text) - (payloadBytes(p) - max) - 16) }, mentions, keywords);
     return p;
   });
+}
+
+/** Bytes a string takes inside a JSON string literal. */
+function escapedBytes(s: string): number {
+  return Buffer.byteLength(JSON.stringify(s), 'utf8') - 2;
 }
 
 function hardSplit(line: string, room: number): string[] {

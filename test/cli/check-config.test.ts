@@ -51,7 +51,7 @@ describe('fleet-dr check-config (child process)', () => {
   before(async () => {
     const spawned = JOBS.filter(([name]) => SPAWN.has(name));
     const results = await runAll(spawned.map(([, args]) => args));
-    spawned.forEach(([name], i) => r.set(name, results[i]!));
+    for (const [i, [name]] of spawned.entries()) r.set(name, results[i]!);
     for (const [name, args] of JOBS) if (!SPAWN.has(name)) r.set(name, await inProcess(args));
   });
   const get = (name: string) => r.get(name)!;

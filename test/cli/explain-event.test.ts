@@ -51,7 +51,7 @@ describe('fleet-dr explain-event', () => {
   const children = new Map<string, CliResult>();
   before(async () => {
     const results = await runAll(spawned.map((s) => ['explain-event', relative(ROOT, s.path)]));
-    spawned.forEach((s, i) => children.set(s.path, results[i]!));
+    for (const [i, s] of spawned.entries()) children.set(s.path, results[i]!);
   });
 
   for (const s of samples) {

@@ -26,6 +26,7 @@ describe('cross-field checks', () => {
     );
   });
 
+  // biome-ignore lint/suspicious/noExplicitAny: the cases break arbitrary fields of a parsed copy
   const cases: Array<[string, (p: any) => void, string[]]> = [
     [
       'a primary and a secondary in one zone',

@@ -63,6 +63,16 @@ describe('policy loader', () => {
     );
   });
 
+  it('rejects an unresolved YAML alias and an alias bomb as invalid YAML', () => {
+    rejects(() => parsePolicy('region: *nowhere\n'), /not valid YAML/);
+    const bomb = [
+      'a: &a [x, x, x, x, x, x, x, x]',
+      'b: &b [*a, *a, *a, *a, *a, *a, *a, *a]',
+      'c: [*b, *b, *b, *b, *b, *b, *b, *b]',
+    ];
+    rejects(() => parsePolicy(bomb.join('\n')), /not valid YAML/);
+  });
+
   it('parsePolicy names the source in the message', () => {
     rejects(
       () => parsePolicy('version: 1', 'inline.yaml'),

@@ -24,7 +24,12 @@ function eps(cluster: string, n: number, ready = true): GatewayEndpoint[] {
   }));
 }
 
-function ingress(name: string, annotations: Record<string, string> = {}, host?: string, path = '/'): KubeObject {
+function ingress(
+  name: string,
+  annotations: Record<string, string> = {},
+  host?: string,
+  path = '/',
+): KubeObject {
   return {
     apiVersion: 'networking.k8s.io/v1',
     kind: 'Ingress',
@@ -34,7 +39,11 @@ function ingress(name: string, annotations: Record<string, string> = {}, host?: 
       rules: [
         {
           host,
-          http: { paths: [{ path, pathType: 'Prefix', backend: { service: { name: 'web-demo', port: { number: 80 } } } }] },
+          http: {
+            paths: [
+              { path, pathType: 'Prefix', backend: { service: { name: 'web-demo', port: { number: 80 } } } },
+            ],
+          },
         },
       ],
     },
@@ -58,7 +67,13 @@ const mse = (clusters: string): KubeObject => ({
 });
 
 /** Sends `n` simulated requests through the pure core and counts the clusters picked. */
-function spread(ingresses: KubeObject[], endpoints: GatewayEndpoint[], clusters = 'a,b', n = 4000, headers = {}) {
+function spread(
+  ingresses: KubeObject[],
+  endpoints: GatewayEndpoint[],
+  clusters = 'a,b',
+  n = 4000,
+  headers = {},
+) {
   const table = buildRoutingTable({ ingresses, mseIngressConfig: mse(clusters), endpoints });
   const rng = seededRng(42);
   const counts: Record<string, number> = {};
@@ -86,7 +101,10 @@ describe('gateway routing core', () => {
 
   it('honours canary-weight-total', () => {
     const total = { [`${NGINX}/canary-weight-total`]: '1000' };
-    const c = spread([ingress('web-demo'), pin('a', 900, total), pin('b', 100, total)], [...eps('a', 1), ...eps('b', 5)]);
+    const c = spread(
+      [ingress('web-demo'), pin('a', 900, total), pin('b', 100, total)],
+      [...eps('a', 1), ...eps('b', 5)],
+    );
     assert.ok(Math.abs(c.a! / 4000 - 0.9) < 0.03, JSON.stringify(c));
   });
 
@@ -109,7 +127,11 @@ describe('gateway routing core', () => {
   });
 
   it('gives nothing to a cluster missing from remote-clusters', () => {
-    const c = spread([ingress('web-demo'), pin('a', 50), pin('b', 50)], [...eps('a', 2), ...eps('b', 2)], 'b');
+    const c = spread(
+      [ingress('web-demo'), pin('a', 50), pin('b', 50)],
+      [...eps('a', 2), ...eps('b', 2)],
+      'b',
+    );
     assert.equal(c.a, undefined);
     assert.equal(c.b, 4000);
   });
@@ -135,7 +157,11 @@ describe('gateway routing core', () => {
 
   it('ignores Ingresses of another class and canaries without a base', () => {
     const other = { ...ingress('web-demo'), spec: { ingressClassName: 'nginx', rules: [] } };
-    const table = buildRoutingTable({ ingresses: [other, pin('a', 50)], mseIngressConfig: mse('a,b'), endpoints: eps('a', 1) });
+    const table = buildRoutingTable({
+      ingresses: [other, pin('a', 50)],
+      mseIngressConfig: mse('a,b'),
+      endpoints: eps('a', 1),
+    });
     assert.equal(table.routes.length, 0);
   });
 

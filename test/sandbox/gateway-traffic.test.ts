@@ -31,8 +31,16 @@ describe('sandbox gateway: traffic through the MSE stand-in', () => {
   });
 
   function setRemote(v: string) {
-    const cfg = sb.fleet.store.get('mse.alibabacloud.com/v1alpha1', 'MseIngressConfig', undefined, 'ackone-gateway')!;
-    sb.fleet.store.upsert({ ...cfg, metadata: { ...cfg.metadata, annotations: { ...cfg.metadata.annotations, [REMOTE]: v } } });
+    const cfg = sb.fleet.store.get(
+      'mse.alibabacloud.com/v1alpha1',
+      'MseIngressConfig',
+      undefined,
+      'ackone-gateway',
+    )!;
+    sb.fleet.store.upsert({
+      ...cfg,
+      metadata: { ...cfg.metadata, annotations: { ...cfg.metadata.annotations, [REMOTE]: v } },
+    });
   }
   /** Waits until the gateway has applied whatever the Fleet says now. */
   async function settle() {
@@ -68,7 +76,10 @@ describe('sandbox gateway: traffic through the MSE stand-in', () => {
     await settle();
     const t = await sendRequests(sb.gateway.url, 600);
     assert.equal(t.byStatus[200], 600);
-    assert.ok(share(t.byCluster[B], 600) > 0.35, `pin to A with a wrong label must not keep traffic on A: ${JSON.stringify(t.byCluster)}`);
+    assert.ok(
+      share(t.byCluster[B], 600) > 0.35,
+      `pin to A with a wrong label must not keep traffic on A: ${JSON.stringify(t.byCluster)}`,
+    );
     assert.equal(Object.keys(t.byPod).length, 6);
   });
 
@@ -124,7 +135,11 @@ describe('sandbox gateway: traffic through the MSE stand-in', () => {
     const [svc] = sb.world.serviceHealthProvider!();
     assert.equal(svc?.ips.filter((ip) => ip.startsWith('172.20.')).length, 3);
     await sb.zones.fault(B, 'dead');
-    await until(() => sb.world.serviceHealthProvider!()[0]!.unhealthyEndpoints.length === 3, 4000, 'health check');
+    await until(
+      () => sb.world.serviceHealthProvider!()[0]!.unhealthyEndpoints.length === 3,
+      4000,
+      'health check',
+    );
     const s = sb.world.serviceHealthProvider!()[0]!;
     assert.equal(s.healthStatus, 'Unhealthy');
     assert.ok(s.unhealthyEndpoints.every((ip) => ip.startsWith('172.22.')));

@@ -1,6 +1,10 @@
 /** Shared helpers of the Kubernetes stand-in contract tests (not a test file itself). */
 import { ApiException, KubeConfig } from '@kubernetes/client-node';
-import { type KubeApiServer, type KubeApiServerOptions, startKubeApiServer } from '../../sandbox/kubernetes/index';
+import {
+  type KubeApiServer,
+  type KubeApiServerOptions,
+  startKubeApiServer,
+} from '../../sandbox/kubernetes/index';
 import { namespaceYaml } from '../../sandbox/kubernetes/seed';
 
 /** Starts a stand-in with the web-demo namespace seeded and short MSE timers. */
@@ -20,8 +24,18 @@ export function kubeConfigFor(server: KubeApiServer, token?: string): KubeConfig
   return kc;
 }
 
+/** The parts of a Status body the tests look at. */
+export interface StatusBody {
+  kind: string;
+  status: string;
+  reason: string;
+  message: string;
+  code: number;
+  details: { name?: string; causes: Array<{ field: string; reason: string; message: string }> };
+}
+
 /** Runs `fn` expecting an ApiException; returns its code and parsed Status body. */
-export async function apiError(fn: () => Promise<unknown>): Promise<{ code: number; status: Record<string, any> }> {
+export async function apiError(fn: () => Promise<unknown>): Promise<{ code: number; status: StatusBody }> {
   try {
     await fn();
   } catch (e) {
@@ -33,7 +47,10 @@ export async function apiError(fn: () => Promise<unknown>): Promise<{ code: numb
 }
 
 /** Polls `fn` until it returns a truthy value or `ms` passes. */
-export async function eventually<T>(fn: () => T | Promise<T>, ms = 3000): Promise<T> {
+export async function eventually<T>(
+  fn: () => T | undefined | null | false | Promise<T | undefined | null | false>,
+  ms = 3000,
+): Promise<T> {
   const end = Date.now() + ms;
   for (;;) {
     const v = await fn();

@@ -16,7 +16,12 @@ export interface Tally {
 }
 
 /** Sends `n` GETs to `url` with at most `concurrency` in flight over keep-alive connections. */
-export async function sendRequests(url: string, n: number, concurrency = 16, headers: Record<string, string> = {}): Promise<Tally> {
+export async function sendRequests(
+  url: string,
+  n: number,
+  concurrency = 16,
+  headers: Record<string, string> = {},
+): Promise<Tally> {
   const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
   const t: Tally = { total: n, byCluster: {}, byPod: {}, byStatus: {}, minLatency: {} };
   let next = 0;
@@ -74,7 +79,17 @@ export function pinnedCanary(cluster: string, weight: number, labelValue = clust
     spec: {
       ingressClassName: 'mse',
       rules: [
-        { http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: 'web-demo', port: { number: 80 } } } }] } },
+        {
+          http: {
+            paths: [
+              {
+                path: '/',
+                pathType: 'Prefix',
+                backend: { service: { name: 'web-demo', port: { number: 80 } } },
+              },
+            ],
+          },
+        },
       ],
     },
   };
@@ -84,7 +99,11 @@ export function pinnedCanary(cluster: string, weight: number, labelValue = clust
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Polls `fn` until it returns true or `timeoutMs` passes (then throws). */
-export async function until(fn: () => boolean | Promise<boolean>, timeoutMs = 5000, what = 'condition'): Promise<void> {
+export async function until(
+  fn: () => boolean | Promise<boolean>,
+  timeoutMs = 5000,
+  what = 'condition',
+): Promise<void> {
   const end = Date.now() + timeoutMs;
   while (Date.now() < end) {
     if (await fn()) return;

@@ -48,15 +48,23 @@ describe('sandbox zones: faults, cluster state and member objects', () => {
     await sb.zones.fault(A, 'heal');
     await sb.zones.fault(B, 'heal');
     sb.gateway.setHealthFallback(true);
-    await until(() => sb.world.serviceHealthProvider!()[0]?.healthStatus === 'Health', 4000, 'healthy gateway view');
+    await until(
+      () => sb.world.serviceHealthProvider!()[0]?.healthStatus === 'Health',
+      4000,
+      'healthy gateway view',
+    );
     await until(() => readyReplicas(A) === 3 && readyReplicas(B) === 3, 3000, 'ready objects');
     sb.gateway.resetStats();
   });
 
-  const deployment = (c: string) => sb.members.get(c)!.store.get('apps/v1', 'Deployment', 'web-demo', 'web-demo');
-  const readyReplicas = (c: string) => ((deployment(c)?.status as { readyReplicas?: number }).readyReplicas ?? 0);
-  const slices = (c: string) => sb.members.get(c)!.store.list('discovery.k8s.io/v1', 'EndpointSlice', 'web-demo');
-  const sliceReady = (s: KubeObject) => (s.endpoints as Array<{ conditions: { ready: boolean } }>)[0]!.conditions.ready;
+  const deployment = (c: string) =>
+    sb.members.get(c)!.store.get('apps/v1', 'Deployment', 'web-demo', 'web-demo');
+  const readyReplicas = (c: string) =>
+    (deployment(c)?.status as { readyReplicas?: number } | undefined)?.readyReplicas ?? 0;
+  const slices = (c: string) =>
+    sb.members.get(c)!.store.list('discovery.k8s.io/v1', 'EndpointSlice', 'web-demo');
+  const sliceReady = (s: KubeObject) =>
+    (s.endpoints as Array<{ conditions: { ready: boolean } }>)[0]!.conditions.ready;
   const state = (c: string) => sb.world.cluster(c)!.state;
 
   it('keeps each member cluster objects in step with the running pods', async () => {
@@ -65,7 +73,10 @@ describe('sandbox zones: faults, cluster state and member objects', () => {
       const pods = sb.members.get(c)!.store.list('v1', 'Pod', 'web-demo', `topology.istio.io/cluster=${c}`);
       assert.equal(pods.length, 3);
       assert.ok(pods.every((p) => p.metadata.labels?.app === 'web-demo'));
-      const ports = sb.zones.get(c).pods.map((p) => p.port).sort();
+      const ports = sb.zones
+        .get(c)
+        .pods.map((p) => p.port)
+        .sort();
       const slicePorts = slices(c)
         .map((s) => (s.ports as Array<{ port: number }>)[0]!.port)
         .sort();
