@@ -32,14 +32,16 @@ export function redact(value: unknown, depth = 0): unknown {
   if (value instanceof Error) {
     const e = value as Error & Record<string, unknown>;
     const out: Record<string, unknown> = { name: e.name, message: redactText(e.message) };
-    for (const k of ['code', 'statusCode', 'requestId', 'api', 'object']) if (k in e) out[k] = redact(e[k], depth + 1);
+    for (const k of ['code', 'statusCode', 'requestId', 'api', 'object'])
+      if (k in e) out[k] = redact(e[k], depth + 1);
     if (e.cause !== undefined) out.cause = redact(e.cause, depth + 1);
     return out;
   }
   if (Array.isArray(value)) return value.map((v) => redact(v, depth + 1));
   if (value && typeof value === 'object') {
     const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) out[k] = SECRET_KEY.test(k) ? '[REDACTED]' : redact(v, depth + 1);
+    for (const [k, v] of Object.entries(value))
+      out[k] = SECRET_KEY.test(k) ? '[REDACTED]' : redact(v, depth + 1);
     return out;
   }
   return value;

@@ -258,7 +258,11 @@ class GatewayImpl implements Gateway {
    * else (the subset has no healthy pod) a healthy one of the whole Service, else any untried one (panic).
    * A retry avoids the clusters that already failed this request (zone failures take a whole cluster).
    */
-  private pickFor(backend: Backend, tried: Set<string>, failedClusters: Set<string>): GatewayEndpoint | undefined {
+  private pickFor(
+    backend: Backend,
+    tried: Set<string>,
+    failedClusters: Set<string>,
+  ): GatewayEndpoint | undefined {
     const used = (e: GatewayEndpoint) => tried.has(endpointKey(e));
     if (!this.fallback) return pickEndpoint(backend.endpoints, this.rng, used);
     const down = (e: GatewayEndpoint) => used(e) || failedClusters.has(e.cluster) || !this.health.healthy(e);

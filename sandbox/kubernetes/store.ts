@@ -45,6 +45,8 @@ export class MemoryStore implements ObjectStore {
   private rv = 1000;
   /** resourceVersion of the newest event dropped from the history (0 = nothing dropped yet). */
   private compactedRv = 0;
+  private readonly pending: StoreEvent[] = [];
+  private emitting = false;
 
   constructor(private readonly historyLimit = 1000) {}
 
@@ -202,12 +204,23 @@ export class MemoryStore implements ObjectStore {
   private record(ev: StoreEvent): void {
     this.history.push(ev);
     while (this.history.length > this.historyLimit) this.compactedRv = this.history.shift()!.rv;
-    for (const fn of [...this.listeners]) {
-      try {
-        fn(ev);
-      } catch {
-        // A failing subscriber must not undo or block a committed write.
+    // A subscriber may write from its callback: queue such nested events so every subscriber still sees
+    // all events in resourceVersion order.
+    this.pending.push(ev);
+    if (this.emitting) return;
+    this.emitting = true;
+    try {
+      for (let next = this.pending.shift(); next; next = this.pending.shift()) {
+        for (const fn of [...this.listeners]) {
+          try {
+            fn(next);
+          } catch {
+            // A failing subscriber must not undo or block a committed write.
+          }
+        }
       }
+    } finally {
+      this.emitting = false;
     }
   }
 }

@@ -47,18 +47,32 @@ export function createAckClient(o: AckClientOptions): AckClient {
   const Cs = cjsDefault(CsMod.default);
   const client = async () => new Cs(sdkConfig(await o.credentials(), ep, o.region, limits.timeoutMs));
   const memberKubeconfig = (clusterId: string) =>
-    retryRead('DescribeClusterUserKubeconfig', async () => {
-      try {
-        const c = await client();
-        const req = new CsMod.DescribeClusterUserKubeconfigRequest({ privateIpAddress: true });
-        const res = await c.describeClusterUserKubeconfigWithOptions(clusterId, req, {}, runtime(limits.timeoutMs));
-        const cfg = res.body?.config;
-        if (!cfg) throw new CloudApiError('DescribeClusterUserKubeconfig', 'EmptyKubeconfig', `cluster ${clusterId}: no kubeconfig returned`);
-        return cfg;
-      } catch (err) {
-        throw toCloudError('DescribeClusterUserKubeconfig', err);
-      }
-    }, limits);
+    retryRead(
+      'DescribeClusterUserKubeconfig',
+      async () => {
+        try {
+          const c = await client();
+          const req = new CsMod.DescribeClusterUserKubeconfigRequest({ privateIpAddress: true });
+          const res = await c.describeClusterUserKubeconfigWithOptions(
+            clusterId,
+            req,
+            {},
+            runtime(limits.timeoutMs),
+          );
+          const cfg = res.body?.config;
+          if (!cfg)
+            throw new CloudApiError(
+              'DescribeClusterUserKubeconfig',
+              'EmptyKubeconfig',
+              `cluster ${clusterId}: no kubeconfig returned`,
+            );
+          return cfg;
+        } catch (err) {
+          throw toCloudError('DescribeClusterUserKubeconfig', err);
+        }
+      },
+      limits,
+    );
   return {
     endpoint: ep.url,
     memberKubeconfig,
@@ -66,22 +80,26 @@ export function createAckClient(o: AckClientOptions): AckClient {
       return kubeClientFromKubeconfig(`cluster ${clusterId}`, await memberKubeconfig(clusterId), limits);
     },
     clusterDetail: (clusterId) =>
-      retryRead('DescribeClusterDetail', async () => {
-        try {
-          const c = await client();
-          const res = await c.describeClusterDetailWithOptions(clusterId, {}, runtime(limits.timeoutMs));
-          const b = res.body ?? new CsMod.DescribeClusterDetailResponseBody({});
-          return {
-            clusterId: b.clusterId ?? clusterId,
-            name: b.name ?? '',
-            state: b.state ?? 'unknown',
-            clusterType: b.clusterType ?? '',
-            regionId: b.regionId ?? o.region,
-            zoneId: b.zoneId,
-          };
-        } catch (err) {
-          throw toCloudError('DescribeClusterDetail', err);
-        }
-      }, limits),
+      retryRead(
+        'DescribeClusterDetail',
+        async () => {
+          try {
+            const c = await client();
+            const res = await c.describeClusterDetailWithOptions(clusterId, {}, runtime(limits.timeoutMs));
+            const b = res.body ?? new CsMod.DescribeClusterDetailResponseBody({});
+            return {
+              clusterId: b.clusterId ?? clusterId,
+              name: b.name ?? '',
+              state: b.state ?? 'unknown',
+              clusterType: b.clusterType ?? '',
+              regionId: b.regionId ?? o.region,
+              zoneId: b.zoneId,
+            };
+          } catch (err) {
+            throw toCloudError('DescribeClusterDetail', err);
+          }
+        },
+        limits,
+      ),
   };
 }

@@ -34,7 +34,14 @@ export interface AuditEvent {
 export interface CmsClient {
   /** The base URL this client calls (the real endpoint unless overridden). */
   readonly endpoint: string;
-  metricList(q: { namespace: string; metricName: string; dimensions: Record<string, string>[]; period: number; startTime: number; endTime: number }): Promise<Datapoint[]>;
+  metricList(q: {
+    namespace: string;
+    metricName: string;
+    dimensions: Record<string, string>[];
+    period: number;
+    startTime: number;
+    endTime: number;
+  }): Promise<Datapoint[]>;
   putMetrics(metrics: CustomMetric[]): Promise<void>;
   putAuditEvent(ev: AuditEvent): Promise<void>;
 }
@@ -51,16 +58,25 @@ export interface CmsClientOptions {
 }
 
 /** Raise on a 2xx answer whose `Code` is not 200 (CloudMonitor's in-body failure). */
-function checkCode(api: string, body: { code?: string; message?: string; requestId?: string; success?: boolean } | undefined) {
+function checkCode(
+  api: string,
+  body: { code?: string; message?: string; requestId?: string; success?: boolean } | undefined,
+) {
   if (body && ((body.code !== undefined && body.code !== '200') || body.success === false))
-    throw new CloudApiError(api, String(body.code ?? 'Failed'), body.message ?? 'Success: false', body.requestId);
+    throw new CloudApiError(
+      api,
+      String(body.code ?? 'Failed'),
+      body.message ?? 'Success: false',
+      body.requestId,
+    );
 }
 
 /** Parse the Datapoints JSON string; an empty string is no data. */
 export function parseDatapoints(raw: string | undefined): Datapoint[] {
   if (!raw) return [];
   const v = JSON.parse(raw) as unknown;
-  if (!Array.isArray(v)) throw new CloudApiError('DescribeMetricList', 'BadDatapoints', 'Datapoints is not a JSON array');
+  if (!Array.isArray(v))
+    throw new CloudApiError('DescribeMetricList', 'BadDatapoints', 'Datapoints is not a JSON array');
   return v as Datapoint[];
 }
 
@@ -82,58 +98,70 @@ export function createCmsClient(o: CmsClientOptions): CmsClient {
   return {
     endpoint: ep.url,
     metricList: (q) =>
-      retryRead('DescribeMetricList', () =>
-        guard('DescribeMetricList', async () => {
-          const req = new CmsMod.DescribeMetricListRequest({
-            namespace: q.namespace,
-            metricName: q.metricName,
-            dimensions: JSON.stringify(q.dimensions),
-            period: String(q.period),
-            startTime: String(q.startTime),
-            endTime: String(q.endTime),
-          });
-          const res = await (await client()).describeMetricListWithOptions(req, runtime(limits.timeoutMs));
-          checkCode('DescribeMetricList', res.body);
-          return parseDatapoints(res.body?.datapoints);
-        }),
-      limits),
+      retryRead(
+        'DescribeMetricList',
+        () =>
+          guard('DescribeMetricList', async () => {
+            const req = new CmsMod.DescribeMetricListRequest({
+              namespace: q.namespace,
+              metricName: q.metricName,
+              dimensions: JSON.stringify(q.dimensions),
+              period: String(q.period),
+              startTime: String(q.startTime),
+              endTime: String(q.endTime),
+            });
+            const res = await (await client()).describeMetricListWithOptions(req, runtime(limits.timeoutMs));
+            checkCode('DescribeMetricList', res.body);
+            return parseDatapoints(res.body?.datapoints);
+          }),
+        limits,
+      ),
     putMetrics: (metrics) =>
-      writeOnce('PutCustomMetric', () =>
-        guard('PutCustomMetric', async () => {
-          const req = new CmsMod.PutCustomMetricRequest({
-            metricList: metrics.map(
-              (m) =>
-                new CmsMod.PutCustomMetricRequestMetricList({
-                  groupId,
-                  metricName: m.metricName,
-                  dimensions: JSON.stringify(m.dimensions),
-                  values: JSON.stringify({ value: m.value }),
-                  type: '0',
-                  period: '60',
-                  time: String(m.time ?? now()),
-                }),
-            ),
-          });
-          const res = await (await client()).putCustomMetricWithOptions(req, runtime(limits.timeoutMs));
-          checkCode('PutCustomMetric', res.body);
-        }),
-      limits),
+      writeOnce(
+        'PutCustomMetric',
+        () =>
+          guard('PutCustomMetric', async () => {
+            const req = new CmsMod.PutCustomMetricRequest({
+              metricList: metrics.map(
+                (m) =>
+                  new CmsMod.PutCustomMetricRequestMetricList({
+                    groupId,
+                    metricName: m.metricName,
+                    dimensions: JSON.stringify(m.dimensions),
+                    values: JSON.stringify({ value: m.value }),
+                    type: '0',
+                    period: '60',
+                    time: String(m.time ?? now()),
+                  }),
+              ),
+            });
+            const res = await (await client()).putCustomMetricWithOptions(req, runtime(limits.timeoutMs));
+            checkCode('PutCustomMetric', res.body);
+          }),
+        limits,
+      ),
     putAuditEvent: (ev) =>
-      writeOnce('PutCustomEvent', () =>
-        guard('PutCustomEvent', async () => {
-          const req = new CmsMod.PutCustomEventRequest({
-            eventInfo: [
-              new CmsMod.PutCustomEventRequestEventInfo({
-                eventName: ev.eventName,
-                groupId,
-                content: JSON.stringify(ev.content),
-                time: new Date(ev.time ?? now()).toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' +0000'),
-              }),
-            ],
-          });
-          const res = await (await client()).putCustomEventWithOptions(req, runtime(limits.timeoutMs));
-          checkCode('PutCustomEvent', res.body);
-        }),
-      limits),
+      writeOnce(
+        'PutCustomEvent',
+        () =>
+          guard('PutCustomEvent', async () => {
+            const req = new CmsMod.PutCustomEventRequest({
+              eventInfo: [
+                new CmsMod.PutCustomEventRequestEventInfo({
+                  eventName: ev.eventName,
+                  groupId,
+                  content: JSON.stringify(ev.content),
+                  time: new Date(ev.time ?? now())
+                    .toISOString()
+                    .replace('T', ' ')
+                    .replace(/\.\d+Z$/, ' +0000'),
+                }),
+              ],
+            });
+            const res = await (await client()).putCustomEventWithOptions(req, runtime(limits.timeoutMs));
+            checkCode('PutCustomEvent', res.body);
+          }),
+        limits,
+      ),
   };
 }

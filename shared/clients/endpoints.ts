@@ -21,7 +21,10 @@ export interface ResolvedEndpoint {
   url: string;
 }
 
-const OverridesSchema = z.partialRecord(z.enum(['cs', 'adcp', 'mse', 'cms', 'fc', 'dingtalk']), z.string().min(1));
+const OverridesSchema = z.partialRecord(
+  z.enum(['cs', 'adcp', 'mse', 'cms', 'fc', 'dingtalk']),
+  z.string().min(1),
+);
 
 /** Parse FLEET_DR_ENDPOINTS; a malformed value is an error (never silently the real cloud or the sandbox). */
 export function overridesFromEnv(env: NodeJS.ProcessEnv = process.env): EndpointOverrides {
@@ -34,7 +37,11 @@ export function overridesFromEnv(env: NodeJS.ProcessEnv = process.env): Endpoint
     throw new ConfigError('FLEET_DR_ENDPOINTS is not JSON', [], { cause: e });
   }
   const r = OverridesSchema.safeParse(parsed);
-  if (!r.success) throw new ConfigError('FLEET_DR_ENDPOINTS: unknown product or empty endpoint', r.error.issues.map((i) => i.message));
+  if (!r.success)
+    throw new ConfigError(
+      'FLEET_DR_ENDPOINTS: unknown product or empty endpoint',
+      r.error.issues.map((i) => i.message),
+    );
   return r.data as EndpointOverrides;
 }
 

@@ -22,7 +22,11 @@ export interface FcClient {
   /** The base URL this client calls (the real endpoint unless overridden). */
   readonly endpoint: string;
   /** Queue an asynchronous invocation; resolves with FC's request id once FC accepted it (HTTP 202). */
-  invokeAsync(functionName: string, event: unknown, opts?: { qualifier?: string; taskId?: string }): Promise<{ requestId?: string; statusCode: number }>;
+  invokeAsync(
+    functionName: string,
+    event: unknown,
+    opts?: { qualifier?: string; taskId?: string },
+  ): Promise<{ requestId?: string; statusCode: number }>;
 }
 
 /** Options for the FC client. */
@@ -43,17 +47,32 @@ export function createFcClient(o: FcClientOptions): FcClient {
     endpoint: ep.url,
     invokeAsync: (functionName, event, opts = {}) =>
       // An async invoke is not idempotent unless a task id is given, so it is sent once.
-      writeOnce('InvokeFunction', async () => {
-        try {
-          const client = new Fc(sdkConfig(await o.credentials(), ep, o.region, limits.timeoutMs));
-          const body = Buffer.from(typeof event === 'string' ? event : JSON.stringify(event));
-          const req = new FcMod.InvokeFunctionRequest({ body: Readable.from(body), qualifier: opts.qualifier });
-          const headers = new FcMod.InvokeFunctionHeaders({ xFcInvocationType: 'Async', xFcAsyncTaskId: opts.taskId });
-          const res = await client.invokeFunctionWithOptions(functionName, req, headers, runtime(limits.timeoutMs));
-          return { statusCode: res.statusCode ?? 0, requestId: res.headers?.['x-fc-request-id'] };
-        } catch (err) {
-          throw toCloudError('InvokeFunction', err);
-        }
-      }, limits),
+      writeOnce(
+        'InvokeFunction',
+        async () => {
+          try {
+            const client = new Fc(sdkConfig(await o.credentials(), ep, o.region, limits.timeoutMs));
+            const body = Buffer.from(typeof event === 'string' ? event : JSON.stringify(event));
+            const req = new FcMod.InvokeFunctionRequest({
+              body: Readable.from(body),
+              qualifier: opts.qualifier,
+            });
+            const headers = new FcMod.InvokeFunctionHeaders({
+              xFcInvocationType: 'Async',
+              xFcAsyncTaskId: opts.taskId,
+            });
+            const res = await client.invokeFunctionWithOptions(
+              functionName,
+              req,
+              headers,
+              runtime(limits.timeoutMs),
+            );
+            return { statusCode: res.statusCode ?? 0, requestId: res.headers?.['x-fc-request-id'] };
+          } catch (err) {
+            throw toCloudError('InvokeFunction', err);
+          }
+        },
+        limits,
+      ),
   };
 }

@@ -66,13 +66,30 @@ export function createFleetClient(o: FleetClientOptions): FleetClient {
   const margin = o.refreshMarginMs ?? 5 * 60_000;
   const ep = resolveEndpoint('adcp', o.region, { overrides: o.overrides });
   const call = async (action: string, query: Record<string, unknown>, body?: Record<string, unknown>) =>
-    callRpc(sdkConfig(await o.credentials(), ep, o.region, limits.timeoutMs), VERSION, action, query, limits.timeoutMs, body);
+    callRpc(
+      sdkConfig(await o.credentials(), ep, o.region, limits.timeoutMs),
+      VERSION,
+      action,
+      query,
+      limits.timeoutMs,
+      body,
+    );
   const cacheKey = `${ep.url}|${o.fleetId}`;
 
   const hubKubeconfig = async () => {
-    const body = await retryRead('DescribeHubClusterKubeconfig', () => call('DescribeHubClusterKubeconfig', { ClusterId: o.fleetId, PrivateIpAddress: false }), limits);
+    const body = await retryRead(
+      'DescribeHubClusterKubeconfig',
+      () => call('DescribeHubClusterKubeconfig', { ClusterId: o.fleetId, PrivateIpAddress: false }),
+      limits,
+    );
     const cfg = body.Kubeconfig;
-    if (typeof cfg !== 'string' || !cfg) throw new CloudApiError('DescribeHubClusterKubeconfig', 'EmptyKubeconfig', `fleet ${o.fleetId}: no kubeconfig returned`, body.RequestId as string | undefined);
+    if (typeof cfg !== 'string' || !cfg)
+      throw new CloudApiError(
+        'DescribeHubClusterKubeconfig',
+        'EmptyKubeconfig',
+        `fleet ${o.fleetId}: no kubeconfig returned`,
+        body.RequestId as string | undefined,
+      );
     return cfg;
   };
   const kube = async () => {
@@ -85,7 +102,11 @@ export function createFleetClient(o: FleetClientOptions): FleetClient {
   };
   const assoc = (action: string, extra: string) => async (ids: string[]) => {
     // Not idempotent in general (a task is started): sent once.
-    const body = await writeOnce(action, () => call(action, { ClusterId: o.fleetId, [extra]: false }, { ClusterIds: JSON.stringify(ids) }), limits);
+    const body = await writeOnce(
+      action,
+      () => call(action, { ClusterId: o.fleetId, [extra]: false }, { ClusterIds: JSON.stringify(ids) }),
+      limits,
+    );
     return { taskId: body.TaskId as string | undefined, requestId: body.RequestId as string | undefined };
   };
 
@@ -105,7 +126,11 @@ export function createFleetClient(o: FleetClientOptions): FleetClient {
     attach: assoc('AttachClusterToHub', 'AttachToMesh'),
     detach: assoc('DetachClusterFromHub', 'DetachFromMesh'),
     async managedClusters() {
-      const body = await retryRead('DescribeManagedClusters', () => call('DescribeManagedClusters', { ClusterId: o.fleetId }), limits);
+      const body = await retryRead(
+        'DescribeManagedClusters',
+        () => call('DescribeManagedClusters', { ClusterId: o.fleetId }),
+        limits,
+      );
       const rows = (body.Clusters as Array<Record<string, Record<string, unknown>>> | undefined) ?? [];
       return rows.map((r) => ({
         clusterId: String(r.Cluster?.ClusterID ?? ''),

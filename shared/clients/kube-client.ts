@@ -29,7 +29,13 @@ export interface CustomResourceRef {
 export interface KubeJson {
   apiVersion?: string;
   kind?: string;
-  metadata?: { name?: string; namespace?: string; resourceVersion?: string; labels?: Record<string, string>; annotations?: Record<string, string> };
+  metadata?: {
+    name?: string;
+    namespace?: string;
+    resourceVersion?: string;
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+  };
   [k: string]: unknown;
 }
 
@@ -57,7 +63,8 @@ export function toKubeError(object: string, verb: string, err: unknown): KubeApi
   if (err instanceof KubeApiError) return err;
   const e = err as { code?: unknown; body?: unknown; message?: string };
   const status = typeof e?.code === 'number' ? e.code : 0;
-  let reason = status === 0 ? String((e as { code?: unknown })?.code ?? e?.message ?? 'network error') : 'error';
+  let reason =
+    status === 0 ? String((e as { code?: unknown })?.code ?? e?.message ?? 'network error') : 'error';
   const body = typeof e?.body === 'string' ? safeJson(e.body) : e?.body;
   if (body && typeof body === 'object') {
     const b = body as { reason?: string; message?: string };
@@ -75,86 +82,132 @@ function safeJson(s: string): unknown {
 }
 
 /** Build a KubeClient from kubeconfig YAML (token or client-certificate users both work). */
-export function kubeClientFromKubeconfig(name: string, kubeconfig: string, limits: CallLimits = DEFAULT_LIMITS): KubeClient {
+export function kubeClientFromKubeconfig(
+  name: string,
+  kubeconfig: string,
+  limits: CallLimits = DEFAULT_LIMITS,
+): KubeClient {
   const kc = new KubeConfig();
   kc.loadFromString(kubeconfig);
   const core = kc.makeApiClient(CoreV1Api);
   const net = kc.makeApiClient(NetworkingV1Api);
   const apps = kc.makeApiClient(AppsV1Api);
   const custom = kc.makeApiClient(CustomObjectsApi);
-  const obj = (kind: string, ns: string | undefined, n: string | undefined) => `${name}: ${kind} ${ns ? `${ns}/` : ''}${n ?? '?'}`;
+  const obj = (kind: string, ns: string | undefined, n: string | undefined) =>
+    `${name}: ${kind} ${ns ? `${ns}/` : ''}${n ?? '?'}`;
 
   const read = async <T>(what: string, fn: () => Promise<T>): Promise<T | undefined> => {
     try {
-      return await retryRead(what, async () => {
-        try {
-          return await fn();
-        } catch (err) {
-          throw toKubeError(what, 'get', err);
-        }
-      }, limits);
+      return await retryRead(
+        what,
+        async () => {
+          try {
+            return await fn();
+          } catch (err) {
+            throw toKubeError(what, 'get', err);
+          }
+        },
+        limits,
+      );
     } catch (err) {
       if (err instanceof KubeApiError && err.status === 404) return undefined;
       throw err;
     }
   };
   const list = <T>(what: string, fn: () => Promise<{ items: T[] }>): Promise<T[]> =>
-    retryRead(what, async () => {
-      try {
-        return (await fn()).items;
-      } catch (err) {
-        throw toKubeError(what, 'list', err);
-      }
-    }, limits);
+    retryRead(
+      what,
+      async () => {
+        try {
+          return (await fn()).items;
+        } catch (err) {
+          throw toKubeError(what, 'list', err);
+        }
+      },
+      limits,
+    );
   const write = <T>(what: string, verb: string, fn: () => Promise<T>): Promise<T> =>
-    writeOnce(what, async () => {
-      try {
-        return await fn();
-      } catch (err) {
-        throw toKubeError(what, verb, err);
-      }
-    }, limits);
+    writeOnce(
+      what,
+      async () => {
+        try {
+          return await fn();
+        } catch (err) {
+          throw toKubeError(what, verb, err);
+        }
+      },
+      limits,
+    );
 
   return {
     name,
-    getConfigMap: (namespace, n) => read(obj('configmap', namespace, n), () => core.readNamespacedConfigMap({ name: n, namespace })),
+    getConfigMap: (namespace, n) =>
+      read(obj('configmap', namespace, n), () => core.readNamespacedConfigMap({ name: n, namespace })),
     createConfigMap: (cm) =>
       write(obj('configmap', cm.metadata?.namespace, cm.metadata?.name), 'create', () =>
         core.createNamespacedConfigMap({ namespace: cm.metadata!.namespace!, body: cm }),
       ),
     replaceConfigMap: (cm) =>
       write(obj('configmap', cm.metadata?.namespace, cm.metadata?.name), 'update', () =>
-        core.replaceNamespacedConfigMap({ name: cm.metadata!.name!, namespace: cm.metadata!.namespace!, body: cm }),
+        core.replaceNamespacedConfigMap({
+          name: cm.metadata!.name!,
+          namespace: cm.metadata!.namespace!,
+          body: cm,
+        }),
       ),
-    getIngress: (namespace, n) => read(obj('ingress', namespace, n), () => net.readNamespacedIngress({ name: n, namespace })),
+    getIngress: (namespace, n) =>
+      read(obj('ingress', namespace, n), () => net.readNamespacedIngress({ name: n, namespace })),
     listIngresses: (namespace, labelSelector) =>
-      list(obj('ingresses', namespace, labelSelector ?? '*'), () => net.listNamespacedIngress({ namespace, labelSelector })),
+      list(obj('ingresses', namespace, labelSelector ?? '*'), () =>
+        net.listNamespacedIngress({ namespace, labelSelector }),
+      ),
     createIngress: (ing) =>
       write(obj('ingress', ing.metadata?.namespace, ing.metadata?.name), 'create', () =>
         net.createNamespacedIngress({ namespace: ing.metadata!.namespace!, body: ing }),
       ),
     replaceIngress: (ing) =>
       write(obj('ingress', ing.metadata?.namespace, ing.metadata?.name), 'update', () =>
-        net.replaceNamespacedIngress({ name: ing.metadata!.name!, namespace: ing.metadata!.namespace!, body: ing }),
+        net.replaceNamespacedIngress({
+          name: ing.metadata!.name!,
+          namespace: ing.metadata!.namespace!,
+          body: ing,
+        }),
       ),
     deleteIngress: async (namespace, n) => {
       try {
-        await write(obj('ingress', namespace, n), 'delete', () => net.deleteNamespacedIngress({ name: n, namespace }));
+        await write(obj('ingress', namespace, n), 'delete', () =>
+          net.deleteNamespacedIngress({ name: n, namespace }),
+        );
       } catch (err) {
         // Deleting what is already gone is success: release() may run twice.
         if (!(err instanceof KubeApiError && err.status === 404)) throw err;
       }
     },
-    getService: (namespace, n) => read(obj('service', namespace, n), () => core.readNamespacedService({ name: n, namespace })),
+    getService: (namespace, n) =>
+      read(obj('service', namespace, n), () => core.readNamespacedService({ name: n, namespace })),
     listPods: (namespace, labelSelector) =>
-      list(obj('pods', namespace, labelSelector ?? '*'), () => core.listNamespacedPod({ namespace, labelSelector })),
+      list(obj('pods', namespace, labelSelector ?? '*'), () =>
+        core.listNamespacedPod({ namespace, labelSelector }),
+      ),
     listDeployments: (namespace, labelSelector) =>
-      list(obj('deployments', namespace, labelSelector ?? '*'), () => apps.listNamespacedDeployment({ namespace, labelSelector })),
+      list(obj('deployments', namespace, labelSelector ?? '*'), () =>
+        apps.listNamespacedDeployment({ namespace, labelSelector }),
+      ),
     getClusterCustomObject: (ref, n) =>
-      read(obj(ref.plural, undefined, n), () => custom.getClusterCustomObject({ ...ref, name: n }) as Promise<KubeJson>),
+      read(
+        obj(ref.plural, undefined, n),
+        () => custom.getClusterCustomObject({ ...ref, name: n }) as Promise<KubeJson>,
+      ),
     replaceClusterCustomObject: (ref, o) =>
-      write(obj(ref.plural, undefined, o.metadata?.name), 'update', () =>
-        custom.replaceClusterCustomObject({ ...ref, name: o.metadata!.name!, body: o }) as Promise<KubeJson>,
+      write(
+        obj(ref.plural, undefined, o.metadata?.name),
+        'update',
+        () =>
+          custom.replaceClusterCustomObject({
+            ...ref,
+            name: o.metadata!.name!,
+            body: o,
+          }) as Promise<KubeJson>,
       ),
   };
 }

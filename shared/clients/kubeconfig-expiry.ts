@@ -7,7 +7,11 @@ import { parse } from 'yaml';
 
 /** Milliseconds since epoch when the current user's client certificate expires, or undefined if none. */
 export function kubeconfigNotAfter(kubeconfig: string): number | undefined {
-  let doc: { users?: Array<{ name?: string; user?: Record<string, string> }>; contexts?: Array<{ name?: string; context?: { user?: string } }>; 'current-context'?: string };
+  let doc: {
+    users?: Array<{ name?: string; user?: Record<string, string> }>;
+    contexts?: Array<{ name?: string; context?: { user?: string } }>;
+    'current-context'?: string;
+  };
   try {
     doc = parse(kubeconfig) ?? {};
   } catch {

@@ -45,7 +45,12 @@ export interface MseClient {
   /** The base URL this client calls (the real endpoint unless overridden). */
   readonly endpoint: string;
   gatewayStatus(gatewayId: string): Promise<GatewayStatus>;
-  serviceHealth(gatewayId: string, name: string, namespace: string, clusters: ClusterNetwork[]): Promise<ServiceHealthView>;
+  serviceHealth(
+    gatewayId: string,
+    name: string,
+    namespace: string,
+    clusters: ClusterNetwork[],
+  ): Promise<ServiceHealthView>;
 }
 
 /** Options for the MSE client. */
@@ -59,7 +64,13 @@ export interface MseClientOptions {
 /** Raise on MSE's HTTP-200 failure envelope. */
 export function checkMseEnvelope(action: string, body: Record<string, unknown>): Record<string, unknown> {
   if (body.Success === false || (typeof body.Code === 'number' && body.Code >= 400)) {
-    throw new CloudApiError(action, String(body.ErrorCode ?? body.Code ?? 'Failed'), String(body.Message ?? 'Success: false'), body.RequestId as string | undefined, Number(body.HttpStatusCode ?? 200));
+    throw new CloudApiError(
+      action,
+      String(body.ErrorCode ?? body.Code ?? 'Failed'),
+      String(body.Message ?? 'Success: false'),
+      body.RequestId as string | undefined,
+      Number(body.HttpStatusCode ?? 200),
+    );
   }
   return body;
 }
@@ -69,28 +80,74 @@ export function createMseClient(o: MseClientOptions): MseClient {
   const limits = o.limits ?? DEFAULT_LIMITS;
   const ep = resolveEndpoint('mse', o.region, { overrides: o.overrides });
   const read = (action: string, query: Record<string, unknown>) =>
-    retryRead(action, async () => checkMseEnvelope(action, await callRpc(sdkConfig(await o.credentials(), ep, o.region, limits.timeoutMs), VERSION, action, query, limits.timeoutMs)), limits);
+    retryRead(
+      action,
+      async () =>
+        checkMseEnvelope(
+          action,
+          await callRpc(
+            sdkConfig(await o.credentials(), ep, o.region, limits.timeoutMs),
+            VERSION,
+            action,
+            query,
+            limits.timeoutMs,
+          ),
+        ),
+      limits,
+    );
   return {
     endpoint: ep.url,
     async gatewayStatus(gatewayId) {
-      const body = await read('ListGateway', { FilterParams: JSON.stringify({ GatewayUniqueId: gatewayId }), PageNumber: 1, PageSize: 10 });
-      const rows = ((body.Data as { Result?: Array<Record<string, unknown>> } | undefined)?.Result ?? []).filter((r) => r.GatewayUniqueId === gatewayId);
+      const body = await read('ListGateway', {
+        FilterParams: JSON.stringify({ GatewayUniqueId: gatewayId }),
+        PageNumber: 1,
+        PageSize: 10,
+      });
+      const rows = (
+        (body.Data as { Result?: Array<Record<string, unknown>> } | undefined)?.Result ?? []
+      ).filter((r) => r.GatewayUniqueId === gatewayId);
       const g = rows[0];
-      if (!g) throw new CloudApiError('ListGateway', 'GatewayNotFound', `gateway ${gatewayId} not found`, body.RequestId as string | undefined);
+      if (!g)
+        throw new CloudApiError(
+          'ListGateway',
+          'GatewayNotFound',
+          `gateway ${gatewayId} not found`,
+          body.RequestId as string | undefined,
+        );
       const code = Number(g.Status);
-      return { gatewayId, name: String(g.Name ?? ''), status: GATEWAY_STATUS[code] ?? `status-${code}`, running: code === 2, replica: g.Replica as number | undefined };
+      return {
+        gatewayId,
+        name: String(g.Name ?? ''),
+        status: GATEWAY_STATUS[code] ?? `status-${code}`,
+        running: code === 2,
+        replica: g.Replica as number | undefined,
+      };
     },
     async serviceHealth(gatewayId, name, namespace, clusters) {
-      const body = await read('ListGatewayService', { FilterParams: JSON.stringify({ GatewayUniqueId: gatewayId, Name: name, Namespace: namespace }), PageNumber: 1, PageSize: 100 });
+      const body = await read('ListGatewayService', {
+        FilterParams: JSON.stringify({ GatewayUniqueId: gatewayId, Name: name, Namespace: namespace }),
+        PageNumber: 1,
+        PageSize: 100,
+      });
       const data = body.Data as { Result?: Array<Record<string, unknown>> } | undefined;
       const s = (data?.Result ?? []).find((r) => r.Name === name && r.Namespace === namespace);
-      if (!s) return { name, namespace, healthStatus: 'Unknown', clusters: clusters.map((c) => ({ clusterId: c.clusterId, healthy: 0, unhealthy: 0 })) };
+      if (!s)
+        return {
+          name,
+          namespace,
+          healthStatus: 'Unknown',
+          clusters: clusters.map((c) => ({ clusterId: c.clusterId, healthy: 0, unhealthy: 0 })),
+        };
       const hs = String(s.HealthStatus);
       return {
         name,
         namespace,
         healthStatus: hs === 'Health' || hs === 'Unhealthy' ? hs : 'Unknown',
-        clusters: endpointsByCluster((s.Ips as string[]) ?? [], (s.UnhealthyEndpoints as string[]) ?? [], clusters),
+        clusters: endpointsByCluster(
+          (s.Ips as string[]) ?? [],
+          (s.UnhealthyEndpoints as string[]) ?? [],
+          clusters,
+        ),
       };
     },
   };

@@ -48,12 +48,19 @@ export function clusterOfAddress(address: string, clusters: ClusterNetwork[]): s
 }
 
 /** Split a service's pooled endpoints into per-cluster healthy/unhealthy counts. */
-export function endpointsByCluster(ips: string[], unhealthy: string[], clusters: ClusterNetwork[]): ClusterEndpointHealth[] {
+export function endpointsByCluster(
+  ips: string[],
+  unhealthy: string[],
+  clusters: ClusterNetwork[],
+): ClusterEndpointHealth[] {
   const bad = new Set(unhealthy.map((a) => a.split(':')[0]));
   return clusters.map((c) => {
     const mine = ips.filter((a) => clusterOfAddress(a, [c]) === c.clusterId);
     const nBad = mine.filter((a) => bad.has(a.split(':')[0])).length;
-    const extraBad = unhealthy.filter((a) => clusterOfAddress(a, [c]) === c.clusterId && !mine.some((m) => m.split(':')[0] === a.split(':')[0])).length;
+    const extraBad = unhealthy.filter(
+      (a) =>
+        clusterOfAddress(a, [c]) === c.clusterId && !mine.some((m) => m.split(':')[0] === a.split(':')[0]),
+    ).length;
     return { clusterId: c.clusterId, healthy: mine.length - nBad, unhealthy: nBad + extraBad };
   });
 }

@@ -8,7 +8,13 @@ import * as $dara from '@darabonba/typescript';
 import { cjsDefault } from './cjs';
 import type { CloudCredentials } from './credentials';
 import type { ResolvedEndpoint } from './endpoints';
-import { CloudApiError, CloudAuthError, CloudServerError, CloudThrottlingError, TimeoutError } from './errors';
+import {
+  CloudApiError,
+  CloudAuthError,
+  CloudServerError,
+  CloudThrottlingError,
+  TimeoutError,
+} from './errors';
 
 /** Build the SDK Config for one product. */
 export function sdkConfig(creds: CloudCredentials, ep: ResolvedEndpoint, region: string, timeoutMs: number) {
@@ -26,22 +32,36 @@ export function sdkConfig(creds: CloudCredentials, ep: ResolvedEndpoint, region:
 
 /** SDK runtime options: no SDK-level retry (retry.ts decides), our timeouts. */
 export function runtime(timeoutMs: number) {
-  return new $dara.RuntimeOptions({ autoretry: false, readTimeout: timeoutMs, connectTimeout: Math.min(timeoutMs, 5_000) });
+  return new $dara.RuntimeOptions({
+    autoretry: false,
+    readTimeout: timeoutMs,
+    connectTimeout: Math.min(timeoutMs, 5_000),
+  });
 }
 
-const SIGNATURE_CODES = /Signature|AccessKey|InvalidSecurityToken|Forbidden\.AccessKey|InvalidAccessKeyId|NoPermission|Forbidden/i;
+const SIGNATURE_CODES =
+  /Signature|AccessKey|InvalidSecurityToken|Forbidden\.AccessKey|InvalidAccessKeyId|NoPermission|Forbidden/i;
 
 /** Turn whatever the SDK threw into a named CloudApiError (or keep a TimeoutError). */
 export function toCloudError(api: string, err: unknown): Error {
   if (err instanceof CloudApiError || err instanceof TimeoutError) return err;
-  const e = err as { code?: unknown; message?: unknown; statusCode?: unknown; requestId?: unknown; data?: Record<string, unknown>; name?: unknown };
-  const statusCode = typeof e?.statusCode === 'number' ? e.statusCode : (e?.data?.statusCode as number | undefined);
+  const e = err as {
+    code?: unknown;
+    message?: unknown;
+    statusCode?: unknown;
+    requestId?: unknown;
+    data?: Record<string, unknown>;
+    name?: unknown;
+  };
+  const statusCode =
+    typeof e?.statusCode === 'number' ? e.statusCode : (e?.data?.statusCode as number | undefined);
   const code = String(e?.code ?? e?.data?.Code ?? e?.name ?? 'Unknown');
   const requestId = (e?.requestId ?? e?.data?.RequestId) as string | undefined;
   const message = String(e?.data?.Message ?? e?.message ?? err);
   if (/Throttling/i.test(code) || statusCode === 429)
     return new CloudThrottlingError(api, code, message, requestId, statusCode, { cause: err });
-  if (statusCode !== undefined && statusCode >= 500) return new CloudServerError(api, code, message, requestId, statusCode, { cause: err });
+  if (statusCode !== undefined && statusCode >= 500)
+    return new CloudServerError(api, code, message, requestId, statusCode, { cause: err });
   if (SIGNATURE_CODES.test(code) || statusCode === 401 || statusCode === 403)
     return new CloudAuthError(api, code, message, requestId, statusCode, { cause: err });
   if (statusCode === undefined && typeof e?.code === 'string' && /^E[A-Z]+/.test(e.code)) return err as Error; // network: keep code for isTransient

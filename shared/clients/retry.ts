@@ -15,10 +15,19 @@ export interface CallLimits {
 }
 
 /** Defaults sized for a function with a 60 s budget. */
-export const DEFAULT_LIMITS: CallLimits = { timeoutMs: 10_000, retries: 2, minBackoffMs: 200, maxBackoffMs: 2_000 };
+export const DEFAULT_LIMITS: CallLimits = {
+  timeoutMs: 10_000,
+  retries: 2,
+  minBackoffMs: 200,
+  maxBackoffMs: 2_000,
+};
 
 /** Run `fn` with a timeout; the AbortSignal is handed to calls that can be cancelled. */
-export async function withTimeout<T>(api: string, ms: number, fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
+export async function withTimeout<T>(
+  api: string,
+  ms: number,
+  fn: (signal: AbortSignal) => Promise<T>,
+): Promise<T> {
   const ac = new AbortController();
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
@@ -34,19 +43,31 @@ export async function withTimeout<T>(api: string, ms: number, fn: (signal: Abort
   }
 }
 
-const NETWORK_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN', 'UND_ERR_SOCKET']);
+const NETWORK_CODES = new Set([
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EAI_AGAIN',
+  'UND_ERR_SOCKET',
+]);
 
 /** Whether repeating an idempotent read after this error can help. */
 export function isTransient(err: unknown): boolean {
   if (err instanceof CloudAuthError) return false;
-  if (err instanceof CloudThrottlingError || err instanceof CloudServerError || err instanceof TimeoutError) return true;
+  if (err instanceof CloudThrottlingError || err instanceof CloudServerError || err instanceof TimeoutError)
+    return true;
   if (err instanceof KubeApiError) return err.status === 0 || err.status === 429 || err.status >= 500;
   const code = (err as { code?: unknown })?.code;
   return typeof code === 'string' && NETWORK_CODES.has(code);
 }
 
 /** Run an idempotent read with a timeout per attempt and bounded retries on transient errors. */
-export function retryRead<T>(api: string, fn: (signal: AbortSignal) => Promise<T>, limits = DEFAULT_LIMITS): Promise<T> {
+export function retryRead<T>(
+  api: string,
+  fn: (signal: AbortSignal) => Promise<T>,
+  limits = DEFAULT_LIMITS,
+): Promise<T> {
   return pRetry(() => withTimeout(api, limits.timeoutMs, fn), {
     retries: limits.retries,
     minTimeout: limits.minBackoffMs,
@@ -56,6 +77,10 @@ export function retryRead<T>(api: string, fn: (signal: AbortSignal) => Promise<T
 }
 
 /** Run a non-idempotent write once, with a timeout; never retried here. */
-export function writeOnce<T>(api: string, fn: (signal: AbortSignal) => Promise<T>, limits = DEFAULT_LIMITS): Promise<T> {
+export function writeOnce<T>(
+  api: string,
+  fn: (signal: AbortSignal) => Promise<T>,
+  limits = DEFAULT_LIMITS,
+): Promise<T> {
   return withTimeout(api, limits.timeoutMs, fn);
 }

@@ -12,7 +12,8 @@ export function validateWeights(weights: Weights, clusterIds: string[]): void {
   const unknown = Object.keys(weights).filter((id) => !clusterIds.includes(id));
   if (unknown.length) throw new WeightsError(`weights name unknown clusters: ${unknown.join(', ')}`);
   for (const [id, w] of Object.entries(weights))
-    if (!Number.isInteger(w) || w < 0 || w > 100) throw new WeightsError(`weight of ${id} must be an integer 0..100, got ${w}`);
+    if (!Number.isInteger(w) || w < 0 || w > 100)
+      throw new WeightsError(`weight of ${id} must be an integer 0..100, got ${w}`);
   const sum = Object.values(weights).reduce((a, b) => a + b, 0);
   if (sum !== 100) throw new WeightsError(`weights must sum to 100, got ${sum}`);
 }
@@ -31,7 +32,9 @@ export function normaliseTo100(shares: Weights): Weights {
   const raw = entries.map(([k, v]) => [k, (Math.max(0, v) * 100) / total] as const);
   const out: Weights = Object.fromEntries(raw.map(([k, v]) => [k, Math.floor(v)]));
   let left = 100 - Object.values(out).reduce((a, b) => a + b, 0);
-  const byRemainder = [...raw].sort((a, b) => b[1] - Math.floor(b[1]) - (a[1] - Math.floor(a[1])) || a[0].localeCompare(b[0]));
+  const byRemainder = [...raw].sort(
+    (a, b) => b[1] - Math.floor(b[1]) - (a[1] - Math.floor(a[1])) || a[0].localeCompare(b[0]),
+  );
   for (const [k] of byRemainder) {
     if (left <= 0) break;
     out[k] = (out[k] ?? 0) + 1;

@@ -6,7 +6,11 @@ import { FleetConflictError, KubeApiError } from '../clients/errors';
 import type { CustomResourceRef, KubeClient } from '../clients/kube-client';
 
 /** The MseIngressConfig resource (cluster-scoped; scope unverified, see sandbox resources). */
-export const MSE_INGRESS_CONFIG: CustomResourceRef = { group: 'mse.alibabacloud.com', version: 'v1alpha1', plural: 'mseingressconfigs' };
+export const MSE_INGRESS_CONFIG: CustomResourceRef = {
+  group: 'mse.alibabacloud.com',
+  version: 'v1alpha1',
+  plural: 'mseingressconfigs',
+};
 
 /** Parse the remote-clusters annotation value. */
 export function parseRemoteClusters(v: string | undefined): string[] {
@@ -50,8 +54,15 @@ export class GatewayMembership {
       const before = parseRemoteClusters(obj.metadata?.annotations?.[this.annotation]);
       const after = change(before);
       if (after.join(',') === before.join(',')) return before;
-      if (after.length === 0) throw new KubeApiError(what, 'update', 422, 'refusing to remove the last cluster from the gateway');
-      const next = { ...obj, metadata: { ...obj.metadata, annotations: { ...obj.metadata?.annotations, [this.annotation]: after.join(',') } } };
+      if (after.length === 0)
+        throw new KubeApiError(what, 'update', 422, 'refusing to remove the last cluster from the gateway');
+      const next = {
+        ...obj,
+        metadata: {
+          ...obj.metadata,
+          annotations: { ...obj.metadata?.annotations, [this.annotation]: after.join(',') },
+        },
+      };
       try {
         await this.fleet.replaceClusterCustomObject(MSE_INGRESS_CONFIG, next);
         return after;

@@ -23,14 +23,35 @@ export async function checkPin(
 ): Promise<number> {
   const pin = `${podLabel.key}=${podLabel.value}`;
   const svc = await kube.getService(namespace, service);
-  if (!svc) throw new PinLabelError(clusterId, `${namespace}/${service}`, pin, 'the Service does not exist in this cluster');
+  if (!svc)
+    throw new PinLabelError(
+      clusterId,
+      `${namespace}/${service}`,
+      pin,
+      'the Service does not exist in this cluster',
+    );
   const selector = svc.spec?.selector;
   if (!selector || Object.keys(selector).length === 0)
-    throw new PinLabelError(clusterId, `${namespace}/${service}`, pin, 'the Service has no selector, so its pods cannot be pinned');
+    throw new PinLabelError(
+      clusterId,
+      `${namespace}/${service}`,
+      pin,
+      'the Service has no selector, so its pods cannot be pinned',
+    );
   if (selector[podLabel.key] !== undefined && selector[podLabel.key] !== podLabel.value)
-    throw new PinLabelError(clusterId, `${namespace}/${service}`, pin, `the Service selects ${podLabel.key}=${selector[podLabel.key]}`);
+    throw new PinLabelError(
+      clusterId,
+      `${namespace}/${service}`,
+      pin,
+      `the Service selects ${podLabel.key}=${selector[podLabel.key]}`,
+    );
   const pods = await kube.listPods(namespace, `${selectorString(selector)},${pin}`);
   if (pods.length === 0)
-    throw new PinLabelError(clusterId, `${namespace}/${service}`, pin, `selects none of the pods of the Service (selector ${selectorString(selector)})`);
+    throw new PinLabelError(
+      clusterId,
+      `${namespace}/${service}`,
+      pin,
+      `selects none of the pods of the Service (selector ${selectorString(selector)})`,
+    );
   return pods.length;
 }

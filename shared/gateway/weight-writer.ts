@@ -6,9 +6,9 @@
  */
 import type { V1Ingress } from '@kubernetes/client-node';
 import pLimit from 'p-limit';
-import type { Cluster, Route } from '../config';
 import { FleetConflictError, KubeApiError, WeightsError } from '../clients/errors';
 import type { KubeClient } from '../clients/kube-client';
+import type { Cluster, Route } from '../config';
 import { canaryName, type GatewayKeys, MANAGED_BY, subsetLabelsValue } from './annotations';
 import { canaryWeights, type Weights } from './canary-weights';
 import { checkPin } from './pin-check';
@@ -50,10 +50,14 @@ export class IngressWeightWriter implements WeightWriter {
   async checkPins(route: Route, weights: Weights): Promise<void> {
     const limit = pLimit(this.o.concurrency ?? 4);
     // A cluster given no traffic is not checked: it may be the dead one we are failing away from.
-    const ids = Object.entries(weights).filter(([, w]) => w > 0).map(([id]) => id);
+    const ids = Object.entries(weights)
+      .filter(([, w]) => w > 0)
+      .map(([id]) => id);
     await Promise.all(
       ids.map((id) =>
-        limit(async () => checkPin(await this.o.member(id), id, route.namespace, route.service, this.cluster(id).podLabel)),
+        limit(async () =>
+          checkPin(await this.o.member(id), id, route.namespace, route.service, this.cluster(id).podLabel),
+        ),
       ),
     );
   }
@@ -63,28 +67,53 @@ export class IngressWeightWriter implements WeightWriter {
     const w = canaryWeights(weights, ids);
     await this.checkPins(route, w);
     const base = await this.o.fleet.getIngress(route.namespace, route.ingress);
-    if (!base) throw new KubeApiError(`fleet: ingress ${route.namespace}/${route.ingress}`, 'get', 404, 'the base Ingress of the route does not exist');
+    if (!base)
+      throw new KubeApiError(
+        `fleet: ingress ${route.namespace}/${route.ingress}`,
+        'get',
+        404,
+        'the base Ingress of the route does not exist',
+      );
     const limit = pLimit(this.o.concurrency ?? 4);
-    await Promise.all(ids.map((id) => limit(() => this.upsert(this.canary(route, base, id, w[id] ?? 0, opts.revision)))));
+    await Promise.all(
+      ids.map((id) => limit(() => this.upsert(this.canary(route, base, id, w[id] ?? 0, opts.revision)))),
+    );
   }
 
   async read(route: Route): Promise<Weights | undefined> {
     const k = this.o.keys;
-    const list = await this.o.fleet.listIngresses(route.namespace, `${k.managedBy}=${MANAGED_BY},${k.route}=${route.name}`);
+    const list = await this.o.fleet.listIngresses(
+      route.namespace,
+      `${k.managedBy}=${MANAGED_BY},${k.route}=${route.name}`,
+    );
     if (list.length === 0) return undefined;
     return Object.fromEntries(
-      list.map((i) => [i.metadata?.labels?.[k.cluster] ?? '?', Number(i.metadata?.annotations?.[k.canaryWeight] ?? Number.NaN)]),
+      list.map((i) => [
+        i.metadata?.labels?.[k.cluster] ?? '?',
+        Number(i.metadata?.annotations?.[k.canaryWeight] ?? Number.NaN),
+      ]),
     );
   }
 
   async release(route: Route): Promise<void> {
     const k = this.o.keys;
-    const list = await this.o.fleet.listIngresses(route.namespace, `${k.managedBy}=${MANAGED_BY},${k.route}=${route.name}`);
+    const list = await this.o.fleet.listIngresses(
+      route.namespace,
+      `${k.managedBy}=${MANAGED_BY},${k.route}=${route.name}`,
+    );
     const limit = pLimit(this.o.concurrency ?? 4);
-    await Promise.all(list.map((i) => limit(() => this.o.fleet.deleteIngress(route.namespace, i.metadata!.name!))));
+    await Promise.all(
+      list.map((i) => limit(() => this.o.fleet.deleteIngress(route.namespace, i.metadata!.name!))),
+    );
   }
 
-  private canary(route: Route, base: V1Ingress, clusterId: string, weight: number, revision?: string): V1Ingress {
+  private canary(
+    route: Route,
+    base: V1Ingress,
+    clusterId: string,
+    weight: number,
+    revision?: string,
+  ): V1Ingress {
     const k = this.o.keys;
     return {
       apiVersion: 'networking.k8s.io/v1',
@@ -115,10 +144,19 @@ export class IngressWeightWriter implements WeightWriter {
     for (let i = 1; i <= attempts; i++) {
       const cur = await fleet.getIngress(ns, name);
       if (cur && cur.metadata?.labels?.[this.o.keys.managedBy] !== MANAGED_BY)
-        throw new KubeApiError(`fleet: ingress ${ns}/${name}`, 'update', 409, 'exists and is not owned by fleet-dr; refusing to overwrite it');
+        throw new KubeApiError(
+          `fleet: ingress ${ns}/${name}`,
+          'update',
+          409,
+          'exists and is not owned by fleet-dr; refusing to overwrite it',
+        );
       try {
         if (!cur) await fleet.createIngress(desired);
-        else await fleet.replaceIngress({ ...desired, metadata: { ...desired.metadata, resourceVersion: cur.metadata?.resourceVersion } });
+        else
+          await fleet.replaceIngress({
+            ...desired,
+            metadata: { ...desired.metadata, resourceVersion: cur.metadata?.resourceVersion },
+          });
         return;
       } catch (err) {
         if (!(err instanceof KubeApiError && err.status === 409)) throw err;

@@ -31,7 +31,13 @@ function causeCode(err: unknown): string | undefined {
 
 /** Create the sender. */
 export function createDingTalkSender(
-  opts: { timeoutMs?: number; retries?: number; minBackoffMs?: number; now?: () => number; log?: Logger } = {},
+  opts: {
+    timeoutMs?: number;
+    retries?: number;
+    minBackoffMs?: number;
+    now?: () => number;
+    log?: Logger;
+  } = {},
 ): DingTalkSend {
   const log = opts.log ?? silentLogger;
   const now = opts.now ?? Date.now;

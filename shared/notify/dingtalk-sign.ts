@@ -7,7 +7,12 @@ export function dingtalkSign(secret: string, timestampMs: number): string {
 }
 
 /** The webhook URL with access_token and, for a signed robot, timestamp and sign. */
-export function dingtalkUrl(base: string, accessToken: string, secret: string | undefined, nowMs: number): string {
+export function dingtalkUrl(
+  base: string,
+  accessToken: string,
+  secret: string | undefined,
+  nowMs: number,
+): string {
   const u = new URL(base);
   u.searchParams.set('access_token', accessToken);
   if (secret) {

@@ -23,7 +23,11 @@ export interface Mentions {
 /** The JSON body DingTalk expects. */
 export type DingTalkPayload =
   | { msgtype: 'markdown'; markdown: { title: string; text: string }; at: Mentions }
-  | { msgtype: 'actionCard'; actionCard: { title: string; text: string; singleTitle: string; singleURL: string }; at: Mentions };
+  | {
+      msgtype: 'actionCard';
+      actionCard: { title: string; text: string; singleTitle: string; singleURL: string };
+      at: Mentions;
+    };
 
 /** Make sure the text carries a configured keyword (keyword-mode robots refuse messages without one). */
 export function withKeyword(text: string, keywords: string[]): string {
@@ -32,13 +36,21 @@ export function withKeyword(text: string, keywords: string[]): string {
 }
 
 /** Build the vendor payload for one notification. */
-export function toDingTalkPayload(n: Notification, mentions: Mentions = {}, keywords: string[] = []): DingTalkPayload {
+export function toDingTalkPayload(
+  n: Notification,
+  mentions: Mentions = {},
+  keywords: string[] = [],
+): DingTalkPayload {
   const mobiles = mentions.atMobiles ?? [];
   // DingTalk only notifies mentioned mobiles that also appear in the text.
   const mentionLine = mobiles.length ? `\n\n${mobiles.map((m) => `@${m}`).join(' ')}` : '';
   const text = withKeyword(`${n.text}${mentionLine}`, keywords);
   const at = { atMobiles: mobiles, atUserIds: mentions.atUserIds ?? [], isAtAll: mentions.isAtAll ?? false };
   if (n.action)
-    return { msgtype: 'actionCard', actionCard: { title: n.title, text, singleTitle: n.action.title, singleURL: n.action.url }, at };
+    return {
+      msgtype: 'actionCard',
+      actionCard: { title: n.title, text, singleTitle: n.action.title, singleURL: n.action.url },
+      at,
+    };
   return { msgtype: 'markdown', markdown: { title: n.title, text }, at };
 }

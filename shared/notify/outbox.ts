@@ -35,7 +35,10 @@ const MessageSchema = z.strictObject({
 
 const OutboxSchema = z.strictObject({
   messages: z.array(MessageSchema),
-  robots: z.record(z.string(), z.strictObject({ sent: z.array(z.number()), deferredUntil: z.number().nullable() })),
+  robots: z.record(
+    z.string(),
+    z.strictObject({ sent: z.array(z.number()), deferredUntil: z.number().nullable() }),
+  ),
   delivered: z.number().int(),
 });
 
@@ -81,7 +84,11 @@ export class Outbox {
   private readonly now: () => number;
 
   constructor(private readonly o: OutboxOptions) {
-    this.doc = new ConfigMapDocument(o.fleet, o.namespace, o.name ?? 'fleet-dr-outbox', OutboxSchema, () => ({ messages: [], robots: {}, delivered: 0 }));
+    this.doc = new ConfigMapDocument(o.fleet, o.namespace, o.name ?? 'fleet-dr-outbox', OutboxSchema, () => ({
+      messages: [],
+      robots: {},
+      delivered: 0,
+    }));
     this.now = o.now ?? Date.now;
   }
 
@@ -96,7 +103,13 @@ export class Outbox {
     await this.doc.commit((cur) => {
       const t = this.now();
       const same = n.incidentId
-        ? cur.messages.find((m) => m.incidentId === n.incidentId && m.robotId === this.o.robotId && m.state === 'pending' && m.partsSent === 0)
+        ? cur.messages.find(
+            (m) =>
+              m.incidentId === n.incidentId &&
+              m.robotId === this.o.robotId &&
+              m.state === 'pending' &&
+              m.partsSent === 0,
+          )
         : undefined;
       if (same) {
         same.title = n.title;
@@ -148,13 +161,23 @@ export class Outbox {
             await this.o.send(this.o.robot, parts[i]!);
             sent = i + 1;
           } catch (err) {
-            error = err instanceof NotifyError ? err : new NotifyError('dingtalk', 'unknown', String(err), { cause: err });
+            error =
+              err instanceof NotifyError
+                ? err
+                : new NotifyError('dingtalk', 'unknown', String(err), { cause: err });
             if (error.code === DINGTALK_THROTTLED) throttled = true;
             break;
           }
         }
       }
-      results.set(m.id, { partsSent: sent, error: error ?? (throttled && sent < parts.length ? new NotifyError('dingtalk', DINGTALK_THROTTLED, 'robot deferred') : undefined) });
+      results.set(m.id, {
+        partsSent: sent,
+        error:
+          error ??
+          (throttled && sent < parts.length
+            ? new NotifyError('dingtalk', DINGTALK_THROTTLED, 'robot deferred')
+            : undefined),
+      });
     }
     return this.settle(results, throttled);
   }
@@ -172,7 +195,9 @@ export class Outbox {
       let budget = perMinute - robot.sent.length;
       for (const m of cur.messages) {
         if (m.robotId !== this.o.robotId) continue;
-        const due = (m.state === 'pending' && m.nextAttemptAt <= t) || (m.state === 'sending' && (m.claimUntil ?? 0) < t);
+        const due =
+          (m.state === 'pending' && m.nextAttemptAt <= t) ||
+          (m.state === 'sending' && (m.claimUntil ?? 0) < t);
         if (!due) continue;
         const need = this.parts(m).length - m.partsSent;
         if (need > budget) break; // keep order: a later message never overtakes an earlier one
@@ -190,7 +215,10 @@ export class Outbox {
     return claimed;
   }
 
-  private async settle(results: Map<string, { partsSent: number; error?: NotifyError }>, throttled: boolean): Promise<DeliveryReport> {
+  private async settle(
+    results: Map<string, { partsSent: number; error?: NotifyError }>,
+    throttled: boolean,
+  ): Promise<DeliveryReport> {
     const report: DeliveryReport = { delivered: [], pending: [], undeliverable: [], deferredUntil: null };
     const r = await this.doc.commit((cur) => {
       const t = this.now();
@@ -229,11 +257,13 @@ export class Outbox {
     const log = this.o.log ?? silentLogger;
     for (const m of r.value.messages) {
       if (m.robotId !== this.o.robotId) continue;
-      if (m.state === 'undeliverable') report.undeliverable.push({ id: m.id, title: m.title, lastError: m.lastError });
+      if (m.state === 'undeliverable')
+        report.undeliverable.push({ id: m.id, title: m.title, lastError: m.lastError });
       else report.pending.push(m.id);
     }
     report.deferredUntil = r.value.robots[this.o.robotId]?.deferredUntil ?? null;
-    if (report.undeliverable.length) log.error('notifications undeliverable, kept in the outbox', { undeliverable: report.undeliverable });
+    if (report.undeliverable.length)
+      log.error('notifications undeliverable, kept in the outbox', { undeliverable: report.undeliverable });
     return report;
   }
 }

@@ -35,7 +35,8 @@ export function splitNotification(
   if (payloadBytes(whole) <= max) return [whole];
   // Room for the text in each part, measured as it will be serialised (JSON escaping included), with the
   // overhead of the longest part title and the keyword line.
-  const overhead = payloadBytes(toDingTalkPayload({ ...n, title: `${n.title} (99/99)`, text: '' }, mentions, keywords)) + 64;
+  const overhead =
+    payloadBytes(toDingTalkPayload({ ...n, title: `${n.title} (99/99)`, text: '' }, mentions, keywords)) + 64;
   const room = Math.max(256, max - overhead);
   const chunks: string[] = [];
   let cur = '';
@@ -58,13 +59,26 @@ export function splitNotification(
   let kept = chunks;
   if (chunks.length > maxParts) {
     const dropped = chunks.slice(maxParts - 1).reduce((a, c) => a + Buffer.byteLength(c, 'utf8'), 0);
-    kept = [...chunks.slice(0, maxParts - 1), `… ${dropped} bytes trimmed (DingTalk size limit); see the audit log for the full text`];
+    kept = [
+      ...chunks.slice(0, maxParts - 1),
+      `… ${dropped} bytes trimmed (DingTalk size limit); see the audit log for the full text`,
+    ];
   }
   return kept.map((text, i) => {
-    const part: Notification = { ...n, title: `${n.title} (${i + 1}/${kept.length})`, text, action: i === kept.length - 1 ? n.action : undefined };
+    const part: Notification = {
+      ...n,
+      title: `${n.title} (${i + 1}/${kept.length})`,
+      text,
+      action: i === kept.length - 1 ? n.action : undefined,
+    };
     let p = toDingTalkPayload(part, mentions, keywords);
     // Last resort: trim a part that still does not fit (pathological escaping).
-    while (payloadBytes(p) > max) p = toDingTalkPayload({ ...part, text: cutUtf8(part.text, Buffer.byteLength(part.text) - (payloadBytes(p) - max) - 16) }, mentions, keywords);
+    while (payloadBytes(p) > max)
+      p = toDingTalkPayload(
+        { ...part, text: cutUtf8(part.text, Buffer.byteLength(part.text) - (payloadBytes(p) - max) - 16) },
+        mentions,
+        keywords,
+      );
     return p;
   });
 }

@@ -61,7 +61,10 @@ export class ConfigMapDocument<T> {
       throw new StateCorruptError(`${this.what}: ${KEY} is not JSON`, { cause: e });
     }
     const r = this.schema.safeParse(parsed);
-    if (!r.success) throw new StateCorruptError(`${this.what}: ${r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+    if (!r.success)
+      throw new StateCorruptError(
+        `${this.what}: ${r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+      );
     return { value: r.data, resourceVersion: cm.metadata?.resourceVersion };
   }
 
@@ -79,7 +82,10 @@ export class ConfigMapDocument<T> {
       },
       data: { [KEY]: JSON.stringify(checked) },
     };
-    const out = resourceVersion === undefined ? await this.kube.createConfigMap(cm) : await this.kube.replaceConfigMap(cm);
+    const out =
+      resourceVersion === undefined
+        ? await this.kube.createConfigMap(cm)
+        : await this.kube.replaceConfigMap(cm);
     return out.metadata?.resourceVersion;
   }
 
@@ -87,13 +93,22 @@ export class ConfigMapDocument<T> {
    * Read, decide, conditionally write; the loser of a race (409) re-reads and decides again with what the
    * winner wrote. `decide` returns the new value, or undefined for "no change".
    */
-  async commit(decide: (current: T) => T | undefined | Promise<T | undefined>, opts: CommitOptions = {}): Promise<CommitResult<T>> {
+  async commit(
+    decide: (current: T) => T | undefined | Promise<T | undefined>,
+    opts: CommitOptions = {},
+  ): Promise<CommitResult<T>> {
     const max = opts.maxAttempts ?? 8;
     for (let attempt = 1; attempt <= max; attempt++) {
       const cur = await this.read();
       await opts.afterRead?.(cur.resourceVersion, attempt);
       const next = await decide(structuredClone(cur.value));
-      if (next === undefined) return { committed: false, value: cur.value, resourceVersion: cur.resourceVersion, attempts: attempt };
+      if (next === undefined)
+        return {
+          committed: false,
+          value: cur.value,
+          resourceVersion: cur.resourceVersion,
+          attempts: attempt,
+        };
       try {
         const rv = await this.write(next, cur.resourceVersion);
         return { committed: true, value: next, resourceVersion: rv, attempts: attempt };

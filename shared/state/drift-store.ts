@@ -7,7 +7,10 @@ import type { KubeClient } from '../clients/kube-client';
 import { ConfigMapDocument } from './config-map-document';
 
 const DriftSchema = z.strictObject({
-  reported: z.record(z.string(), z.strictObject({ fingerprint: z.string(), firstSeen: z.number(), lastReported: z.number() })),
+  reported: z.record(
+    z.string(),
+    z.strictObject({ fingerprint: z.string(), firstSeen: z.number(), lastReported: z.number() }),
+  ),
 });
 
 /** Remembers reported drift by key (e.g. `ingress/web-demo`) and fingerprint (what differs). */

@@ -5,8 +5,8 @@
  * `converge()` (run at the start of every invocation) re-applies.
  */
 import pLimit from 'p-limit';
-import type { Policy } from '../config';
 import type { KubeClient } from '../clients/kube-client';
+import type { Policy } from '../config';
 import type { WeightWriter } from '../gateway/weight-writer';
 import { initialRoutingState, type RoutingState, RoutingStateSchema } from '../policy/types';
 import { type CommitOptions, type CommitResult, ConfigMapDocument } from './config-map-document';
@@ -21,8 +21,12 @@ export const STATE_CONFIGMAPS = {
 
 /** The routing state document for a policy. */
 export function routingDocument(fleet: KubeClient, policy: Policy): ConfigMapDocument<RoutingState> {
-  return new ConfigMapDocument(fleet, policy.fleet.stateNamespace, STATE_CONFIGMAPS.routing, RoutingStateSchema, () =>
-    initialRoutingState(policy),
+  return new ConfigMapDocument(
+    fleet,
+    policy.fleet.stateNamespace,
+    STATE_CONFIGMAPS.routing,
+    RoutingStateSchema,
+    () => initialRoutingState(policy),
   );
 }
 

@@ -9,7 +9,9 @@ import { build } from 'esbuild';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const walk = (d: string): string[] =>
-  readdirSync(d, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(join(d, e.name)) : [join(d, e.name)]));
+  readdirSync(d, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? walk(join(d, e.name)) : [join(d, e.name)],
+  );
 /**
  * A loopback address in a bundle. The one exception is the notation `::ffff:127.0.0.1` in the doc comments
  * of `ip-address` (pulled in by client-node's proxy support): an example in a comment, not an endpoint.
@@ -23,7 +25,9 @@ describe('bundles hold no sandbox address', { timeout: 120_000 }, () => {
     assert.equal(r.status, 0, `build failed:\n${r.stdout}\n${r.stderr}`);
     const dist = join(root, 'dist');
     const files = existsSync(dist) ? walk(dist) : [];
-    const functions = readdirSync(join(root, 'functions'), { withFileTypes: true }).filter((e) => existsSync(join(root, 'functions', e.name, 'handler.ts')));
+    const functions = readdirSync(join(root, 'functions'), { withFileTypes: true }).filter((e) =>
+      existsSync(join(root, 'functions', e.name, 'handler.ts')),
+    );
     assert.equal(files.filter((f) => f.endsWith('.mjs')).length, functions.length, 'one bundle per function');
     assert.deepEqual(withLoopback(files), []);
   });
@@ -50,7 +54,10 @@ describe('bundles hold no sandbox address', { timeout: 120_000 }, () => {
         'shared/notify/dingtalk-client',
         'shared/log',
       ];
-      writeFileSync(entry, mods.map((m, i) => `export * as m${i} from ${JSON.stringify(join(root, m))};`).join('\n'));
+      writeFileSync(
+        entry,
+        mods.map((m, i) => `export * as m${i} from ${JSON.stringify(join(root, m))};`).join('\n'),
+      );
       await build({
         entryPoints: [entry],
         outfile: join(dir, 'out.mjs'),
@@ -58,7 +65,9 @@ describe('bundles hold no sandbox address', { timeout: 120_000 }, () => {
         platform: 'node',
         target: 'node20',
         format: 'esm',
-        banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
+        banner: {
+          js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
+        },
         logLevel: 'error',
       });
       const out = readFileSync(join(dir, 'out.mjs'), 'utf8');

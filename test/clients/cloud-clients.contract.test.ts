@@ -1,4 +1,8 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { SANDBOX_ACCESS_KEY } from '../../sandbox/cloud/index';
 import { createAckClient } from '../../shared/clients/ack-client';
@@ -22,7 +26,12 @@ describe('cloud clients against the sandbox stand-ins', () => {
   let fx: Fixture;
   let cap: Capture;
   const log = createLogger('test-cloud-clients');
-  const common = () => ({ region: fx.policy.region, credentials: fx.credentials, overrides: fx.overrides, limits: FAST });
+  const common = () => ({
+    region: fx.policy.region,
+    credentials: fx.credentials,
+    overrides: fx.overrides,
+    limits: FAST,
+  });
 
   before(async () => {
     cap = captureLogs();
@@ -50,7 +59,10 @@ describe('cloud clients against the sandbox stand-ins', () => {
   it('lists, detaches and attaches Fleet members and caches the Fleet kubeconfig', async () => {
     clearFleetKubeCache();
     const fleet = createFleetClient({ ...common(), fleetId: fx.policy.fleet.id });
-    assert.deepEqual((await fleet.managedClusters()).map((c) => c.clusterId).sort(), ['c-ack-az1', 'c-reg-az2']);
+    assert.deepEqual((await fleet.managedClusters()).map((c) => c.clusterId).sort(), [
+      'c-ack-az1',
+      'c-reg-az2',
+    ]);
     await fleet.detach(['c-reg-az2']);
     assert.equal(fx.world.cluster('c-reg-az2')?.attachedToFleet, false);
     await fleet.attach(['c-reg-az2']);
@@ -58,7 +70,12 @@ describe('cloud clients against the sandbox stand-ins', () => {
     const k1 = await fleet.kube();
     const k2 = await fleet.kube();
     assert.equal(k1, k2, 'the Fleet kubeconfig is cached per warm instance');
-    assert.ok(await k1.getClusterCustomObject({ group: 'mse.alibabacloud.com', version: 'v1alpha1', plural: 'mseingressconfigs' }, 'ackone-gateway'));
+    assert.ok(
+      await k1.getClusterCustomObject(
+        { group: 'mse.alibabacloud.com', version: 'v1alpha1', plural: 'mseingressconfigs' },
+        'ackone-gateway',
+      ),
+    );
     let calls = 0;
     const seen = await fleet.withKube(async (k) => {
       calls++;
@@ -76,6 +93,51 @@ describe('cloud clients against the sandbox stand-ins', () => {
     const a = await fleet.kube();
     now += 10 * 365 * 24 * 3600_000; // token kubeconfig: no notAfter, stays cached
     assert.equal(await fleet.kube(), a);
+
+    // A certificate kubeconfig (as ACK issues) is refreshed shortly before its notAfter.
+    const dir = mkdtempSync(join(tmpdir(), 'fleet-dr-cert-'));
+    const saved = fx.world.fleetKubeconfig;
+    try {
+      const r = spawnSync(
+        'openssl',
+        [
+          'req',
+          '-x509',
+          '-newkey',
+          'rsa:2048',
+          '-nodes',
+          '-keyout',
+          join(dir, 'k.pem'),
+          '-out',
+          join(dir, 'c.pem'),
+          '-days',
+          '1',
+          '-subj',
+          '/CN=fleet',
+        ],
+        { stdio: 'ignore' },
+      );
+      assert.equal(r.status, 0);
+      const b64 = (f: string) => readFileSync(join(dir, f)).toString('base64');
+      fx.world.fleetKubeconfig = `apiVersion: v1
+kind: Config
+clusters: [{ name: f, cluster: { server: "${fx.fleet.tlsUrl}" } }]
+users: [{ name: u, user: { client-certificate-data: ${b64('c.pem')}, client-key-data: ${b64('k.pem')} } }]
+contexts: [{ name: f, context: { cluster: f, user: u } }]
+current-context: f
+`;
+      clearFleetKubeCache();
+      now = Date.now();
+      const c1 = await fleet.kube();
+      now += 12 * 3600_000;
+      assert.equal(await fleet.kube(), c1, 'still valid: cached');
+      now += 12 * 3600_000 - 60_000; // within the 5-minute refresh margin of notAfter
+      assert.notEqual(await fleet.kube(), c1, 'refreshed before notAfter');
+    } finally {
+      fx.world.fleetKubeconfig = saved;
+      clearFleetKubeCache();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('reads MSE gateway status and per-cluster service health; Success:false is an error', async () => {
@@ -83,23 +145,44 @@ describe('cloud clients against the sandbox stand-ins', () => {
     const gw = await mse.gatewayStatus('gw-sandbox-ackone');
     assert.equal(gw.running, true);
     fx.world.serviceHealthProvider = () => [
-      { name: 'web-demo', namespace: 'web-demo', healthStatus: 'Unhealthy', ips: ['172.20.0.5:8080', '172.22.0.7:8080'], unhealthyEndpoints: ['172.22.0.7:8080'], ports: [8080] },
+      {
+        name: 'web-demo',
+        namespace: 'web-demo',
+        healthStatus: 'Unhealthy',
+        ips: ['172.20.0.5:8080', '172.22.0.7:8080'],
+        unhealthyEndpoints: ['172.22.0.7:8080'],
+        ports: [8080],
+      },
     ];
-    const h = await mse.serviceHealth('gw-sandbox-ackone', 'web-demo', 'web-demo', fx.policy.clusters.map((c) => ({ clusterId: c.id, podCidr: c.podCidr })));
+    const h = await mse.serviceHealth(
+      'gw-sandbox-ackone',
+      'web-demo',
+      'web-demo',
+      fx.policy.clusters.map((c) => ({ clusterId: c.id, podCidr: c.podCidr })),
+    );
     assert.equal(h.healthStatus, 'Unhealthy');
     assert.deepEqual(h.clusters, [
       { clusterId: 'c-ack-az1', healthy: 1, unhealthy: 0 },
       { clusterId: 'c-reg-az2', healthy: 0, unhealthy: 1 },
     ]);
     fx.cloud.mse.failNext('ListGateway', 'Gateway.NotFound', 'no such gateway');
-    await assert.rejects(mse.gatewayStatus('gw-sandbox-ackone'), (e: unknown) => e instanceof CloudApiError && e.code === 'Gateway.NotFound');
+    await assert.rejects(
+      mse.gatewayStatus('gw-sandbox-ackone'),
+      (e: unknown) => e instanceof CloudApiError && e.code === 'Gateway.NotFound',
+    );
   });
 
   it('publishes metrics, reads them back and writes an audit event', async () => {
     const cms = createCmsClient(common());
     const t = Date.now();
-    await cms.putMetrics([{ metricName: 'fleet_dr_probe_success', value: 1, dimensions: { clusterId: 'c-ack-az1' }, time: t }]);
-    assert.ok(fx.cloud.cms.metrics().some((m) => (m as { metricName?: string }).metricName === 'fleet_dr_probe_success'));
+    await cms.putMetrics([
+      { metricName: 'fleet_dr_probe_success', value: 1, dimensions: { clusterId: 'c-ack-az1' }, time: t },
+    ]);
+    assert.ok(
+      fx.cloud.cms
+        .metrics()
+        .some((m) => (m as { metricName?: string }).metricName === 'fleet_dr_probe_success'),
+    );
     const points = await cms.metricList({
       namespace: fx.cloud.cms.customNamespace,
       metricName: 'fleet_dr_probe_success',
@@ -135,8 +218,17 @@ describe('cloud clients against the sandbox stand-ins', () => {
   });
 
   it('gives named errors for signature, throttling, 5xx and hang faults', async () => {
-    const bad = createAckClient({ ...common(), credentials: async () => ({ accessKeyId: SANDBOX_ACCESS_KEY.accessKeyId, accessKeySecret: 'wrong-secret-value' }) });
-    await assert.rejects(bad.clusterDetail('c-ack-az1'), (e: unknown) => e instanceof CloudAuthError && e.code === 'SignatureDoesNotMatch' && !!e.requestId);
+    const bad = createAckClient({
+      ...common(),
+      credentials: async () => ({
+        accessKeyId: SANDBOX_ACCESS_KEY.accessKeyId,
+        accessKeySecret: 'wrong-secret-value',
+      }),
+    });
+    await assert.rejects(
+      bad.clusterDetail('c-ack-az1'),
+      (e: unknown) => e instanceof CloudAuthError && e.code === 'SignatureDoesNotMatch' && !!e.requestId,
+    );
     const ack = createAckClient(common());
     try {
       fx.cloud.faults.set('cs', { throttle: true });
@@ -146,7 +238,10 @@ describe('cloud clients against the sandbox stand-ins', () => {
       });
       fx.cloud.faults.set('cms', { errorRate: 1 });
       const cms = createCmsClient(common());
-      await assert.rejects(cms.putAuditEvent({ eventName: 'x', content: {} }), (e: unknown) => e instanceof CloudServerError && (e.statusCode ?? 0) >= 500);
+      await assert.rejects(
+        cms.putAuditEvent({ eventName: 'x', content: {} }),
+        (e: unknown) => e instanceof CloudServerError && (e.statusCode ?? 0) >= 500,
+      );
       assert.equal(fx.cloud.cms.customEvents().length, 1, 'a failed write is not retried blindly');
       fx.cloud.faults.set('mse', { hang: true });
       const mse = createMseClient({ ...common(), limits: { ...FAST, timeoutMs: 300, retries: 0 } });
@@ -159,8 +254,15 @@ describe('cloud clients against the sandbox stand-ins', () => {
   });
 
   it('leaves no credential, token or signature in the logs', () => {
-    log.info('kubeconfig fetched', { kubeconfig: fx.fleet.kubeconfig(), accessKeySecret: SANDBOX_ACCESS_KEY.accessKeySecret });
-    const findings = scanForSecrets(cap.lines, [SANDBOX_ACCESS_KEY.accessKeySecret, fx.fleet.adminToken, ...[...fx.members.values()].map((m) => m.adminToken)]);
+    log.info('kubeconfig fetched', {
+      kubeconfig: fx.fleet.kubeconfig(),
+      accessKeySecret: SANDBOX_ACCESS_KEY.accessKeySecret,
+    });
+    const findings = scanForSecrets(cap.lines, [
+      SANDBOX_ACCESS_KEY.accessKeySecret,
+      fx.fleet.adminToken,
+      ...[...fx.members.values()].map((m) => m.adminToken),
+    ]);
     assert.ok(cap.lines.length >= 3);
     assert.deepEqual(findings, []);
   });

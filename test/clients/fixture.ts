@@ -14,7 +14,9 @@ import { type Policy, PolicySchema } from '../../shared/config';
 
 /** The example policy. */
 export function examplePolicy(): Policy {
-  return PolicySchema.parse(parse(readFileSync(new URL('../../deploy/policy.yaml', import.meta.url), 'utf8')));
+  return PolicySchema.parse(
+    parse(readFileSync(new URL('../../deploy/policy.yaml', import.meta.url), 'utf8')),
+  );
 }
 
 /** Short limits so fault tests finish fast. */
@@ -113,7 +115,10 @@ export async function startFixture(opts: { podLabelValues?: Record<string, strin
     world.fleetKubeconfig = kubeconfigOf(fleet);
     const members = new Map<string, KubeApiServer>();
     for (const c of policy.clusters) {
-      const m = await startKubeApiServer({ name: c.id, seedYaml: memberSeed(policy, c.id, opts.podLabelValues?.[c.id] ?? c.podLabel.value) });
+      const m = await startKubeApiServer({
+        name: c.id,
+        seedYaml: memberSeed(policy, c.id, opts.podLabelValues?.[c.id] ?? c.podLabel.value),
+      });
       stops.push(() => m.stop());
       members.set(c.id, m);
       world.addCluster({

@@ -26,7 +26,9 @@ describe('the logger', () => {
       redact({
         AccessKeySecret: FAKE,
         securityToken: FAKE,
-        headers: { Authorization: `ACS3-HMAC-SHA256 Credential=LTAI,SignedHeaders=host,Signature=${'a'.repeat(64)}` },
+        headers: {
+          Authorization: `ACS3-HMAC-SHA256 Credential=LTAI,SignedHeaders=host,Signature=${'a'.repeat(64)}`,
+        },
         url: `https://oapi.dingtalk.com/robot/send?access_token=${FAKE}&timestamp=1&sign=${FAKE}`,
         note: `Bearer ${FAKE}`,
         kube: `users:\n- name: u\n  user:\n    token: ${FAKE}\n`,
@@ -41,7 +43,10 @@ describe('the logger', () => {
   it('the scan finds a planted secret logged unredacted, and not the same secret logged through the logger', () => {
     const cap = captureLogs();
     try {
-      createLogger('req-2').info('credentials loaded', { accessKeySecret: FAKE, url: `/send?access_token=${FAKE}` });
+      createLogger('req-2').info('credentials loaded', {
+        accessKeySecret: FAKE,
+        url: `/send?access_token=${FAKE}`,
+      });
       assert.deepEqual(scanForSecrets(cap.lines, [FAKE]), [], 'redacted by the logger');
       // Deliberately bypass redaction, as a careless log statement would.
       cap.lines.push(JSON.stringify({ msg: 'oops', secret: FAKE }));

@@ -7,8 +7,8 @@ import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { WeightsError } from '../../shared/clients/errors';
 import { kubeconfigNotAfter } from '../../shared/clients/kubeconfig-expiry';
-import { clusterOfAddress, endpointsByCluster, inCidr } from '../../shared/clients/mse-cluster-mapping';
 import { checkMseEnvelope } from '../../shared/clients/mse-client';
+import { clusterOfAddress, endpointsByCluster, inCidr } from '../../shared/clients/mse-cluster-mapping';
 import { canaryName, gatewayKeys, subsetLabelsValue } from '../../shared/gateway/annotations';
 import { canaryWeights, normaliseTo100 } from '../../shared/gateway/canary-weights';
 import { parseRemoteClusters } from '../../shared/gateway/membership';
@@ -20,9 +20,15 @@ describe('annotation keys', () => {
     const k = gatewayKeys(p.gateway);
     assert.equal(k.canaryWeight, 'nginx.ingress.kubernetes.io/canary-weight');
     assert.equal(k.subsetLabels, 'mse.ingress.kubernetes.io/subset-labels');
-    assert.equal(gatewayKeys({ ...p.gateway, msePrefix: 'example.com' }).serviceSubset, 'example.com/service-subset');
+    assert.equal(
+      gatewayKeys({ ...p.gateway, msePrefix: 'example.com' }).serviceSubset,
+      'example.com/service-subset',
+    );
     assert.equal(canaryName('web-demo', 'c1'), 'web-demo-fleet-dr-c1');
-    assert.equal(subsetLabelsValue({ key: 'topology.istio.io/cluster', value: 'c1' }), 'topology.istio.io/cluster c1');
+    assert.equal(
+      subsetLabelsValue({ key: 'topology.istio.io/cluster', value: 'c1' }),
+      'topology.istio.io/cluster c1',
+    );
   });
 });
 
@@ -36,12 +42,21 @@ describe('canary weights', () => {
 
   it('normalise any shares to integers summing to exactly 100', () => {
     fc.assert(
-      fc.property(fc.dictionary(fc.string({ minLength: 1, maxLength: 4 }), fc.integer({ min: 0, max: 1000 }), { minKeys: 1, maxKeys: 6 }), (shares) => {
-        fc.pre(Object.values(shares).some((v) => v > 0));
-        const w = normaliseTo100(shares);
-        assert.equal(Object.values(w).reduce((a, b) => a + b, 0), 100);
-        for (const [k, v] of Object.entries(shares)) if (v === 0) assert.equal(w[k], 0);
-      }),
+      fc.property(
+        fc.dictionary(fc.string({ minLength: 1, maxLength: 4 }), fc.integer({ min: 0, max: 1000 }), {
+          minKeys: 1,
+          maxKeys: 6,
+        }),
+        (shares) => {
+          fc.pre(Object.values(shares).some((v) => v > 0));
+          const w = normaliseTo100(shares);
+          assert.equal(
+            Object.values(w).reduce((a, b) => a + b, 0),
+            100,
+          );
+          for (const [k, v] of Object.entries(shares)) if (v === 0) assert.equal(w[k], 0);
+        },
+      ),
     );
   });
 });
@@ -55,13 +70,19 @@ describe('MSE health mapped to clusters by pod CIDR (unverified mapping)', () =>
     assert.equal(inCidr('172.20.3.4:8080', '172.20.0.0/16'), true);
     assert.equal(inCidr('172.21.3.4', '172.20.0.0/16'), false);
     assert.equal(clusterOfAddress('10.0.0.1', clusters), undefined);
-    assert.deepEqual(endpointsByCluster(['172.20.0.1:80', '172.20.0.2:80', '172.22.0.1:80'], ['172.20.0.2:80'], clusters), [
-      { clusterId: 'a', healthy: 1, unhealthy: 1 },
-      { clusterId: 'b', healthy: 1, unhealthy: 0 },
-    ]);
+    assert.deepEqual(
+      endpointsByCluster(['172.20.0.1:80', '172.20.0.2:80', '172.22.0.1:80'], ['172.20.0.2:80'], clusters),
+      [
+        { clusterId: 'a', healthy: 1, unhealthy: 1 },
+        { clusterId: 'b', healthy: 1, unhealthy: 0 },
+      ],
+    );
   });
   it('treats an HTTP-200 Success:false answer as an error', () => {
-    assert.throws(() => checkMseEnvelope('ListGateway', { Success: false, Code: 'X', Message: 'm', RequestId: 'r' }), /ListGateway: X: m \(request r\)/);
+    assert.throws(
+      () => checkMseEnvelope('ListGateway', { Success: false, Code: 'X', Message: 'm', RequestId: 'r' }),
+      /ListGateway: X: m \(request r\)/,
+    );
     assert.deepEqual(checkMseEnvelope('ListGateway', { Success: true, Data: 1 }), { Success: true, Data: 1 });
   });
 });
@@ -77,7 +98,25 @@ describe('kubeconfig expiry', () => {
   it('reads the client certificate notAfter, and none for a token user', () => {
     const dir = mkdtempSync(join(tmpdir(), 'fleet-dr-cert-'));
     try {
-      const r = spawnSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(dir, 'k.pem'), '-out', join(dir, 'c.pem'), '-days', '2', '-subj', '/CN=fleet-dr-test'], { stdio: 'ignore' });
+      const r = spawnSync(
+        'openssl',
+        [
+          'req',
+          '-x509',
+          '-newkey',
+          'rsa:2048',
+          '-nodes',
+          '-keyout',
+          join(dir, 'k.pem'),
+          '-out',
+          join(dir, 'c.pem'),
+          '-days',
+          '2',
+          '-subj',
+          '/CN=fleet-dr-test',
+        ],
+        { stdio: 'ignore' },
+      );
       assert.equal(r.status, 0, 'openssl is needed to make a test certificate');
       const cert = readFileSync(join(dir, 'c.pem')).toString('base64');
       const kc = `apiVersion: v1
@@ -90,7 +129,10 @@ current-context: c
       const notAfter = kubeconfigNotAfter(kc)!;
       const expected = Date.now() + 2 * 86_400_000;
       assert.ok(Math.abs(notAfter - expected) < 120_000, `notAfter ${new Date(notAfter).toISOString()}`);
-      assert.equal(kubeconfigNotAfter(kc.replace(/client-certificate-data: \S+, client-key-data: x/, 'token: abc')), undefined);
+      assert.equal(
+        kubeconfigNotAfter(kc.replace(/client-certificate-data: \S+, client-key-data: x/, 'token: abc')),
+        undefined,
+      );
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -28,7 +28,11 @@ describe('DingTalk payloads', () => {
     assert.equal(md.msgtype, 'markdown');
     assert.match(md.msgtype === 'markdown' ? md.markdown.text : '', /@138[\s\S]*fleet-dr/);
     assert.deepEqual(md.at, { atMobiles: ['138'], atUserIds: [], isAtAll: false });
-    const card = toDingTalkPayload({ title: 't', text: 'b', action: { title: 'Approve failback', url: 'https://x/y' } });
+    const card = toDingTalkPayload({
+      title: 't',
+      text: 'b',
+      action: { title: 'Approve failback', url: 'https://x/y' },
+    });
     assert.equal(card.msgtype, 'actionCard');
     assert.equal(card.msgtype === 'actionCard' && card.actionCard.singleURL, 'https://x/y');
   });
@@ -55,7 +59,10 @@ describe('splitting bodies over 20,000 bytes', () => {
         fc.array(fc.string({ unit: 'grapheme', maxLength: 120 }), { minLength: 1, maxLength: 400 }),
         (lines) => {
           const text = lines.join('\n');
-          const parts = splitNotification({ title: 'report', text }, {}, [], { maxBytes: 4_000, maxParts: 1_000 });
+          const parts = splitNotification({ title: 'report', text }, {}, [], {
+            maxBytes: 4_000,
+            maxParts: 1_000,
+          });
           for (const p of parts) assert.ok(payloadBytes(p) <= 4_000);
           const joined = parts.map((p) => (p.msgtype === 'markdown' ? p.markdown.text : '')).join('');
           assert.equal(joined.replace(/\n/g, ''), text.replace(/\n/g, ''));

@@ -21,7 +21,13 @@ describe('DingTalk outbox against the robot stand-in', () => {
   before(async () => {
     cap = captureLogs();
     fx = await startFixture();
-    fleet = await createFleetClient({ region: fx.policy.region, credentials: fx.credentials, overrides: fx.overrides, limits: FAST, fleetId: fx.policy.fleet.id }).kube();
+    fleet = await createFleetClient({
+      region: fx.policy.region,
+      credentials: fx.credentials,
+      overrides: fx.overrides,
+      limits: FAST,
+      fleetId: fx.policy.fleet.id,
+    }).kube();
     fx.cloud.dingtalk.setNow(() => t);
   });
   after(async () => {
@@ -35,10 +41,20 @@ describe('DingTalk outbox against the robot stand-in', () => {
   /** A fresh robot (stand-in + outbox ConfigMap) per test. */
   function outbox(extra: Partial<OutboxOptions> = {}): { box: Outbox; robot: Robot } {
     n++;
-    const robot: Robot = { url: fx.cloud.dingtalk.url, accessToken: `robot-token-${n}-abcdef`, secret: SECRET };
+    const robot: Robot = {
+      url: fx.cloud.dingtalk.url,
+      accessToken: `robot-token-${n}-abcdef`,
+      secret: SECRET,
+    };
     tokens.push(robot.accessToken);
     fx.cloud.dingtalk.addRobot({ accessToken: robot.accessToken, secret: SECRET, keywords: ['fleet-dr'] });
-    const send = createDingTalkSender({ now: () => t, timeoutMs: 1_000, retries: 1, minBackoffMs: 10, log: createLogger('outbox-test') });
+    const send = createDingTalkSender({
+      now: () => t,
+      timeoutMs: 1_000,
+      retries: 1,
+      minBackoffMs: 10,
+      log: createLogger('outbox-test'),
+    });
     const box = new Outbox({
       fleet,
       namespace: fx.policy.fleet.stateNamespace,
@@ -57,7 +73,8 @@ describe('DingTalk outbox against the robot stand-in', () => {
 
   it('stays within 20 messages a minute and delivers every message over later minutes', async () => {
     const { box, robot } = outbox();
-    for (let i = 0; i < 45; i++) await box.enqueue({ title: `event ${i}`, text: `cluster event ${i}`, incidentId: `inc-${i}` });
+    for (let i = 0; i < 45; i++)
+      await box.enqueue({ title: `event ${i}`, text: `cluster event ${i}`, incidentId: `inc-${i}` });
     const first = await box.deliver();
     assert.equal(first.delivered.length, 20);
     assert.equal(first.pending.length, 25);
@@ -107,7 +124,10 @@ describe('DingTalk outbox against the robot stand-in', () => {
 
   it('splits a body over 20,000 bytes into parts that each fit and lose nothing', async () => {
     const { box, robot } = outbox();
-    const lines = Array.from({ length: 900 }, (_, i) => `- 第${i}行 cluster c-ack-az1 pod web-demo-${i} not ready`);
+    const lines = Array.from(
+      { length: 900 },
+      (_, i) => `- 第${i}行 cluster c-ack-az1 pod web-demo-${i} not ready`,
+    );
     await box.enqueue({ title: 'big report', text: lines.join('\n') });
     const r = await box.deliver();
     assert.equal(r.delivered.length, 1);
@@ -150,7 +170,10 @@ describe('DingTalk outbox against the robot stand-in', () => {
   });
 
   it('leaves no access token, secret or signature in the logs', () => {
-    assert.ok(cap.lines.some((l) => l.includes('dingtalk sent')), 'the sender logged its calls');
+    assert.ok(
+      cap.lines.some((l) => l.includes('dingtalk sent')),
+      'the sender logged its calls',
+    );
     assert.deepEqual(scanForSecrets(cap.lines, [SECRET, ...tokens, fx.fleet.adminToken]), []);
   });
 });

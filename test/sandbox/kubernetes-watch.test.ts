@@ -186,3 +186,50 @@ function parseIngress(name: string, labels?: Record<string, string>): V1Ingress 
     },
   } as V1Ingress & KubeObject;
 }
+
+describe('object store (in-process)', () => {
+  it('delivers events in resourceVersion order even when a subscriber writes from its callback', async () => {
+    const server = await startTestServer();
+    try {
+      const store = server.store;
+      const order: string[] = [];
+      store.watch('v1', 'ConfigMap', (type, o) => {
+        if (type === 'ADDED' && o.metadata.name === 'first')
+          store.create({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'second', namespace: ns } });
+      });
+      store.watch('v1', 'ConfigMap', (type, o) =>
+        order.push(`${type}:${o.metadata.name}:${o.metadata.resourceVersion}`),
+      );
+      store.create({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'first', namespace: ns } });
+      assert.equal(order.length, 2);
+      assert.match(order[0]!, /^ADDED:first:/);
+      assert.match(order[1]!, /^ADDED:second:/);
+      assert.throws(
+        () =>
+          store.create({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'first', namespace: ns } }),
+        {
+          name: 'KubeStatusError',
+          code: 409,
+        },
+      );
+      assert.throws(
+        () =>
+          store.update({
+            apiVersion: 'v1',
+            kind: 'ConfigMap',
+            metadata: { name: 'first', namespace: ns, resourceVersion: '1' },
+          }),
+        {
+          reason: 'Conflict',
+        },
+      );
+      assert.throws(
+        () =>
+          store.create({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'Bad!', namespace: ns } }),
+        { code: 422 },
+      );
+    } finally {
+      await server.stop();
+    }
+  });
+});

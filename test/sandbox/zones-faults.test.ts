@@ -10,7 +10,7 @@ const A = 'c-ack-az1'; // ACK, zone cn-hangzhou-h
 const B = 'c-reg-az2'; // registered, zone cn-hangzhou-i
 const LAG = 300;
 
-function probe(url: string, timeoutMs = 400): Promise<number | 'refused' | 'timeout' | 'reset'> {
+function probe(url: string, timeoutMs = 2000): Promise<number | 'refused' | 'timeout' | 'reset'> {
   return new Promise((resolve) => {
     const req = request(url, { agent: false }, (res) => {
       res.resume();
@@ -32,7 +32,7 @@ describe('sandbox zones: faults, cluster state and member objects', () => {
     sb = await startSandbox({
       propagationDelayMs: 100,
       readinessLagMs: LAG,
-      upstreamTimeoutMs: 300,
+      upstreamTimeoutMs: 1000,
       healthCheckIntervalMs: 200,
       autoTick: false,
     });

@@ -8,8 +8,15 @@ import { RoutingStore } from '../../shared/state/routing-store';
 import { FAST, type Fixture } from '../clients/fixture';
 
 /** The Fleet's KubeClient, the weight writer and the routing store over a fixture. */
-export async function wire(fx: Fixture): Promise<{ fleet: KubeClient; writer: IngressWeightWriter; store: RoutingStore }> {
-  const common = { region: fx.policy.region, credentials: fx.credentials, overrides: fx.overrides, limits: FAST };
+export async function wire(
+  fx: Fixture,
+): Promise<{ fleet: KubeClient; writer: IngressWeightWriter; store: RoutingStore }> {
+  const common = {
+    region: fx.policy.region,
+    credentials: fx.credentials,
+    overrides: fx.overrides,
+    limits: FAST,
+  };
   const fleet = await createFleetClient({ ...common, fleetId: fx.policy.fleet.id }).kube();
   const ack = createAckClient(common);
   const members = new Map<string, Promise<KubeClient>>();
@@ -17,6 +24,11 @@ export async function wire(fx: Fixture): Promise<{ fleet: KubeClient; writer: In
     if (!members.has(id)) members.set(id, ack.memberKube(id));
     return members.get(id)!;
   };
-  const writer = new IngressWeightWriter({ fleet, member, clusters: fx.policy.clusters, keys: gatewayKeys(fx.policy.gateway) });
+  const writer = new IngressWeightWriter({
+    fleet,
+    member,
+    clusters: fx.policy.clusters,
+    keys: gatewayKeys(fx.policy.gateway),
+  });
   return { fleet, writer, store: new RoutingStore(fleet, fx.policy, writer) };
 }

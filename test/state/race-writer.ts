@@ -40,7 +40,12 @@ const r = await store.commitTransition(
           ...s,
           mode: 'failed-over',
           weights: { 'web-demo': { 'c-ack-az1': 0, 'c-reg-az2': 100 } },
-          incident: { id: `inc-${id}`, cause: 'race', failedCluster: 'c-ack-az1', openedAt: new Date().toISOString() },
+          incident: {
+            id: `inc-${id}`,
+            cause: 'race',
+            failedCluster: 'c-ack-az1',
+            openedAt: new Date().toISOString(),
+          },
           lastTransition: { at: new Date().toISOString(), by: 'automation', reason: `writer-${id}` },
         },
   {

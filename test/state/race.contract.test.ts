@@ -22,7 +22,10 @@ interface Writer {
 
 function startWriter(script: string, env: Record<string, string>): Writer {
   // The child is the real TypeScript (bundled once by esbuild so 50 cold starts fit on 2 cores).
-  const child = spawn(process.execPath, [script], { env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [script], {
+    env: { ...process.env, ...env },
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
   let buf = '';
   let onRead: (rv: string) => void = () => {};
   let onDone: (d: { id: string; committed: boolean; attempts: number }) => void = () => {};
@@ -58,7 +61,9 @@ describe('50 writers in separate processes racing on one route', { timeout: 180_
       platform: 'node',
       target: 'node20',
       format: 'esm',
-      banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
+      banner: {
+        js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
+      },
       logLevel: 'warning',
     });
     const kc: Record<string, string> = { fleet: kubeconfigOf(fx.fleet) };
@@ -82,9 +87,15 @@ describe('50 writers in separate processes racing on one route', { timeout: 180_
   });
 
   it('ends with exactly one committed transition, a consistent state and at least one 409', async () => {
-    const env = (i: number) => ({ RACE_ID: String(i), RACE_POLICY: join(dir, 'policy.json'), RACE_KUBECONFIGS: join(dir, 'kubeconfigs.json') });
+    const env = (i: number) => ({
+      RACE_ID: String(i),
+      RACE_POLICY: join(dir, 'policy.json'),
+      RACE_KUBECONFIGS: join(dir, 'kubeconfigs.json'),
+    });
     for (let i = 0; i < WRITERS; i += START_BATCH) {
-      const batch = Array.from({ length: Math.min(START_BATCH, WRITERS - i) }, (_, j) => startWriter(script, env(i + j)));
+      const batch = Array.from({ length: Math.min(START_BATCH, WRITERS - i) }, (_, j) =>
+        startWriter(script, env(i + j)),
+      );
       writers.push(...batch);
       await Promise.all(batch.map((w) => w.read));
     }
@@ -98,20 +109,35 @@ describe('50 writers in separate processes racing on one route', { timeout: 180_
 
     const winners = results.filter((r) => r.committed);
     assert.equal(winners.length, 1, 'exactly one writer committed');
-    assert.ok(results.filter((r) => !r.committed).every((r) => r.attempts >= 2), 'every loser re-read and re-decided');
-    const conflicts = fx.fleet.requestLog.filter((e) => e.status === 409 && e.method === 'PUT' && e.path.includes('/configmaps/'));
+    assert.ok(
+      results.filter((r) => !r.committed).every((r) => r.attempts >= 2),
+      'every loser re-read and re-decided',
+    );
+    const conflicts = fx.fleet.requestLog.filter(
+      (e) => e.status === 409 && e.method === 'PUT' && e.path.includes('/configmaps/'),
+    );
     assert.ok(fx.fleet.requestLog.filter((e) => e.status === 409).length - conflictsBefore >= 1);
     assert.ok(conflicts.length >= 1, 'the stand-in answered at least one 409');
 
-    const cm = fx.fleet.store.get('v1', 'ConfigMap', fx.policy.fleet.stateNamespace, 'fleet-dr-routing-state');
-    const state = RoutingStateSchema.parse(JSON.parse(String((cm?.data as Record<string, string>)['state.json'])));
+    const cm = fx.fleet.store.get(
+      'v1',
+      'ConfigMap',
+      fx.policy.fleet.stateNamespace,
+      'fleet-dr-routing-state',
+    );
+    const state = RoutingStateSchema.parse(
+      JSON.parse(String((cm?.data as Record<string, string> | undefined)?.['state.json'])),
+    );
     assert.equal(state.lastTransition?.reason, `writer-${winners[0]!.id}`);
     assert.equal(state.incident?.id, `inc-${winners[0]!.id}`);
     assert.deepEqual(state.weights['web-demo'], { 'c-ack-az1': 0, 'c-reg-az2': 100 });
-    const puts = fx.fleet.requestLog.filter((e) => e.method === 'PUT' && e.path.endsWith('/configmaps/fleet-dr-routing-state') && e.status === 200);
+    const puts = fx.fleet.requestLog.filter(
+      (e) => e.method === 'PUT' && e.path.endsWith('/configmaps/fleet-dr-routing-state') && e.status === 200,
+    );
     assert.equal(puts.length, 1, 'one successful state write');
     const weight = (c: string) =>
-      fx.fleet.store.get('networking.k8s.io/v1', 'Ingress', 'web-demo', `web-demo-fleet-dr-${c}`)?.metadata.annotations?.['nginx.ingress.kubernetes.io/canary-weight'];
+      fx.fleet.store.get('networking.k8s.io/v1', 'Ingress', 'web-demo', `web-demo-fleet-dr-${c}`)?.metadata
+        .annotations?.['nginx.ingress.kubernetes.io/canary-weight'];
     assert.equal(weight('c-ack-az1'), '0');
     assert.equal(weight('c-reg-az2'), '100');
   });

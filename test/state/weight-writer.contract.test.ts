@@ -17,7 +17,12 @@ const failover = (s: RoutingState): RoutingState | undefined =>
         ...s,
         mode: 'failed-over',
         weights: { 'web-demo': { 'c-ack-az1': 0, 'c-reg-az2': 100 } },
-        incident: { id: 'inc-1', cause: 'zone cn-hangzhou-h down', failedCluster: 'c-ack-az1', openedAt: '2026-01-01T00:00:00Z' },
+        incident: {
+          id: 'inc-1',
+          cause: 'zone cn-hangzhou-h down',
+          failedCluster: 'c-ack-az1',
+          openedAt: '2026-01-01T00:00:00Z',
+        },
         lastTransition: { at: '2026-01-01T00:00:00Z', by: 'automation', reason: 'failover' },
       };
 
@@ -42,13 +47,21 @@ describe('weight writer, routing store and membership against the Kubernetes sta
     assert.equal(baseAfter?.metadata.resourceVersion, baseBefore?.metadata.resourceVersion);
     assert.equal(baseAfter?.metadata.annotations, baseBefore?.metadata.annotations);
     const k = keys();
-    const canary = fx.fleet.store.get('networking.k8s.io/v1', 'Ingress', 'web-demo', 'web-demo-fleet-dr-c-reg-az2');
+    const canary = fx.fleet.store.get(
+      'networking.k8s.io/v1',
+      'Ingress',
+      'web-demo',
+      'web-demo-fleet-dr-c-reg-az2',
+    );
     assert.ok(canary);
     assert.equal(canary.metadata.annotations?.[k.canary], 'true');
     assert.equal(canary.metadata.annotations?.[k.canaryWeight], '30');
     assert.equal(canary.metadata.annotations?.[k.subsetLabels], 'topology.istio.io/cluster c-reg-az2');
     assert.equal(canary.metadata.labels?.['app.kubernetes.io/managed-by'], 'fleet-dr');
-    assert.deepEqual((canary.spec as { rules: unknown }).rules, (baseAfter?.spec as { rules: unknown }).rules);
+    assert.deepEqual(
+      (canary.spec as { rules: unknown }).rules,
+      (baseAfter?.spec as { rules: unknown } | undefined)?.rules,
+    );
     assert.deepEqual(await writer.read(route()), { 'c-ack-az1': 70, 'c-reg-az2': 30 });
     await writer.apply(route(), { 'c-ack-az1': 0, 'c-reg-az2': 100 });
     assert.deepEqual(await writer.read(route()), { 'c-ack-az1': 0, 'c-reg-az2': 100 });
@@ -62,14 +75,25 @@ describe('weight writer, routing store and membership against the Kubernetes sta
     await writer.apply(route(), { 'c-ack-az1': 50, 'c-reg-az2': 50 });
     await writer.release(route());
     assert.equal(await writer.read(route()), undefined);
-    assert.ok(fx.fleet.store.get('networking.k8s.io/v1', 'Ingress', 'web-demo', 'web-demo'), 'base Ingress kept');
+    assert.ok(
+      fx.fleet.store.get('networking.k8s.io/v1', 'Ingress', 'web-demo', 'web-demo'),
+      'base Ingress kept',
+    );
     await writer.release(route()); // twice is fine
   });
 
   it('refuses to overwrite an Ingress with the canary name that fleet-dr does not own', async () => {
-    fx.fleet.store.create({ apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', metadata: { name: 'web-demo-fleet-dr-c-ack-az1', namespace: 'web-demo' }, spec: { defaultBackend: { service: { name: 'other', port: { number: 80 } } } } });
+    fx.fleet.store.create({
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'Ingress',
+      metadata: { name: 'web-demo-fleet-dr-c-ack-az1', namespace: 'web-demo' },
+      spec: { defaultBackend: { service: { name: 'other', port: { number: 80 } } } },
+    });
     try {
-      await assert.rejects(writer.apply(route(), { 'c-ack-az1': 50, 'c-reg-az2': 50 }), /not owned by fleet-dr/);
+      await assert.rejects(
+        writer.apply(route(), { 'c-ack-az1': 50, 'c-reg-az2': 50 }),
+        /not owned by fleet-dr/,
+      );
     } finally {
       fx.fleet.store.delete('networking.k8s.io/v1', 'Ingress', 'web-demo', 'web-demo-fleet-dr-c-ack-az1');
     }
@@ -88,7 +112,14 @@ describe('weight writer, routing store and membership against the Kubernetes sta
 
   it('converges the committed weights after a crash between commit and canaries', async () => {
     const back = (s: RoutingState): RoutingState | undefined =>
-      s.mode === 'normal' ? undefined : { ...s, mode: 'normal', incident: null, weights: { 'web-demo': { 'c-ack-az1': 50, 'c-reg-az2': 50 } } };
+      s.mode === 'normal'
+        ? undefined
+        : {
+            ...s,
+            mode: 'normal',
+            incident: null,
+            weights: { 'web-demo': { 'c-ack-az1': 50, 'c-reg-az2': 50 } },
+          };
     await assert.rejects(
       store.commitTransition(back, {
         afterCommit: () => {
@@ -115,11 +146,20 @@ describe('weight writer, routing store and membership against the Kubernetes sta
     const m2 = new GatewayMembership(fleet, fx.policy.fleet.mseIngressConfig, k.remoteClusters, 20);
     await Promise.all([m2.readmit('c-ack-az1'), m2.readmit('c-extra-1'), m2.readmit('c-extra-2')]);
     assert.deepEqual((await m.members()).sort(), ['c-ack-az1', 'c-extra-1', 'c-extra-2', 'c-reg-az2']);
-    assert.ok(fx.fleet.requestLog.filter((e) => e.status === 409).length > before409, 'the racing edits met a 409');
+    assert.ok(
+      fx.fleet.requestLog.filter((e) => e.status === 409).length > before409,
+      'the racing edits met a 409',
+    );
     await m.fence('c-extra-1');
     await m.fence('c-extra-2');
     const stuck = new GatewayMembership(
-      { ...fleet, replaceClusterCustomObject: async () => Promise.reject(new (await import('../../shared/clients/errors')).KubeApiError('x', 'update', 409, 'Conflict')) },
+      {
+        ...fleet,
+        replaceClusterCustomObject: async () =>
+          Promise.reject(
+            new (await import('../../shared/clients/errors')).KubeApiError('x', 'update', 409, 'Conflict'),
+          ),
+      },
       fx.policy.fleet.mseIngressConfig,
       k.remoteClusters,
       3,
@@ -140,7 +180,10 @@ describe('the pin check', () => {
     const route = fx.policy.routes[0]!;
     await assert.rejects(
       writer.apply(route, { 'c-ack-az1': 50, 'c-reg-az2': 50 }),
-      (e: unknown) => e instanceof PinLabelError && e.clusterId === 'c-reg-az2' && /selects none of the pods/.test(e.message),
+      (e: unknown) =>
+        e instanceof PinLabelError &&
+        e.clusterId === 'c-reg-az2' &&
+        /selects none of the pods/.test(e.message),
     );
     assert.equal(await writer.read(route), undefined);
     // A cluster that gets no traffic is not checked (it may be the dead one).
