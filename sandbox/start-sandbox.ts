@@ -74,13 +74,14 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
   try {
     const fleet = await startKubeApiServer({ name: policy.fleet.id, seedYaml: fleetSeedYaml(policy) });
     stops.push(() => fleet.stop());
-    world.fleetKubeconfig = fleet.kubeconfig();
+    // client-node 2.x refuses plain-http kubeconfigs ("HTTP protocol is not allowed"): hand out TLS ones.
+    world.fleetKubeconfig = fleet.kubeconfig(undefined, { tls: true });
     const members = new Map<string, KubeApiServer>();
     for (const c of policy.clusters) {
       const m = await startKubeApiServer({ name: c.id });
       stops.push(() => m.stop());
       members.set(c.id, m);
-      world.addCluster({ ...worldClusterOf(c, policy.region), kubeconfig: m.kubeconfig() });
+      world.addCluster({ ...worldClusterOf(c, policy.region), kubeconfig: m.kubeconfig(undefined, { tls: true }) });
     }
     const cloud = await startCloudStandIn({
       world,

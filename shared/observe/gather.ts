@@ -1,0 +1,99 @@
+/**
+ * Gathers the Observations decide() reads: probe samples of every cluster (enough for the hysteresis to
+ * reach a verdict in one invocation), ACK state, MSE service health per cluster, ready replicas and
+ * membership. A source that cannot be read is left unobserved (never healthy) and reported in `errors`.
+ */
+import type { AckClient } from '../clients/ack-client';
+import type { KubeClient } from '../clients/kube-client';
+import type { MseClient } from '../clients/mse-client';
+import type { Policy } from '../config';
+import type { ClusterObservation, ObservationsInput, TriggerAlarm } from '../policy/types';
+import { probeCluster } from './probe';
+
+/** What gather needs. */
+export interface GatherDeps {
+  policy: Policy;
+  env: NodeJS.ProcessEnv;
+  ack: AckClient;
+  mse: MseClient;
+  member: (clusterId: string) => Promise<KubeClient>;
+  /** The clusters on the gateway (MseIngressConfig remote-clusters), if readable. */
+  gatewayMembers: () => Promise<string[]>;
+  /** The clusters associated with the Fleet (DescribeManagedClusters), if readable. */
+  fleetMembers: () => Promise<string[]>;
+  /** Spacing between probe samples; default 150 ms. */
+  probeSpacingMs?: number;
+}
+
+/** Observations plus the sources that could not be read. */
+export interface Gathered {
+  observations: ObservationsInput;
+  errors: string[];
+}
+
+const iso = () => new Date().toISOString();
+const describe = (e: unknown) => (e instanceof Error ? `${e.name}: ${e.message}` : String(e));
+
+/** Reads every signal of every policy cluster, in parallel across clusters and sources. */
+export async function gatherObservations(d: GatherDeps, trigger: TriggerAlarm | null): Promise<Gathered> {
+  const { policy } = d;
+  const errors: string[] = [];
+  const attempt = async <T>(what: string, fn: () => Promise<T>): Promise<T | null> => {
+    try {
+      return await fn();
+    } catch (e) {
+      errors.push(`${what}: ${describe(e)}`);
+      return null;
+    }
+  };
+  const samples = Math.max(policy.detection.failuresToDown, policy.detection.successesToUp);
+  const route = policy.routes[0]!;
+  const health = attempt('mse service health', async () => {
+    if (!policy.fleet.gatewayId) throw new Error('policy fleet.gatewayId is not set');
+    const nets = policy.clusters.map((c) => ({ clusterId: c.id, podCidr: c.podCidr }));
+    return d.mse.serviceHealth(policy.fleet.gatewayId, route.service, route.namespace, nets);
+  });
+  const onGateway = attempt('gateway membership', d.gatewayMembers);
+  const onFleet = attempt('fleet membership', d.fleetMembers);
+  const entries = await Promise.all(
+    policy.clusters.map(async (c): Promise<[string, ClusterObservation]> => {
+      const [probes, detail, ready, h, members, attached] = await Promise.all([
+        probeCluster(c.probes, d.env, samples, d.probeSpacingMs ?? 150),
+        attempt(`${c.id} cluster detail`, () => d.ack.clusterDetail(c.id)),
+        attempt(`${c.id} ready replicas`, () => readyReplicas(d, c.id, route.namespace, route.service)),
+        health,
+        onGateway,
+        onFleet,
+      ]);
+      const at = iso();
+      const ep = h?.clusters.find((x) => x.clusterId === c.id);
+      const status = !ep ? 'Unknown' : ep.healthy > 0 ? 'Health' : ep.unhealthy > 0 ? 'Unhealthy' : 'Unknown';
+      return [
+        c.id,
+        {
+          alarms: [],
+          probes,
+          ackState: detail ? { state: detail.state, at } : null,
+          gatewayHealth: h ? { status, at } : null,
+          readyReplicas: ready ? { ...ready, at } : null,
+          membership:
+            attached && members
+              ? { attachedToFleet: attached.includes(c.id), onGateway: members.includes(c.id), at }
+              : null,
+        },
+      ];
+    }),
+  );
+  return { observations: { observedAt: iso(), clusters: Object.fromEntries(entries), trigger }, errors };
+}
+
+async function readyReplicas(d: GatherDeps, clusterId: string, namespace: string, service: string) {
+  const kube = await d.member(clusterId);
+  const all = await kube.listDeployments(namespace);
+  const mine = all.filter((x) => x.metadata?.name === service);
+  const list = mine.length > 0 ? mine : all;
+  return {
+    ready: list.reduce((n, x) => n + (x.status?.readyReplicas ?? 0), 0),
+    desired: list.reduce((n, x) => n + (x.spec?.replicas ?? 0), 0),
+  };
+}

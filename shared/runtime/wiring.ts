@@ -1,0 +1,111 @@
+/**
+ * Builds every client a function needs from FC's `context` and the environment: credentials from the
+ * context (the role's STS token), endpoints from FLEET_DR_ENDPOINTS (sandbox only by explicit configuration),
+ * the Fleet's Kubernetes API, the weight writer, membership, routing store and outbox.
+ */
+import { type AckClient, createAckClient } from '../clients/ack-client';
+import { type CmsClient, createCmsClient } from '../clients/cms-client';
+import { type FcContextLike, resolveCredentials } from '../clients/credentials';
+import { overridesFromEnv } from '../clients/endpoints';
+import { createFcClient, type FcClient } from '../clients/fc-client';
+import { createFleetClient, type FleetClient } from '../clients/fleet-client';
+import type { KubeClient } from '../clients/kube-client';
+import { createMseClient, type MseClient } from '../clients/mse-client';
+import type { Policy } from '../config';
+import { ConfigError } from '../errors';
+import { gatewayKeys } from '../gateway/annotations';
+import { GatewayMembership } from '../gateway/membership';
+import { IngressWeightWriter } from '../gateway/weight-writer';
+import type { Logger } from '../log';
+import { createDingTalkSender } from '../notify/dingtalk-client';
+import { Outbox } from '../notify/outbox';
+import { RoutingStore, STATE_CONFIGMAPS } from '../state/routing-store';
+
+/** The clients of one invocation. */
+export interface Wiring {
+  policy: Policy;
+  env: NodeJS.ProcessEnv;
+  ack: AckClient;
+  mse: MseClient;
+  cms: CmsClient;
+  fc: FcClient;
+  fleet: FleetClient;
+  fleetKube: () => Promise<KubeClient>;
+  member: (clusterId: string) => Promise<KubeClient>;
+  routing: () => Promise<RoutingStore>;
+  membership: () => Promise<GatewayMembership>;
+  outbox: (now: () => number, log?: Logger) => Promise<Outbox>;
+}
+
+/** FC's context as fleet-dr reads it. */
+export interface FcContext extends FcContextLike {
+  requestId?: string;
+  accountId?: string;
+  region?: string;
+}
+
+/** Wires the clients for one invocation (cheap: nothing is called until used). */
+export function wire(policy: Policy, context: FcContext, env: NodeJS.ProcessEnv = process.env): Wiring {
+  const credentials = resolveCredentials({ context, env });
+  const overrides = overridesFromEnv(env);
+  const region = policy.region;
+  const accountId = context.accountId ?? env.FC_ACCOUNT_ID ?? '';
+  const ack = createAckClient({ region, credentials, overrides });
+  const fleet = createFleetClient({ fleetId: policy.fleet.id, region, credentials, overrides });
+  const memberCache = new Map<string, Promise<KubeClient>>();
+  const member = (id: string) => {
+    let k = memberCache.get(id);
+    if (!k) {
+      k = ack.memberKube(id);
+      memberCache.set(id, k);
+    }
+    return k;
+  };
+  const fleetKube = () => fleet.kube();
+  return {
+    policy,
+    env,
+    ack,
+    mse: createMseClient({ region, credentials, overrides }),
+    cms: createCmsClient({ region, credentials, overrides }),
+    fc: createFcClient({ region, accountId, credentials, overrides }),
+    fleet,
+    fleetKube,
+    member,
+    async routing() {
+      const kube = await fleetKube();
+      const writer = new IngressWeightWriter({
+        fleet: kube,
+        member,
+        clusters: policy.clusters,
+        keys: gatewayKeys(policy.gateway),
+      });
+      return new RoutingStore(kube, policy, writer);
+    },
+    async membership() {
+      const kube = await fleetKube();
+      return new GatewayMembership(kube, policy.fleet.mseIngressConfig, policy.gateway.remoteClustersAnnotation);
+    },
+    async outbox(now, log) {
+      const d = policy.notify.dingtalk;
+      const accessToken = env[d.accessTokenEnv];
+      if (!accessToken) throw new ConfigError(`environment variable ${d.accessTokenEnv} (DingTalk token) is not set`);
+      const secret = d.secretEnv ? env[d.secretEnv] : undefined;
+      const url = overrides.dingtalk ? new URL('/robot/send', toUrl(overrides.dingtalk)).toString() : d.url;
+      return new Outbox({
+        fleet: await fleetKube(),
+        namespace: policy.fleet.stateNamespace,
+        name: STATE_CONFIGMAPS.outbox,
+        robot: { url, accessToken, secret },
+        robotId: `dingtalk:${d.accessTokenEnv}`,
+        send: createDingTalkSender({ now, log }),
+        mentions: { atMobiles: d.atMobiles, atUserIds: d.atUserIds, isAtAll: d.isAtAll },
+        keywords: d.keywords,
+        now,
+        log,
+      });
+    },
+  };
+}
+
+const toUrl = (s: string) => (/^https?:\/\//.test(s) ? s : `http://${s}`);
