@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+import { bundleOptions } from '../../scripts/bundle-options.mjs';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const walk = (d: string): string[] =>
@@ -20,16 +21,28 @@ const LOOPBACK = /(?<!::ffff:)127\.0\.0\.1/;
 const withLoopback = (files: string[]) => files.filter((f) => LOOPBACK.test(readFileSync(f, 'utf8')));
 
 describe('bundles hold no sandbox address', { timeout: 120_000 }, () => {
-  it('npm run build output (dist/) contains no 127.0.0.1', () => {
-    const r = spawnSync(process.execPath, [join(root, 'scripts/build.mjs')], { cwd: root, encoding: 'utf8' });
+  it('npm run build output contains no 127.0.0.1', () => {
+    // Built into a temporary folder, so a concurrent test or a developer's dist/ is not disturbed.
+    const dist = mkdtempSync(join(tmpdir(), 'fleet-dr-dist-'));
+    const r = spawnSync(process.execPath, [join(root, 'scripts/build.mjs'), '--outdir', dist], {
+      cwd: root,
+      encoding: 'utf8',
+    });
     assert.equal(r.status, 0, `build failed:\n${r.stdout}\n${r.stderr}`);
-    const dist = join(root, 'dist');
-    const files = existsSync(dist) ? walk(dist) : [];
+    const files = walk(dist);
     const functions = readdirSync(join(root, 'functions'), { withFileTypes: true }).filter((e) =>
       existsSync(join(root, 'functions', e.name, 'handler.ts')),
     );
-    assert.equal(files.filter((f) => f.endsWith('.mjs')).length, functions.length, 'one bundle per function');
-    assert.deepEqual(withLoopback(files), []);
+    try {
+      assert.equal(
+        files.filter((f) => f.endsWith('.mjs')).length,
+        functions.length,
+        'one bundle per function',
+      );
+      assert.deepEqual(withLoopback(files), []);
+    } finally {
+      rmSync(dist, { recursive: true, force: true });
+    }
   });
 
   it('a bundle of every client, the writer, the state store and the notifier contains no 127.0.0.1', async () => {
@@ -61,13 +74,7 @@ describe('bundles hold no sandbox address', { timeout: 120_000 }, () => {
       await build({
         entryPoints: [entry],
         outfile: join(dir, 'out.mjs'),
-        bundle: true,
-        platform: 'node',
-        target: 'node20',
-        format: 'esm',
-        banner: {
-          js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
-        },
+        ...bundleOptions,
         logLevel: 'error',
       });
       const out = readFileSync(join(dir, 'out.mjs'), 'utf8');

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+import { bundleOptions } from '../../scripts/bundle-options.mjs';
 import { initialRoutingState, RoutingStateSchema } from '../../shared/policy/types';
 import { type Fixture, kubeconfigOf, startFixture } from '../clients/fixture';
 
@@ -57,14 +58,7 @@ describe('50 writers in separate processes racing on one route', { timeout: 180_
     await build({
       entryPoints: [fileURLToPath(new URL('./race-writer.ts', import.meta.url))],
       outfile: script,
-      bundle: true,
-      platform: 'node',
-      target: 'node20',
-      format: 'esm',
-      banner: {
-        js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
-      },
-      logLevel: 'warning',
+      ...bundleOptions,
     });
     const kc: Record<string, string> = { fleet: kubeconfigOf(fx.fleet) };
     for (const [id, m] of fx.members) kc[id] = kubeconfigOf(m);

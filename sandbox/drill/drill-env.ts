@@ -1,0 +1,114 @@
+/**
+ * A sandbox wired for fleet-dr's functions: the whole simulated fleet (gateway health fallback off), a
+ * fast test policy written to a temporary file, the local FC invoker running functions/<name>/handler.ts
+ * with the environment a deployed function has (endpoints pointing at the stand-ins), registered as the
+ * FC stand-in's dispatcher, and its HTTP front as the alarm callback URL.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Policy } from '../../shared/config';
+import { createLocalInvoker, type LocalInvoker } from '../invoker/index';
+import type { HttpFront } from '../invoker/http-front';
+import { SANDBOX_DINGTALK, type Sandbox, type SandboxOptions, startSandbox } from '../start-sandbox';
+
+/** The callback token the drill configures. */
+export const DRILL_TOKEN = 'drill-callback-token-0123456789';
+
+/** Options of startDrill. */
+export interface DrillOptions {
+  /** Fresh module instance per invocation (default false: warm instances, as FC reuses them). */
+  freshInstance?: boolean;
+  /** Edits of the fast test policy (e.g. dryRun, paused). */
+  policy?: (p: Policy) => Policy;
+  sandbox?: SandboxOptions;
+}
+
+/** A running drill environment. */
+export interface Drill {
+  sb: Sandbox;
+  policy: Policy;
+  env: Record<string, string>;
+  invoker: LocalInvoker;
+  front: HttpFront;
+  /** The alarm callback URL with the token. */
+  callbackUrl: string;
+  stop(): Promise<void>;
+}
+
+const FUNCTIONS_DIR = fileURLToPath(new URL('../../functions', import.meta.url));
+
+/** The sandbox policy with short timers for tests and drills. */
+export function fastPolicy(p: Policy, gatewayId?: string): Policy {
+  return {
+    ...p,
+    fleet: { ...p.fleet, gatewayId: gatewayId ?? p.fleet.gatewayId },
+    clusters: p.clusters.map((c) => ({ ...c, probes: c.probes.map((x) => ({ ...x, timeoutMs: 300 })) })),
+    detection: { ...p.detection, failuresToDown: 2, successesToUp: 2 },
+  };
+}
+
+/** Starts the sandbox, writes the policy, wires the invoker; `stop()` undoes all of it. */
+export async function startDrill(o: DrillOptions = {}): Promise<Drill> {
+  const sb = await startSandbox({
+    alarmPeriodMs: 800,
+    propagationDelayMs: 400,
+    healthFallback: false,
+    readinessLagMs: 60_000,
+    upstreamTimeoutMs: 700,
+    ...o.sandbox,
+  });
+  const dir = mkdtempSync(join(tmpdir(), 'fleet-dr-drill-'));
+  let invoker: LocalInvoker | undefined;
+  try {
+    const policy = (o.policy ?? ((x) => x))(fastPolicy(sb.policy, sb.cloud.mse.gateways[0]?.gatewayUniqueId));
+    const policyPath = join(dir, 'policy.json');
+    writeFileSync(policyPath, JSON.stringify(policy, null, 2));
+    const api = sb.cloud.openapi.endpoint;
+    const env: Record<string, string> = {
+      FLEET_DR_POLICY: policyPath,
+      FLEET_DR_ENDPOINTS: JSON.stringify({ cs: api, adcp: api, mse: api, cms: api, fc: sb.cloud.fc.url, dingtalk: sb.cloud.dingtalk.url }),
+      FLEET_DR_NOTIFY_FUNCTION: 'notify',
+      FLEET_DR_PROBE_SPACING_MS: '100',
+      [policy.secrets.callbackTokenEnv]: DRILL_TOKEN,
+      [policy.secrets.operatorHmacKeysEnv]: 'drill-operator-key',
+      [policy.notify.dingtalk.accessTokenEnv]: SANDBOX_DINGTALK.accessToken,
+      ...(policy.notify.dingtalk.secretEnv ? { [policy.notify.dingtalk.secretEnv]: SANDBOX_DINGTALK.secret } : {}),
+      // The Kubernetes stand-ins use a self-signed CA that is inside their kubeconfigs; nothing else needed.
+    };
+    const inv = createLocalInvoker({
+      functionsDir: FUNCTIONS_DIR,
+      credentialsProvider: () => sb.cloud.credentials.issueStsToken(),
+      region: policy.region,
+      accountId: sb.cloud.fc.accountId,
+      freshInstance: o.freshInstance ?? false,
+      env,
+      httpFunctions: ['alarm-failover'],
+      functions: { 'alarm-failover': { timeout: 30 }, notify: { timeout: 30 } },
+    });
+    invoker = inv;
+    sb.cloud.fc.setDispatcher(inv.dispatcher);
+    const front = await inv.listen();
+    const callbackUrl = `${front.urlFor('alarm-failover')}?token=${DRILL_TOKEN}`;
+    return {
+      sb,
+      policy,
+      env,
+      invoker: inv,
+      front,
+      callbackUrl,
+      stop: async () => {
+        await inv.idle().catch(() => undefined);
+        await inv.close();
+        await sb.stop();
+        rmSync(dir, { recursive: true, force: true });
+      },
+    };
+  } catch (err) {
+    await invoker?.close();
+    await sb.stop();
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
+}
