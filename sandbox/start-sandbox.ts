@@ -81,7 +81,10 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
       const m = await startKubeApiServer({ name: c.id });
       stops.push(() => m.stop());
       members.set(c.id, m);
-      world.addCluster({ ...worldClusterOf(c, policy.region), kubeconfig: m.kubeconfig(undefined, { tls: true }) });
+      world.addCluster({
+        ...worldClusterOf(c, policy.region),
+        kubeconfig: m.kubeconfig(undefined, { tls: true }),
+      });
     }
     const cloud = await startCloudStandIn({
       world,

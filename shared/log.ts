@@ -3,9 +3,12 @@
  * AccessKeySecret, STS token, DingTalk access token or signature in a log is a credential leak.
  */
 
-/** Keys whose values are never logged, whatever their case or separators. */
+/**
+ * Keys whose values are never logged, whatever their case or separators; also any key ending in secret, token
+ * or password (`robotSecret`, `stsToken`), since a new field name must not be what leaks a credential.
+ */
 const SECRET_KEY =
-  /^(access_?key_?secret|secret(_?key)?|security_?token|session_?token|token|access_?token|id_?token|authorization|signature|sign|password|passwd|client-key-data|client_key_data|clientkeydata|kubeconfig|private_?key|hmac_?keys?|cookie|x-acs-security-token|x-acs-signature)$/i;
+  /^(.*(secret|token|password)|access_?key_?secret|secret(_?key)?|security_?token|session_?token|token|access_?token|id_?token|authorization|signature|sign|password|passwd|client-key-data|client_key_data|clientkeydata|kubeconfig|private_?key|hmac_?keys?|cookie|x-acs-security-token|x-acs-signature)$/i;
 
 /** Patterns inside free text: query parameters, Authorization headers, bearer tokens, PEM blocks. */
 const SECRET_TEXT: Array<[RegExp, string]> = [

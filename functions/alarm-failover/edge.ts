@@ -41,7 +41,12 @@ export function readEdge(event: Buffer, policy: Policy, env: NodeJS.ProcessEnv):
     const events = parseEvent(event);
     const alarms = events.filter((e): e is AlarmEvent => e.kind === 'alarm');
     if (alarms.length === 0)
-      return { kind: 'reject', http, status: 400, error: `not an alarm: ${events.map((e) => e.kind).join(', ')}` };
+      return {
+        kind: 'reject',
+        http,
+        status: 400,
+        error: `not an alarm: ${events.map((e) => e.kind).join(', ')}`,
+      };
     return { kind: 'alarms', http, alarms };
   } catch (err) {
     if (err instanceof EventParseError) return { kind: 'reject', http, status: 400, error: err.message };
@@ -51,5 +56,10 @@ export function readEdge(event: Buffer, policy: Policy, env: NodeJS.ProcessEnv):
 
 /** The FC 3.0 HTTP trigger response shape for a JSON body. */
 export function httpJson(statusCode: number, body: unknown) {
-  return { statusCode, headers: { 'content-type': 'application/json' }, isBase64Encoded: false, body: JSON.stringify(body) };
+  return {
+    statusCode,
+    headers: { 'content-type': 'application/json' },
+    isBase64Encoded: false,
+    body: JSON.stringify(body),
+  };
 }

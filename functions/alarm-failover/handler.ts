@@ -9,10 +9,11 @@ import { loadPolicyFromEnv } from '../../shared/config-loader';
 import { runAlarmFlow } from '../../shared/execute/alarm-flow';
 import type { AlarmAnswer } from '../../shared/execute/answer';
 import { createLogger } from '../../shared/log';
-import { type FcContext, wire } from '../../shared/runtime/wiring';
+import { applyLogSetting, type FcContext, wire } from '../../shared/runtime/wiring';
 import { httpJson, readEdge } from './edge';
 
 let policy: Policy | undefined;
+applyLogSetting();
 
 /** The FC 3.0 handler. */
 export async function handler(event: Buffer, context: FcContext) {
@@ -21,7 +22,9 @@ export async function handler(event: Buffer, context: FcContext) {
   const edge = readEdge(event, policy, process.env);
   if (edge.kind === 'reject') {
     log.warn('event rejected', { status: edge.status, error: edge.error });
-    return edge.http ? httpJson(edge.status, { error: edge.error }) : { error: edge.error, status: edge.status };
+    return edge.http
+      ? httpJson(edge.status, { error: edge.error })
+      : { error: edge.error, status: edge.status };
   }
   const w = wire(policy, context);
   const answers: AlarmAnswer[] = [];

@@ -7,10 +7,11 @@ import { fileURLToPath } from 'node:url';
 import type { Policy } from '../../shared/config';
 import { loadPolicyFromEnv } from '../../shared/config-loader';
 import { createLogger } from '../../shared/log';
-import { type FcContext, wire } from '../../shared/runtime/wiring';
+import { applyLogSetting, type FcContext, wire } from '../../shared/runtime/wiring';
 import { parseEvent } from '../../shared/schemas/parse-event';
 
 let policy: Policy | undefined;
+applyLogSetting();
 
 /** The clock of this invocation: the timer's triggerTime, else the wall clock. */
 export function invocationTime(event: Buffer): number {

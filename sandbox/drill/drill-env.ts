@@ -9,8 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Policy } from '../../shared/config';
-import { createLocalInvoker, type LocalInvoker } from '../invoker/index';
 import type { HttpFront } from '../invoker/http-front';
+import { createLocalInvoker, type LocalInvoker } from '../invoker/index';
 import { SANDBOX_DINGTALK, type Sandbox, type SandboxOptions, startSandbox } from '../start-sandbox';
 
 /** The callback token the drill configures. */
@@ -23,6 +23,8 @@ export interface DrillOptions {
   /** Edits of the fast test policy (e.g. dryRun, paused). */
   policy?: (p: Policy) => Policy;
   sandbox?: SandboxOptions;
+  /** Keep the functions' JSON log lines off stdout (default true). */
+  quiet?: boolean;
 }
 
 /** A running drill environment. */
@@ -34,6 +36,8 @@ export interface Drill {
   front: HttpFront;
   /** The alarm callback URL with the token. */
   callbackUrl: string;
+  /** Another invoker on the same sandbox, with an edited policy (dryRun, paused) or fresh instances. */
+  invokerWith(o: { policy?: (p: Policy) => Policy; freshInstance?: boolean }): LocalInvoker;
   stop(): Promise<void>;
 }
 
@@ -68,26 +72,49 @@ export async function startDrill(o: DrillOptions = {}): Promise<Drill> {
     const api = sb.cloud.openapi.endpoint;
     const env: Record<string, string> = {
       FLEET_DR_POLICY: policyPath,
-      FLEET_DR_ENDPOINTS: JSON.stringify({ cs: api, adcp: api, mse: api, cms: api, fc: sb.cloud.fc.url, dingtalk: sb.cloud.dingtalk.url }),
+      FLEET_DR_ENDPOINTS: JSON.stringify({
+        cs: api,
+        adcp: api,
+        mse: api,
+        cms: api,
+        fc: sb.cloud.fc.url,
+        dingtalk: sb.cloud.dingtalk.url,
+      }),
       FLEET_DR_NOTIFY_FUNCTION: 'notify',
       FLEET_DR_PROBE_SPACING_MS: '100',
+      ...(o.quiet === false ? {} : { FLEET_DR_LOG: 'off' }),
       [policy.secrets.callbackTokenEnv]: DRILL_TOKEN,
       [policy.secrets.operatorHmacKeysEnv]: 'drill-operator-key',
       [policy.notify.dingtalk.accessTokenEnv]: SANDBOX_DINGTALK.accessToken,
-      ...(policy.notify.dingtalk.secretEnv ? { [policy.notify.dingtalk.secretEnv]: SANDBOX_DINGTALK.secret } : {}),
+      ...(policy.notify.dingtalk.secretEnv
+        ? { [policy.notify.dingtalk.secretEnv]: SANDBOX_DINGTALK.secret }
+        : {}),
       // The Kubernetes stand-ins use a self-signed CA that is inside their kubeconfigs; nothing else needed.
     };
-    const inv = createLocalInvoker({
-      functionsDir: FUNCTIONS_DIR,
-      credentialsProvider: () => sb.cloud.credentials.issueStsToken(),
-      region: policy.region,
-      accountId: sb.cloud.fc.accountId,
-      freshInstance: o.freshInstance ?? false,
-      env,
-      httpFunctions: ['alarm-failover'],
-      functions: { 'alarm-failover': { timeout: 30 }, notify: { timeout: 30 } },
-    });
+    const invokers: LocalInvoker[] = [];
+    const make = (fresh: boolean, fnEnv: Record<string, string>) => {
+      const i = createLocalInvoker({
+        functionsDir: FUNCTIONS_DIR,
+        credentialsProvider: () => sb.cloud.credentials.issueStsToken(),
+        region: policy.region,
+        accountId: sb.cloud.fc.accountId,
+        freshInstance: fresh,
+        env: fnEnv,
+        httpFunctions: ['alarm-failover'],
+        functions: { 'alarm-failover': { timeout: 60 }, notify: { timeout: 60 } },
+      });
+      invokers.push(i);
+      return i;
+    };
+    const inv = make(o.freshInstance ?? false, env);
     invoker = inv;
+    let extra = 0;
+    const invokerWith: Drill['invokerWith'] = (x) => {
+      extra += 1;
+      const path = join(dir, `policy-${extra}.json`);
+      writeFileSync(path, JSON.stringify((x.policy ?? ((p) => p))(policy), null, 2));
+      return make(x.freshInstance ?? false, { ...env, FLEET_DR_POLICY: path });
+    };
     sb.cloud.fc.setDispatcher(inv.dispatcher);
     const front = await inv.listen();
     const callbackUrl = `${front.urlFor('alarm-failover')}?token=${DRILL_TOKEN}`;
@@ -98,9 +125,12 @@ export async function startDrill(o: DrillOptions = {}): Promise<Drill> {
       invoker: inv,
       front,
       callbackUrl,
+      invokerWith,
       stop: async () => {
-        await inv.idle().catch(() => undefined);
-        await inv.close();
+        for (const i of invokers) {
+          await i.idle().catch(() => undefined);
+          await i.close();
+        }
         await sb.stop();
         rmSync(dir, { recursive: true, force: true });
       },

@@ -48,7 +48,12 @@ export function canaryWeightsNow(d: Drill): Record<string, number> {
   const keys = gatewayKeys(d.policy.gateway);
   const out: Record<string, number> = {};
   for (const c of d.policy.clusters) {
-    const ing = d.sb.fleet.store.get('networking.k8s.io/v1', 'Ingress', route.namespace, canaryName(route.ingress, c.id));
+    const ing = d.sb.fleet.store.get(
+      'networking.k8s.io/v1',
+      'Ingress',
+      route.namespace,
+      canaryName(route.ingress, c.id),
+    );
     const w = ing?.metadata.annotations?.[keys.canaryWeight];
     if (w !== undefined) out[c.id] = Number(w);
   }
@@ -57,11 +62,14 @@ export function canaryWeightsNow(d: Drill): Record<string, number> {
 
 /** The routing state ConfigMap's resourceVersion (undefined when nothing was committed). */
 export function stateVersion(d: Drill): string | undefined {
-  return d.sb.fleet.store.get('v1', 'ConfigMap', d.policy.fleet.stateNamespace, 'fleet-dr-routing-state')?.metadata
-    .resourceVersion;
+  return d.sb.fleet.store.get('v1', 'ConfigMap', d.policy.fleet.stateNamespace, 'fleet-dr-routing-state')
+    ?.metadata.resourceVersion;
 }
 
 /** Warms one instance of each function, so timings are those of a warm FC instance. */
 export async function warmUp(d: Drill): Promise<void> {
-  await d.invoker.invokeHttp('alarm-failover', { method: 'POST', body: 'alertName=warm' });
+  await Promise.all([
+    d.invoker.invokeHttp('alarm-failover', { method: 'POST', body: 'alertName=warm' }),
+    d.invoker.invoke('notify', { source: 'warm-up' }),
+  ]);
 }

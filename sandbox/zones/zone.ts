@@ -100,7 +100,11 @@ export class Zone {
     await this.entry?.setOpen(fault !== 'dead');
     this.fault = fault;
     if (fault === 'dead' || fault === 'blackhole') {
-      this.afterLag(opts.readinessLagMs, () => this.setReady(this.pods, false));
+      // A registered cluster's control plane sits in the lost data centre: nothing is left to mark its pods
+      // not-ready, so its objects freeze as they were (as a real cut-off cluster's would). A managed ACK
+      // control plane survives its zone and marks the pods not-ready after the node grace period.
+      if (this.clusterStateUnder(fault, opts) === 'running')
+        this.afterLag(opts.readinessLagMs, () => this.setReady(this.pods, false));
     } else {
       this.setReady(this.pods, true);
     }

@@ -8,7 +8,7 @@ import { type CliIo, EXIT, processIo } from './io';
 
 type Command = (argv: string[], io: CliIo) => Promise<number>;
 
-/** The example policy that `start` checks until the drill exists. */
+/** The example policy shipped in deploy/policy.yaml. */
 export const EXAMPLE_POLICY = fileURLToPath(new URL('../../deploy/policy.yaml', import.meta.url));
 
 const USAGE = `usage: fleet-dr <command> [--debug]
@@ -17,7 +17,7 @@ commands:
   check-config <file>     validate a policy file (exit 0 valid, 2 invalid)
   explain-event <file|->  print a trigger event as normalised JSON (exit 0 recognised, 2 not)
   plan ...                plan a routing change for a policy and an outage
-  start                   what \`npm start\` runs
+  start [--json]          the failover drill on a fresh sandbox (what \`npm start\` runs)
 `;
 
 // Each command loads only its own modules: every run pays tsx's transpile cost for what it imports.
@@ -25,8 +25,7 @@ const COMMANDS: Record<string, Command> = {
   'check-config': async (argv, io) => (await import('./check-config')).checkConfigCommand(argv, io),
   'explain-event': async (argv, io) => (await import('./explain-event')).explainEventCommand(argv, io),
   plan: async (argv, io) => (await loadPlanCommand())(argv, io),
-  // Until the drill exists (issue 2 says so), start checks the example policy; the lead replaces this.
-  start: async (_argv, io) => (await import('./check-config')).checkConfigCommand([EXAMPLE_POLICY], io),
+  start: async (argv, io) => (await import('./start-command')).startCommand(argv, io),
 };
 
 /** Runs `fleet-dr <argv>` and returns the exit code (0 ok, 1 internal error, 2 bad input). */

@@ -40,7 +40,7 @@ export function runtime(timeoutMs: number) {
 }
 
 const SIGNATURE_CODES =
-  /Signature|AccessKey|InvalidSecurityToken|Forbidden\.AccessKey|InvalidAccessKeyId|NoPermission|Forbidden/i;
+  /Signature|AccessKey|InvalidSecurityToken|MissingSecurityToken|InvalidAccessKeyId|NoPermission|Forbidden/i;
 
 /** Turn whatever the SDK threw into a named CloudApiError (or keep a TimeoutError). */
 export function toCloudError(api: string, err: unknown): Error {

@@ -11,8 +11,9 @@ import { ObservationsSchema, type Plan, type RoutingState } from '../policy/type
 import type { Wiring } from '../runtime/wiring';
 import type { AlarmEvent } from '../schemas/cloudmonitor-alarm';
 import { clusterOfAlarm, triggerOf } from './alarm-trigger';
-import { applyMembership } from './apply-plan';
 import { type AlarmAnswer, answerOf } from './answer';
+import { applyMembership } from './apply-plan';
+import { queueMessage, writeAudit } from './record';
 import { StepTimer } from './step-timer';
 
 /** Options of one run. */
@@ -67,7 +68,14 @@ export async function runAlarmFlow(o: AlarmFlowOptions): Promise<AlarmAnswer> {
   if (policy.dryRun) {
     const { value } = await routing.read();
     const plan = await t.step('decided', () => decide(policy, obs, value, now));
-    return answerOf({ plan, actions: ['dry run: nothing written'], timings: t.timings, dryRun: true, errors: gathered.errors, full: true });
+    return answerOf({
+      plan,
+      actions: ['dry run: nothing written'],
+      timings: t.timings,
+      dryRun: true,
+      errors: gathered.errors,
+      full: true,
+    });
   }
 
   let plan: Plan | undefined;
@@ -81,7 +89,11 @@ export async function runAlarmFlow(o: AlarmFlowOptions): Promise<AlarmAnswer> {
       t.timings.decided = Math.round(performance.now() - decideStart);
       recovered = isRecovery(cur, trigger.clusterId, trigger.key, trigger.state);
       if (plan.kind === 'hold' && plan.rule === 'duplicate-alarm') return undefined;
-      if (recovered) return { ...plan.nextState, handledAlarmKeys: [...plan.nextState.handledAlarmKeys, trigger.key].slice(-200) };
+      if (recovered)
+        return {
+          ...plan.nextState,
+          handledAlarmKeys: [...plan.nextState.handledAlarmKeys, trigger.key].slice(-200),
+        };
       return plan.nextState;
     },
     { maxAttempts: 20, afterCommit: () => t.mark('committed') },
@@ -94,33 +106,22 @@ export async function runAlarmFlow(o: AlarmFlowOptions): Promise<AlarmAnswer> {
   const transition = result.committed && plan.kind !== 'hold';
   if (transition) actions.push(...(await t.step('membership', () => applyMembership(w, plan!))));
   const errors = [...gathered.errors];
-  await t.step('audited', async () => {
-    try {
-      await w.cms.putAuditEvent({ eventName: 'fleet-dr-decision', content: auditContent(plan!, trigger.key, clusterId, result.committed) });
-      actions.push('audit event written');
-    } catch (e) {
-      errors.push(`audit event: ${(e as Error).message}`);
-      log.error('audit event not written', { error: (e as Error).message });
-    }
-  });
+  const record = { w, log, plan, actions, errors, timer: t };
+  await t.step('audited', () =>
+    writeAudit(record, auditContent(plan!, trigger.key, clusterId, result.committed)),
+  );
   const message =
     transition || (recovered && result.committed)
-      ? (transition ? transitionMessage : recoveredMessage)({ policy, plan, before, after: result.value, clusterId, timings: t.timings })
+      ? (transition ? transitionMessage : recoveredMessage)({
+          policy,
+          plan,
+          before,
+          after: result.value,
+          clusterId,
+          timings: t.timings,
+        })
       : undefined;
-  if (message) {
-    await t.step('notificationQueued', async () => {
-      const outbox = await w.outbox(Date.now, log);
-      await outbox.enqueue(message);
-      actions.push('notification queued');
-      try {
-        await w.fc.invokeAsync(o.notifyFunction, { source: 'alarm-failover', incidentId: message.incidentId ?? null });
-        actions.push(`${o.notifyFunction} invoked`);
-      } catch (e) {
-        // The timer drains the outbox every minute anyway: a failed wake-up delays, never loses, the message.
-        errors.push(`invoke ${o.notifyFunction}: ${(e as Error).message}`);
-      }
-    });
-  }
+  if (message) await t.step('notificationQueued', () => queueMessage(record, message, o.notifyFunction));
   return answerOf({ plan, actions, timings: t.timings, dryRun: false, errors, committed: result.committed });
 }
 
@@ -129,7 +130,12 @@ function isRecovery(cur: RoutingState, clusterId: string, key: string, state: st
   return state === 'OK' && cur.incident?.failedCluster === clusterId && !cur.handledAlarmKeys.includes(key);
 }
 
-function auditContent(plan: Plan, key: string, clusterId: string, committed: boolean): Record<string, unknown> {
+function auditContent(
+  plan: Plan,
+  key: string,
+  clusterId: string,
+  committed: boolean,
+): Record<string, unknown> {
   return {
     decision: plan.kind,
     rule: plan.kind === 'hold' ? plan.rule : undefined,

@@ -18,9 +18,7 @@ export function clusterOfAlarm(policy: Policy, alarm: AlarmEvent): string | unde
   const byDim = Object.values(alarm.dimensions).find((v) => ids.includes(v));
   if (byDim) return byDim;
   const names = [alarm.ruleId ?? '', alarm.alarmName];
-  const inName = ids
-    .filter((id) => names.some((n) => n.includes(id)))
-    .sort((a, b) => b.length - a.length);
+  const inName = ids.filter((id) => names.some((n) => n.includes(id))).sort((a, b) => b.length - a.length);
   return inName[0];
 }
 

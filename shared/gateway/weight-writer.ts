@@ -16,7 +16,8 @@ import { checkPin } from './pin-check';
 /** Writes and reads a route's traffic split. */
 export interface WeightWriter {
   /** Check pins, then write every cluster's canary (bounded parallelism). Idempotent. */
-  apply(route: Route, weights: Weights, opts?: { revision?: string }): Promise<void>;
+  /** With `revision`, a canary already stamped with a newer revision is left alone (a newer commit won). */
+  apply(route: Route, weights: Weights, opts?: { revision?: number }): Promise<void>;
   /** The weights the canaries carry now, or undefined if fleet-dr has no canary for the route. */
   read(route: Route): Promise<Weights | undefined>;
   /** Delete the route's canaries: the gateway's default split applies again. */
@@ -62,7 +63,7 @@ export class IngressWeightWriter implements WeightWriter {
     );
   }
 
-  async apply(route: Route, weights: Weights, opts: { revision?: string } = {}): Promise<void> {
+  async apply(route: Route, weights: Weights, opts: { revision?: number } = {}): Promise<void> {
     const ids = this.o.clusters.map((c) => c.id);
     const w = canaryWeights(weights, ids);
     await this.checkPins(route, w);
@@ -112,7 +113,7 @@ export class IngressWeightWriter implements WeightWriter {
     base: V1Ingress,
     clusterId: string,
     weight: number,
-    revision?: string,
+    revision?: number,
   ): V1Ingress {
     const k = this.o.keys;
     return {
@@ -128,7 +129,7 @@ export class IngressWeightWriter implements WeightWriter {
           [k.canaryWeightTotal]: '100',
           [k.serviceSubset]: clusterId,
           [k.subsetLabels]: subsetLabelsValue(this.cluster(clusterId).podLabel),
-          ...(revision ? { [k.revision]: revision } : {}),
+          ...(revision !== undefined ? { [k.revision]: String(revision) } : {}),
         },
       },
       spec: { ingressClassName: base.spec?.ingressClassName, rules: base.spec?.rules, tls: base.spec?.tls },
@@ -150,6 +151,7 @@ export class IngressWeightWriter implements WeightWriter {
           409,
           'exists and is not owned by fleet-dr; refusing to overwrite it',
         );
+      if (cur && isNewer(cur, desired, this.o.keys.revision)) return;
       try {
         if (!cur) await fleet.createIngress(desired);
         else
@@ -164,4 +166,11 @@ export class IngressWeightWriter implements WeightWriter {
     }
     throw new FleetConflictError(`fleet: ingress ${ns}/${name}`, attempts);
   }
+}
+
+/** True when the canary on the Fleet was written for a newer committed revision than the one we hold. */
+function isNewer(cur: V1Ingress, desired: V1Ingress, key: string): boolean {
+  const have = Number(cur.metadata?.annotations?.[key]);
+  const want = Number(desired.metadata?.annotations?.[key]);
+  return Number.isInteger(have) && Number.isInteger(want) && have > want;
 }

@@ -24,7 +24,8 @@ export interface MessageInput {
 
 const DEFAULT_FAILBACK_URL = 'https://github.com/fleet-dr/fleet-dr/blob/main/docs/decision-rules.md#failback';
 
-const zoneOf = (policy: Policy, id: string) => policy.clusters.find((c) => c.id === id)?.zone ?? 'unknown zone';
+const zoneOf = (policy: Policy, id: string) =>
+  policy.clusters.find((c) => c.id === id)?.zone ?? 'unknown zone';
 
 /** `web-demo: c-ack-az1 50 -> 0, c-reg-az2 50 -> 100` per route. */
 export function weightLines(policy: Policy, before: Weights, after: Weights): string[] {

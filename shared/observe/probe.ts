@@ -19,7 +19,13 @@ export async function probeOnce(probe: Probe, env: NodeJS.ProcessEnv): Promise<P
     const res = await fetch(probe.url, { headers, signal: AbortSignal.timeout(probe.timeoutMs) });
     await res.arrayBuffer().catch(() => undefined);
     const ok = res.status === probe.expectedStatus;
-    return { at, ok, status: res.status, latencyMs: latency(), ...(ok ? {} : { error: `HTTP ${res.status}` }) };
+    return {
+      at,
+      ok,
+      status: res.status,
+      latencyMs: latency(),
+      ...(ok ? {} : { error: `HTTP ${res.status}` }),
+    };
   } catch (err) {
     const name = (err as Error)?.name;
     const error =

@@ -144,6 +144,11 @@ export const ClusterHistorySchema = z.strictObject({
 /** What fleet-dr committed: persisted as JSON on the Fleet by the state store. */
 export const RoutingStateSchema = z.strictObject({
   version: z.literal(1),
+  /**
+   * Incremented by the state store on every commit (the policy carries it through unchanged). Canaries are
+   * stamped with it, so a slow writer never overwrites the weights of a newer commit.
+   */
+  revision: z.number().int().min(0).default(0),
   mode: z.enum(['normal', 'failed-over', 'failing-back']),
   weights: WeightsSchema,
   incident: z
@@ -276,6 +281,7 @@ export function initialRoutingState(policy: Policy): RoutingState {
   for (const route of policy.routes) weights[route.name] = { ...route.baselineWeights };
   return {
     version: 1,
+    revision: 0,
     mode: 'normal',
     weights,
     incident: null,

@@ -16,7 +16,7 @@ import { ConfigError } from '../errors';
 import { gatewayKeys } from '../gateway/annotations';
 import { GatewayMembership } from '../gateway/membership';
 import { IngressWeightWriter } from '../gateway/weight-writer';
-import type { Logger } from '../log';
+import { type Logger, setLogSink } from '../log';
 import { createDingTalkSender } from '../notify/dingtalk-client';
 import { Outbox } from '../notify/outbox';
 import { RoutingStore, STATE_CONFIGMAPS } from '../state/routing-store';
@@ -84,12 +84,17 @@ export function wire(policy: Policy, context: FcContext, env: NodeJS.ProcessEnv 
     },
     async membership() {
       const kube = await fleetKube();
-      return new GatewayMembership(kube, policy.fleet.mseIngressConfig, policy.gateway.remoteClustersAnnotation);
+      return new GatewayMembership(
+        kube,
+        policy.fleet.mseIngressConfig,
+        policy.gateway.remoteClustersAnnotation,
+      );
     },
     async outbox(now, log) {
       const d = policy.notify.dingtalk;
       const accessToken = env[d.accessTokenEnv];
-      if (!accessToken) throw new ConfigError(`environment variable ${d.accessTokenEnv} (DingTalk token) is not set`);
+      if (!accessToken)
+        throw new ConfigError(`environment variable ${d.accessTokenEnv} (DingTalk token) is not set`);
       const secret = d.secretEnv ? env[d.secretEnv] : undefined;
       const url = overrides.dingtalk ? new URL('/robot/send', toUrl(overrides.dingtalk)).toString() : d.url;
       return new Outbox({
@@ -109,3 +114,8 @@ export function wire(policy: Policy, context: FcContext, env: NodeJS.ProcessEnv 
 }
 
 const toUrl = (s: string) => (/^https?:\/\//.test(s) ? s : `http://${s}`);
+
+/** FLEET_DR_LOG=off silences the function's own log lines (drills print their own report instead). */
+export function applyLogSetting(env: NodeJS.ProcessEnv = process.env): void {
+  if (env.FLEET_DR_LOG === 'off') setLogSink(() => {});
+}

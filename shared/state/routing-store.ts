@@ -71,14 +71,15 @@ export class RoutingStore {
     let before: RoutingState | undefined;
     const r = await this.doc.commit(async (cur) => {
       before = structuredClone(cur);
-      return decide(cur);
+      const next = await decide(cur);
+      return next && { ...next, revision: cur.revision + 1 };
     }, opts);
     if (!r.committed) return { ...r, applied: [] };
     await opts.afterCommit?.(r);
     const changed = this.policy.routes
       .map((rt) => rt.name)
       .filter((n) => JSON.stringify(before?.weights[n]) !== JSON.stringify(r.value.weights[n]));
-    await this.applyRoutes(r.value, changed, r.resourceVersion);
+    await this.applyRoutes(r.value, changed);
     return { ...r, applied: changed };
   }
 
@@ -102,11 +103,12 @@ export class RoutingStore {
       ),
     );
     const names = stale.filter((n): n is string => n !== undefined);
-    await this.applyRoutes(value, names, resourceVersion);
+    await this.applyRoutes(value, names);
     return names;
   }
 
-  private async applyRoutes(state: RoutingState, names: string[], revision?: string): Promise<void> {
+  private async applyRoutes(state: RoutingState, names: string[]): Promise<void> {
+    const revision = state.revision;
     const limit = pLimit(this.concurrency);
     await Promise.all(
       this.policy.routes

@@ -24,12 +24,25 @@ describe('fleet-dr main (in process)', () => {
     assert.match(none.err(), /usage: fleet-dr/);
   });
 
-  it('dispatches plan to ./plan-command, or says it is missing', async () => {
+  it('dispatches plan to ./plan-command and prints its Plan', async () => {
     const io = capture();
-    const code = await main(['plan', '--help'], io);
-    // Either the plan command exists (owned by another issue) and answered, or main explains its absence.
-    if (/plan command is not available yet/.test(io.err())) assert.equal(code, 2);
-    else assert.notEqual(io.out() + io.err(), '');
+    const code = await main(
+      ['plan', '--config', 'deploy/policy.yaml', '--observations', 'events/observations/healthy.json'],
+      io,
+    );
+    assert.equal(code, 0, io.err());
+    assert.equal(io.err(), '');
+    const plan = JSON.parse(io.out());
+    assert.equal(plan.kind, 'hold');
+    assert.equal(plan.rule, 'steady');
+  });
+
+  it('refuses an unknown plan argument with exit 2 and one line, no stack', async () => {
+    const io = capture();
+    assert.equal(await main(['plan', '--help'], io), 2);
+    assert.equal(io.out(), '');
+    assert.match(io.err(), /unknown argument "--help"/);
+    assert.doesNotMatch(io.err(), /\n\s+at /);
   });
 
   it('writes check-config results to the given streams', async () => {

@@ -236,13 +236,19 @@ current-context: f
         log.error('call failed', { err: e });
         return e instanceof CloudThrottlingError && e.api === 'DescribeClusterDetail';
       });
-      fx.cloud.faults.set('cms', { errorRate: 1 });
+      // The first attempt gets a 5xx; a second one would pass and be stored. A write that may have taken
+      // effect must not be repeated, so the call fails and nothing more is stored.
+      fx.cloud.faults.set('cms', { errorRate: 0.5 });
+      fx.randoms.push(0, 0.99, 0.99);
       const cms = createCmsClient(common());
+      const before = fx.cloud.cms.customEvents().length;
       await assert.rejects(
         cms.putAuditEvent({ eventName: 'x', content: {} }),
         (e: unknown) => e instanceof CloudServerError && (e.statusCode ?? 0) >= 500,
       );
-      assert.equal(fx.cloud.cms.customEvents().length, 1, 'a failed write is not retried blindly');
+      assert.equal(fx.cloud.cms.customEvents().length, before, 'a failed write is not retried blindly');
+      assert.equal(fx.randoms.length, 2, 'exactly one PutCustomEvent request reached the stand-in');
+      fx.randoms.length = 0;
       fx.cloud.faults.set('mse', { hang: true });
       const mse = createMseClient({ ...common(), limits: { ...FAST, timeoutMs: 300, retries: 0 } });
       await assert.rejects(mse.gatewayStatus('gw-sandbox-ackone'), TimeoutError);

@@ -100,6 +100,8 @@ export interface Fixture {
   cloud: CloudStandIn;
   overrides: EndpointOverrides;
   credentials: CredentialSource;
+  /** Values the stand-ins' `errorRate` faults draw next (then Math.random): lets a test script which attempt fails. */
+  randoms: number[];
   stop(): Promise<void>;
 }
 
@@ -134,7 +136,12 @@ export async function startFixture(opts: { podLabelValues?: Record<string, strin
         podCidr: c.podCidr,
       });
     }
-    const cloud = await startCloudStandIn({ world, autoTick: false });
+    const randoms: number[] = [];
+    const cloud = await startCloudStandIn({
+      world,
+      autoTick: false,
+      random: () => randoms.shift() ?? Math.random(),
+    });
     stops.push(() => cloud.stop());
     const overrides: EndpointOverrides = {
       cs: cloud.openapi.endpoint,
@@ -153,6 +160,7 @@ export async function startFixture(opts: { podLabelValues?: Record<string, strin
       cloud,
       overrides,
       credentials,
+      randoms,
       stop: async () => {
         for (const s of stops.reverse()) await s();
       },

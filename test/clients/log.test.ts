@@ -34,6 +34,9 @@ describe('the logger', () => {
         kube: `users:\n- name: u\n  user:\n    token: ${FAKE}\n`,
         err: new CloudApiError('X', 'Y', `failed for sign=${FAKE}`),
         nested: [{ client_key_data: FAKE }],
+        robotSecret: FAKE,
+        stsToken: FAKE,
+        dbPassword: FAKE,
       }),
     );
     assert.ok(!out.includes(FAKE), out);

@@ -5,10 +5,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { WeightsError } from '../../shared/clients/errors';
+import {
+  CloudApiError,
+  CloudAuthError,
+  CloudServerError,
+  CloudThrottlingError,
+  WeightsError,
+} from '../../shared/clients/errors';
 import { kubeconfigNotAfter } from '../../shared/clients/kubeconfig-expiry';
 import { checkMseEnvelope } from '../../shared/clients/mse-client';
 import { clusterOfAddress, endpointsByCluster, inCidr } from '../../shared/clients/mse-cluster-mapping';
+import { toCloudError } from '../../shared/clients/openapi';
+import { isTransient } from '../../shared/clients/retry';
 import { canaryName, gatewayKeys, subsetLabelsValue } from '../../shared/gateway/annotations';
 import { canaryWeights, normaliseTo100 } from '../../shared/gateway/canary-weights';
 import { parseRemoteClusters } from '../../shared/gateway/membership';
@@ -84,6 +92,45 @@ describe('MSE health mapped to clusters by pod CIDR (unverified mapping)', () =>
       /ListGateway: X: m \(request r\)/,
     );
     assert.deepEqual(checkMseEnvelope('ListGateway', { Success: true, Data: 1 }), { Success: true, Data: 1 });
+  });
+});
+
+describe('SDK errors mapped to named errors', () => {
+  // The shapes @alicloud/openapi-core throws for a 4xx/5xx `{Code, Message, RequestId}` answer.
+  const sdk = (code: string, statusCode: number) => ({
+    name: 'ClientError',
+    code,
+    statusCode,
+    requestId: 'req-1',
+    message: `${code}: failed`,
+  });
+
+  it('classifies each credential failure as CloudAuthError, never transient', () => {
+    for (const code of [
+      'SignatureDoesNotMatch',
+      'IncompleteSignature',
+      'InvalidAccessKeyId.NotFound',
+      'InvalidSecurityToken.Expired',
+      'MissingSecurityToken',
+    ]) {
+      const e = toCloudError('DescribeClusterDetail', sdk(code, 400));
+      assert.ok(e instanceof CloudAuthError, code);
+      assert.equal((e as CloudAuthError).code, code);
+      assert.equal((e as CloudAuthError).requestId, 'req-1');
+      assert.equal(isTransient(e), false, code);
+    }
+  });
+
+  it('classifies throttling and 5xx as retryable for reads, anything else as CloudApiError', () => {
+    const t = toCloudError('X', sdk('Throttling.User', 400));
+    assert.ok(t instanceof CloudThrottlingError);
+    assert.equal(isTransient(t), true);
+    const s = toCloudError('X', sdk('ServiceUnavailable', 503));
+    assert.ok(s instanceof CloudServerError);
+    assert.equal(isTransient(s), true);
+    const o = toCloudError('X', sdk('InvalidTimeStamp.Expired', 400));
+    assert.ok(o instanceof CloudApiError && !(o instanceof CloudAuthError));
+    assert.equal(isTransient(o), false);
   });
 });
 

@@ -57,9 +57,14 @@ describe('fleet-dr plan', () => {
       '--state',
       events('state/failed-over.json'),
     ];
+    // The observations say 09:00; a Plan decided at --now must be dated from --now, not from observedAt.
     const r = await run([...argv, '--now', '2025-06-01T08:02:00Z']);
     assert.equal(r.code, 0, r.err);
-    assert.match(JSON.parse(r.out).reason, /./);
+    const plan = JSON.parse(r.out);
+    assert.equal(plan.kind, 'hold');
+    assert.equal(plan.rule, 'min-dwell');
+    assert.match(plan.reason, /up since 2025-06-01T08:02:00Z/);
+    assert.doesNotMatch(plan.reason, /T09:00:00/);
   });
 
   it('exits 2 with a clear message on bad input', async () => {

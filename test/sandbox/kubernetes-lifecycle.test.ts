@@ -77,7 +77,8 @@ describe('kubernetes stand-in: lifecycle', () => {
     }
     for (const s of servers) {
       assert.ok(await refused(s.port), `port ${s.port} still open`);
-      if (s.tlsUrl) assert.ok(await refused(Number(new URL(s.tlsUrl).port)));
+      assert.ok(s.tlsUrl, 'every instance serves https for kubectl');
+      assert.ok(await refused(Number(new URL(s.tlsUrl).port)), `tls port of ${s.name} still open`);
       assert.ok(!existsSync(s.kubeconfigPath), 'kubeconfig temp file removed');
     }
     await eventually(() => watchEnded);

@@ -127,6 +127,15 @@ describe('sandbox zones: faults, cluster state and member objects', () => {
     assert.deepEqual(Object.keys(on.byCluster), [A]);
   });
 
+  it('blackhole of the registered cluster freezes its objects: its control plane is cut off with the zone', async () => {
+    await sb.zones.fault(B, 'blackhole', { readinessLagMs: 50 });
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal(state(B), 'disconnected');
+    assert.equal(readyReplicas(B), 3, 'nobody is left in the zone to mark the pods not ready');
+    await sb.zones.fault(A, 'blackhole', { readinessLagMs: 50 });
+    await until(() => readyReplicas(A) === 0, 3000, 'ACK marks its pods not ready: its control plane survives');
+  });
+
   it('slow: the zone answers late but answers', async () => {
     await sb.zones.fault(A, 'slow', { slowMs: 150 });
     assert.equal(state(A), 'running');

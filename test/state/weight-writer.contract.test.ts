@@ -67,6 +67,15 @@ describe('weight writer, routing store and membership against the Kubernetes sta
     assert.deepEqual(await writer.read(route()), { 'c-ack-az1': 0, 'c-reg-az2': 100 });
   });
 
+  it("a slow writer holding an older revision leaves a newer commit's canaries alone", async () => {
+    await writer.apply(route(), { 'c-ack-az1': 0, 'c-reg-az2': 100 }, { revision: 7 });
+    await writer.apply(route(), { 'c-ack-az1': 50, 'c-reg-az2': 50 }, { revision: 6 });
+    assert.deepEqual(await writer.read(route()), { 'c-ack-az1': 0, 'c-reg-az2': 100 });
+    await writer.apply(route(), { 'c-ack-az1': 30, 'c-reg-az2': 70 }, { revision: 8 });
+    assert.deepEqual(await writer.read(route()), { 'c-ack-az1': 30, 'c-reg-az2': 70 });
+    await writer.release(route());
+  });
+
   it('refuses weights that do not sum to 100', async () => {
     await assert.rejects(writer.apply(route(), { 'c-ack-az1': 60, 'c-reg-az2': 30 }), /sum to 100/);
   });

@@ -1,0 +1,134 @@
+/**
+ * The blackhole drill, reusable: client load through the gateway, a zone put in `blackhole`, CloudMonitor's
+ * alarm on that zone's site probe calls alarm-failover, which fails the zone over; the report has the
+ * measured time of each step, the load's requests and failures before/during/after, the decision, the
+ * DingTalk messages and the final weights. Used by test/e2e and by `fleet-dr start`.
+ */
+import type { AlarmAnswer } from '../../shared/execute/answer';
+import { SANDBOX_DINGTALK } from '../start-sandbox';
+import { type Drill, startDrill } from './drill-env';
+import { addZoneAlarm, canaryWeightsNow, sleep, waitFor, warmUp } from './drill-helpers';
+import { type LoadSample, startLoad } from './load';
+
+/** Requests and failures of one phase of the load. */
+export interface PhaseCounts {
+  requests: number;
+  failures: number;
+}
+
+/** What the drill measured. */
+export interface FailoverReport {
+  failedCluster: string;
+  healthyCluster: string;
+  /** ms of each step, from the fault to DingTalk (each relative to the previous step). */
+  timings: Record<string, number>;
+  requests: { before: PhaseCounts; during: PhaseCounts; after: PhaseCounts };
+  /** Failures among the last `lastN.requests` requests of the load. */
+  lastN: PhaseCounts;
+  decision: AlarmAnswer;
+  auditEvents: number;
+  dingtalk: Array<{ msgtype: string; title: string }>;
+  finalWeights: Record<string, number>;
+  totalMs: number;
+}
+
+/** Options of the scenario. */
+export interface ScenarioOptions {
+  log?: (line: string) => void;
+  /** A drill environment to run in (default: a fresh one, stopped at the end). */
+  drill?: Drill;
+}
+
+const count = (s: LoadSample[]): PhaseCounts => ({
+  requests: s.length,
+  failures: s.filter((x) => !x.ok).length,
+});
+
+/** Runs the blackhole scenario and returns its report. */
+export async function runFailoverScenario(o: ScenarioOptions = {}): Promise<FailoverReport> {
+  const log = o.log ?? (() => {});
+  const started = Date.now();
+  const d = o.drill ?? (await startDrill());
+  try {
+    const [A, B] = d.policy.clusters.map((c) => c.id) as [string, string];
+    log(`sandbox up: ${A} (${d.policy.clusters[0]!.zone}) and ${B}; warming the functions`);
+    await warmUp(d);
+    const ruleId = addZoneAlarm(d, A);
+    const load = startLoad(d.sb.gateway.url, { concurrency: 4, timeoutMs: 2_000 });
+    await sleep(800);
+    const fault = Date.now();
+    log(`blackhole ${A}`);
+    await d.sb.zones.fault(A, 'blackhole');
+    const alarm = await waitFor('the ALERT', () =>
+      d.sb.cloud.cms.alertLog.find((e) => e.ruleId === ruleId && e.state === 'ALERT'),
+    );
+    log(`CloudMonitor alarm ${ruleId} ALERT after ${alarm.at - fault} ms`);
+    const inv = await waitFor('the failover decision', () =>
+      d.invoker.invocations.find(
+        (r) => r.functionName === 'alarm-failover' && decisionOf(r.payload)?.decision === 'shift',
+      ),
+    );
+    const handlerEnd = Date.now();
+    const callbackAt = handlerEnd - inv.durationMs;
+    const decision = decisionOf(inv.payload)!;
+    log(`alarm-failover: ${decision.decision}: ${decision.reason}`);
+    const msg = await waitFor(
+      'the DingTalk message',
+      () => d.sb.cloud.dingtalk.messages(SANDBOX_DINGTALK.accessToken)[0],
+    );
+    log('DingTalk message delivered');
+    await sleep(1_000);
+    const samples = (await load.stop()).sort((a, b) => a.start - b.start);
+    const lastFailure = Math.max(0, ...samples.filter((s) => !s.ok).map((s) => s.start));
+    const moved = samples.find((s) => s.start > lastFailure && s.start >= callbackAt)?.start ?? handlerEnd;
+    const t = decision.timings;
+    const canariesAt =
+      callbackAt +
+      (t.converge ?? 0) +
+      (t.signalsGathered ?? 0) +
+      (t.committed ?? 0) +
+      (t.canariesWritten ?? 0);
+    const lastN = samples.slice(-40);
+    return {
+      failedCluster: A,
+      healthyCluster: B,
+      timings: {
+        alarmRaised: alarm.at - fault,
+        callbackReceived: callbackAt - alarm.at,
+        signalsGathered: (t.converge ?? 0) + (t.signalsGathered ?? 0),
+        decided: t.decided ?? 0,
+        committed: Math.max(0, (t.committed ?? 0) - (t.decided ?? 0)),
+        canariesWritten: t.canariesWritten ?? 0,
+        trafficMoved: Math.max(0, moved - canariesAt),
+        dingtalkDelivered: Math.max(0, msg.at - canariesAt),
+      },
+      requests: {
+        before: count(samples.filter((s) => s.start < fault)),
+        during: count(samples.filter((s) => s.start >= fault && s.start < moved)),
+        after: count(samples.filter((s) => s.start >= moved)),
+      },
+      lastN: count(lastN),
+      decision,
+      auditEvents: d.sb.cloud.cms.customEvents().length,
+      dingtalk: d.sb.cloud.dingtalk.messages(SANDBOX_DINGTALK.accessToken).map((m) => summary(m.body)),
+      finalWeights: canaryWeightsNow(d),
+      totalMs: Date.now() - started,
+    };
+  } finally {
+    if (!o.drill) await d.stop();
+  }
+}
+
+function decisionOf(payload: Buffer): AlarmAnswer | undefined {
+  try {
+    const http = JSON.parse(payload.toString('utf8')) as { body?: string };
+    return JSON.parse(http.body ?? '{}') as AlarmAnswer;
+  } catch {
+    return undefined;
+  }
+}
+
+function summary(body: unknown): { msgtype: string; title: string } {
+  const b = body as { msgtype?: string; actionCard?: { title?: string }; markdown?: { title?: string } };
+  return { msgtype: b.msgtype ?? '?', title: b.actionCard?.title ?? b.markdown?.title ?? '' };
+}
