@@ -2,9 +2,15 @@
 // Runs every *.test.ts under test/ with Node's built-in test runner (tsx as the TypeScript loader).
 // Node 20's --test takes no globs, so the files are listed here. Arguments narrow the run:
 // `node test/run-tests.mjs policy` runs only files whose path contains "policy".
-import { spawnSync } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+//
+// Afterwards it scans everything the suite printed, and every log line the tests captured
+// (FLEET_DR_TEST_LOG_FILE), for credentials, tokens and signatures: a leak fails the run. A test plants one
+// secret on purpose (test/clients/log.test.ts); a whole-suite run fails if the scan does not find it.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
+import { PLANTED_MARK, scanForSecrets } from './secret-scan.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
 const walk = (dir) =>
@@ -20,10 +26,63 @@ if (files.length === 0) {
   console.error(`no test files match ${filters.join(' ')}`);
   process.exit(1);
 }
+
+const logDir = mkdtempSync(join(tmpdir(), 'fleet-dr-test-logs-'));
+const logFile = join(logDir, 'captured.log');
+writeFileSync(logFile, '');
+const printed = [];
+// The runner's closing summary (lines starting with "ℹ") is held back and printed last, after the scan.
+const summary = [];
+const tee = (stream, out) => {
+  let rest = '';
+  stream.on('data', (chunk) => {
+    const text = rest + chunk.toString('utf8');
+    const lines = text.split('\n');
+    rest = lines.pop() ?? '';
+    for (const l of lines) {
+      printed.push(l);
+      if (l.startsWith('ℹ ')) summary.push(l);
+      else out.write(`${l}\n`);
+    }
+  });
+  stream.on('end', () => {
+    if (rest) {
+      printed.push(rest);
+      out.write(`${rest}\n`);
+    }
+  });
+};
+
 const concurrency = process.env.TEST_CONCURRENCY ?? '3';
-const r = spawnSync(
+const child = spawn(
   process.execPath,
   ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, '--test-reporter=spec', ...files],
-  { cwd: root, stdio: 'inherit' },
+  { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, FLEET_DR_TEST_LOG_FILE: logFile } },
 );
-process.exit(r.status ?? 1);
+tee(child.stdout, process.stdout);
+tee(child.stderr, process.stderr);
+const status = await new Promise((resolve) => child.on('close', (code) => resolve(code ?? 1)));
+
+const logged = readFileSync(logFile, 'utf8').split('\n');
+rmSync(logDir, { recursive: true, force: true });
+const scan = (lines, where) =>
+  scanForSecrets(lines).map((f) => ({ ...f, where, planted: lines[f.line].includes(PLANTED_MARK) }));
+const hits = [...scan(printed, 'output'), ...scan(logged, 'captured logs')];
+const leaks = hits.filter((h) => !h.planted);
+const planted = hits.filter((h) => h.planted);
+let scanFailed = false;
+for (const l of leaks) console.error(`secret scan: ${l.what} in the ${l.where}, line ${l.line + 1}`);
+if (leaks.length > 0) scanFailed = true;
+const plantedRan = filters.length === 0 || printed.some((l) => l.includes(PLANTED_MARK));
+if (plantedRan && new Set(planted.map((p) => p.where)).size < 2) {
+  console.error(
+    'secret scan: the planted secret was not found in both the output and the logs: the scan is broken',
+  );
+  scanFailed = true;
+}
+console.log(
+  `secret scan: ${printed.length} printed and ${logged.length} logged lines, ${leaks.length} leak(s), ` +
+    `planted secret ${plantedRan ? (planted.length > 0 ? 'found' : 'NOT found') : 'not planted in this run'}`,
+);
+for (const l of summary) console.log(l);
+process.exit(status !== 0 ? status : scanFailed ? 1 : 0);

@@ -106,7 +106,7 @@ export async function runAlarmFlow(o: AlarmFlowOptions): Promise<AlarmAnswer> {
   const transition = result.committed && plan.kind !== 'hold';
   if (transition) actions.push(...(await t.step('membership', () => applyMembership(w, plan!))));
   const errors = [...gathered.errors];
-  const record = { w, log, plan, actions, errors, timer: t };
+  const record = { w, log, plan, actions, errors };
   await t.step('audited', () =>
     writeAudit(record, auditContent(plan!, trigger.key, clusterId, result.committed)),
   );

@@ -3,6 +3,7 @@
  * every known secret value, plus patterns that must never appear unredacted (sign=, access_token=,
  * Bearer tokens, ACS3 signatures, PEM keys).
  */
+import { appendFileSync } from 'node:fs';
 import { type LogSink, setLogSink } from '../../shared/log';
 
 /** Lines captured since `captureLogs()`; `restore()` puts the previous sink back. */
@@ -11,10 +12,17 @@ export interface Capture {
   restore(): void;
 }
 
-/** Start capturing log lines in memory. */
+/**
+ * Start capturing log lines in memory. Under test/run-tests.mjs every captured line is also appended to the
+ * suite's log file (FLEET_DR_TEST_LOG_FILE), which the runner scans for secrets after the whole suite.
+ */
 export function captureLogs(): Capture {
   const lines: string[] = [];
-  let prev: LogSink | undefined = setLogSink((l) => lines.push(l));
+  const file = process.env.FLEET_DR_TEST_LOG_FILE;
+  let prev: LogSink | undefined = setLogSink((l) => {
+    lines.push(l);
+    if (file) appendFileSync(file, `${l}\n`);
+  });
   return {
     lines,
     restore: () => {
@@ -24,21 +32,5 @@ export function captureLogs(): Capture {
   };
 }
 
-const PATTERNS: Array<[string, RegExp]> = [
-  ['sign= value', /[?&]sign=(?!\[REDACTED\])[^&\s"]+/i],
-  ['access_token= value', /[?&]access_token=(?!\[REDACTED\])[^&\s"]+/i],
-  ['bearer token', /\bBearer\s+(?!\[REDACTED\])[A-Za-z0-9._~+/=-]{8,}/],
-  ['ACS3 signature', /Signature=[0-9a-f]{32,}/],
-  ['PEM private key', /-----BEGIN [A-Z ]*PRIVATE KEY-----/],
-];
-
-/** Every place a secret shows in the lines: `[what, line number]`. */
-export function scanForSecrets(lines: string[], secrets: string[]): Array<{ what: string; line: number }> {
-  const found: Array<{ what: string; line: number }> = [];
-  const known = secrets.filter((s) => s && s.length >= 6);
-  lines.forEach((l, i) => {
-    for (const s of known) if (l.includes(s)) found.push({ what: `secret ${s.slice(0, 3)}…`, line: i });
-    for (const [what, re] of PATTERNS) if (re.test(l)) found.push({ what, line: i });
-  });
-  return found;
-}
+/** Every place a secret shows in the lines: the sandbox's secrets, `secrets`, and secret patterns. */
+export { scanForSecrets } from '../secret-scan.mjs';

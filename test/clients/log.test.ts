@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { CloudApiError } from '../../shared/clients/errors';
-import { createLogger, redact, redactText } from '../../shared/log';
+import { createLogger, redact, redactText, setLogSink } from '../../shared/log';
+import { PLANTED_MARK, SANDBOX_SECRETS } from '../secret-scan.mjs';
 import { captureLogs, scanForSecrets } from './log-capture';
 
 const FAKE = 'FAKEsecretValue0123456789abcdef';
@@ -60,5 +61,21 @@ describe('the logger', () => {
     const found = scanForSecrets(cap.lines, [FAKE]);
     assert.ok(found.some((f) => f.what.startsWith('secret')));
     assert.ok(found.some((f) => f.what === 'access_token= value'));
+  });
+
+  it('plants an unredacted sandbox secret in the logs and on stdout, for the suite-wide scan to find', () => {
+    // test/run-tests.mjs scans everything the suite printed and logged; it fails the run unless it finds
+    // these two planted lines (proof that the scan works) and nothing else.
+    const line = `${PLANTED_MARK} ${JSON.stringify({ accessKeySecret: SANDBOX_SECRETS[0] })}`;
+    const cap = captureLogs();
+    try {
+      const sink = setLogSink(() => {});
+      setLogSink(sink);
+      sink(line); // what a log statement that bypassed redaction would emit
+    } finally {
+      cap.restore();
+    }
+    console.log(line);
+    assert.equal(scanForSecrets(cap.lines).length, 1);
   });
 });
