@@ -53,15 +53,34 @@ const tee = (stream, out) => {
   });
 };
 
-const concurrency = process.env.TEST_CONCURRENCY ?? '3';
-const child = spawn(
-  process.execPath,
-  ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, '--test-reporter=spec', ...files],
-  { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, FLEET_DR_TEST_LOG_FILE: logFile } },
-);
-tee(child.stdout, process.stdout);
-tee(child.stderr, process.stderr);
-const status = await new Promise((resolve) => child.on('close', (code) => resolve(code ?? 1)));
+// Two phases: the unit and contract files side by side, then the end-to-end files (test/e2e/) one at a
+// time, since each runs a whole sandbox, a drill's load and function workers on a 2-core machine.
+const phases = [
+  {
+    files: files.filter((f) => !f.startsWith('test/e2e/')),
+    concurrency: process.env.TEST_CONCURRENCY ?? '3',
+  },
+  { files: files.filter((f) => f.startsWith('test/e2e/')), concurrency: '1' },
+].filter((p) => p.files.length > 0);
+const runPhase = ({ files: phaseFiles, concurrency }) => {
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, '--test-reporter=spec', ...phaseFiles],
+    {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, FLEET_DR_TEST_LOG_FILE: logFile },
+    },
+  );
+  tee(child.stdout, process.stdout);
+  tee(child.stderr, process.stderr);
+  return new Promise((resolve) => child.on('close', (code) => resolve(code ?? 1)));
+};
+let status = 0;
+for (const phase of phases) {
+  const code = await runPhase(phase);
+  if (code !== 0 && status === 0) status = code;
+}
 
 const logged = readFileSync(logFile, 'utf8').split('\n');
 rmSync(logDir, { recursive: true, force: true });
@@ -84,5 +103,9 @@ console.log(
   `secret scan: ${printed.length} printed and ${logged.length} logged lines, ${leaks.length} leak(s), ` +
     `planted secret ${plantedRan ? (planted.length > 0 ? 'found' : 'NOT found') : 'not planted in this run'}`,
 );
+// Each phase printed its own "ℹ tests/pass/fail" block; add them up into one closing line.
+const total = (key) =>
+  summary.filter((l) => l.startsWith(`ℹ ${key} `)).reduce((n, l) => n + Number(l.split(' ')[2] ?? 0), 0);
 for (const l of summary) console.log(l);
+console.log(`tests: ${total('pass')} passed, ${total('fail')} failed`);
 process.exit(status !== 0 ? status : scanFailed ? 1 : 0);

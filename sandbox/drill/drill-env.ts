@@ -43,12 +43,16 @@ export interface Drill {
 
 const FUNCTIONS_DIR = fileURLToPath(new URL('../../functions', import.meta.url));
 
-/** The sandbox policy with short timers for tests and drills. */
+/**
+ * The sandbox policy with short timers for tests and drills. The probe timeout stays well above what a
+ * busy 2-core machine needs to answer a healthy probe (a false "down" of the healthy zone would make the
+ * drill hold for want of a target), while a blackholed probe still fails in under a second.
+ */
 export function fastPolicy(p: Policy, gatewayId?: string): Policy {
   return {
     ...p,
     fleet: { ...p.fleet, gatewayId: gatewayId ?? p.fleet.gatewayId },
-    clusters: p.clusters.map((c) => ({ ...c, probes: c.probes.map((x) => ({ ...x, timeoutMs: 300 })) })),
+    clusters: p.clusters.map((c) => ({ ...c, probes: c.probes.map((x) => ({ ...x, timeoutMs: 800 })) })),
     detection: { ...p.detection, failuresToDown: 2, successesToUp: 2 },
   };
 }
@@ -60,7 +64,7 @@ export async function startDrill(o: DrillOptions = {}): Promise<Drill> {
     propagationDelayMs: 400,
     healthFallback: false,
     readinessLagMs: 60_000,
-    upstreamTimeoutMs: 700,
+    upstreamTimeoutMs: 2_000,
     ...o.sandbox,
   });
   const dir = mkdtempSync(join(tmpdir(), 'fleet-dr-drill-'));

@@ -25,7 +25,7 @@ export async function waitFor<T>(
 /** A CloudMonitor site probe on a cluster's zone entry point and a rule alarming when it fails. */
 export function addZoneAlarm(d: Drill, clusterId: string): string {
   const ruleId = `fleet-dr-site-${clusterId}`;
-  d.sb.cloud.cms.addSiteProbe({ taskId: clusterId, url: d.sb.zones.probeUrl(clusterId), timeoutMs: 300 });
+  d.sb.cloud.cms.addSiteProbe({ taskId: clusterId, url: d.sb.zones.probeUrl(clusterId), timeoutMs: 800 });
   d.sb.cloud.cms.addRule({
     ruleId,
     ruleName: `${clusterId}-availability`,

@@ -77,7 +77,13 @@ export async function runFailoverScenario(o: ScenarioOptions = {}): Promise<Fail
       () => d.sb.cloud.dingtalk.messages(SANDBOX_DINGTALK.accessToken)[0],
     );
     log('DingTalk message delivered');
-    await sleep(1_000);
+    // Requests already sent to the lost zone hang until their timeout; let 40 new ones complete first.
+    const settledFrom = Date.now();
+    await waitFor(
+      'traffic to settle on the healthy zone',
+      () => load.samples.filter((s) => s.start >= settledFrom).length >= 40,
+      30_000,
+    );
     const samples = (await load.stop()).sort((a, b) => a.start - b.start);
     const lastFailure = Math.max(0, ...samples.filter((s) => !s.ok).map((s) => s.start));
     const moved = samples.find((s) => s.start > lastFailure && s.start >= callbackAt)?.start ?? handlerEnd;

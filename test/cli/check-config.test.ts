@@ -16,16 +16,7 @@ async function inProcess(args: string[]): Promise<CliResult> {
   const code = await main(args, io);
   return { code, stdout, stderr };
 }
-const SPAWN = new Set([
-  'example',
-  'empty',
-  'not yaml',
-  'binary',
-  'wrong types',
-  'many problems',
-  'start',
-  'debug',
-]);
+const SPAWN = new Set(['example', 'empty', 'not yaml', 'binary', 'wrong types', 'many problems', 'debug']);
 
 const F = 'test/fixtures/policy';
 const JOBS: Array<[string, string[]]> = [
@@ -41,7 +32,6 @@ const JOBS: Array<[string, string[]]> = [
   ['many problems', ['check-config', `${F}/many-problems.yaml`]],
   ['missing file', ['check-config', `${F}/does-not-exist.yaml`]],
   ['no argument', ['check-config']],
-  ['start', ['start']],
   ['unknown command', ['frobnicate']],
   ['debug', ['check-config', `${F}/empty.yaml`, '--debug']],
 ];
@@ -121,11 +111,6 @@ describe('fleet-dr check-config (child process)', () => {
     assert.match(get('no argument').stderr, /usage: fleet-dr check-config/);
     assert.equal(get('unknown command').code, 2);
     assert.match(get('unknown command').stderr, /unknown command "frobnicate"/);
-  });
-
-  it('start checks the example policy until the drill exists', () => {
-    assert.equal(get('start').code, 0, get('start').stderr);
-    assert.match(get('start').stdout, /deploy\/policy\.yaml: valid policy/);
   });
 
   it('--debug is accepted anywhere on the line', () => {

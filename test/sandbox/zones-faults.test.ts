@@ -133,7 +133,11 @@ describe('sandbox zones: faults, cluster state and member objects', () => {
     assert.equal(state(B), 'disconnected');
     assert.equal(readyReplicas(B), 3, 'nobody is left in the zone to mark the pods not ready');
     await sb.zones.fault(A, 'blackhole', { readinessLagMs: 50 });
-    await until(() => readyReplicas(A) === 0, 3000, 'ACK marks its pods not ready: its control plane survives');
+    await until(
+      () => readyReplicas(A) === 0,
+      3000,
+      'ACK marks its pods not ready: its control plane survives',
+    );
   });
 
   it('slow: the zone answers late but answers', async () => {
