@@ -109,8 +109,9 @@ export async function runFailoverScenario(o: ScenarioOptions = {}): Promise<Fail
         dingtalkDelivered: Math.max(0, msg.at - canariesAt),
       },
       requests: {
-        before: count(samples.filter((s) => s.start < fault)),
-        during: count(samples.filter((s) => s.start >= fault && s.start < moved)),
+        // A request still in flight when the zone was cut off belongs to the incident, not to "before".
+        before: count(samples.filter((s) => s.end < fault)),
+        during: count(samples.filter((s) => s.end >= fault && s.start < moved)),
         after: count(samples.filter((s) => s.start >= moved)),
       },
       lastN: count(lastN),
