@@ -1,6 +1,6 @@
 /** The REST verbs on resources: get, list, create, replace, patch, delete, deletecollection. */
 import { randomBytes } from 'node:crypto';
-import { KubeStatusError, notFound } from './errors';
+import { invalid, KubeStatusError, notFound } from './errors';
 import { patch } from './patch-verb';
 import { apiVersionOf } from './resources';
 import type { ResourceTarget } from './router';
@@ -111,10 +111,22 @@ function create(store: MemoryStore, r: VerbRequest): VerbResponse {
   return { code: 201, body: store.create(obj) };
 }
 
+/** Custom resources (served from CRDs) refuse an update without metadata.resourceVersion; built-ins accept it. */
+const CRD_GROUPS = new Set(['mse.alibabacloud.com', 'argoproj.io']);
+
 function replace(store: MemoryStore, r: VerbRequest): VerbResponse {
   const t = r.target;
   const old = current(store, t);
-  const next = splitStatus(t.type, t.subresource, old, asObject(r.body, t));
+  const body = asObject(r.body, t);
+  if (CRD_GROUPS.has(t.type.group) && !body.metadata.resourceVersion)
+    throw invalid(t.type.kind, body.apiVersion, body.metadata.name, [
+      {
+        reason: 'FieldValueInvalid',
+        field: 'metadata.resourceVersion',
+        message: 'Invalid value: 0x0: must be specified for an update',
+      },
+    ]);
+  const next = splitStatus(t.type, t.subresource, old, body);
   if (dryRun(r.query)) {
     validate(t.type, next);
     return { code: 200, body: next };

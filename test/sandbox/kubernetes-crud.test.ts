@@ -4,6 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import {
   CoordinationV1Api,
   CoreV1Api,
+  CustomObjectsApi,
   DiscoveryV1Api,
   NetworkingV1Api,
   type V1Ingress,
@@ -111,6 +112,29 @@ describe('kubernetes stand-in: CRUD semantics', () => {
         (c: { field: string }) => c.field === 'spec.rules[0].http.paths[0].backend',
       ),
     );
+  });
+
+  it('refuses an update of a custom resource without resourceVersion, as CRD-served types do', async () => {
+    const custom = kubeConfigFor(server).makeApiClient(CustomObjectsApi);
+    const gvr = { group: 'mse.alibabacloud.com', version: 'v1alpha1', plural: 'mseingressconfigs' };
+    const body = {
+      apiVersion: 'mse.alibabacloud.com/v1alpha1',
+      kind: 'MseIngressConfig',
+      metadata: { name: 'no-rv' },
+      spec: { name: 'mse-ingress' },
+    };
+    await custom.createClusterCustomObject({ ...gvr, body });
+    const e = await apiError(() => custom.replaceClusterCustomObject({ ...gvr, name: 'no-rv', body }));
+    assert.equal(e.code, 422);
+    assert.equal(e.status.details.causes[0]?.field, 'metadata.resourceVersion');
+    const cur = (await custom.getClusterCustomObject({ ...gvr, name: 'no-rv' })) as typeof body & {
+      metadata: { resourceVersion: string };
+    };
+    await custom.replaceClusterCustomObject({
+      ...gvr,
+      name: 'no-rv',
+      body: { ...body, metadata: cur.metadata },
+    });
   });
 
   it('lists with label and field selectors and a list resourceVersion', async () => {
