@@ -142,6 +142,8 @@ export const PolicySchema = z.strictObject({
       atUserIds: z.array(z.string()).default([]),
       isAtAll: z.boolean().default(false),
     }),
+    /** The team's failback runbook: the button of every failover message links to it. */
+    runbookUrl: httpUrl,
   }),
   secrets: z.strictObject({
     /** Token in the alarm callback URL (the HTTP trigger is anonymous for CloudMonitor). */

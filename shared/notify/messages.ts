@@ -18,11 +18,7 @@ export interface MessageInput {
   /** The cluster the alarm named. */
   clusterId: string;
   timings: Timings;
-  /** Where an operator reads the failback procedure (the docs or a console link). */
-  failbackUrl?: string;
 }
-
-const DEFAULT_FAILBACK_URL = 'https://github.com/fleet-dr/fleet-dr/blob/main/docs/decision-rules.md#failback';
 
 const zoneOf = (policy: Policy, id: string) =>
   policy.clusters.find((c) => c.id === id)?.zone ?? 'unknown zone';
@@ -82,7 +78,7 @@ export function transitionMessage(m: MessageInput): Notification {
     text,
     incidentId: incident?.id,
     ...(failover
-      ? { action: { title: 'How to fail back', url: m.failbackUrl ?? DEFAULT_FAILBACK_URL } }
+      ? { action: { title: 'How to fail back', url: m.policy.notify.runbookUrl } }
       : {}),
   };
 }

@@ -127,14 +127,23 @@ describe('kubernetes stand-in: CRUD semantics', () => {
     const e = await apiError(() => custom.replaceClusterCustomObject({ ...gvr, name: 'no-rv', body }));
     assert.equal(e.code, 422);
     assert.equal(e.status.details.causes[0]?.field, 'metadata.resourceVersion');
-    const cur = (await custom.getClusterCustomObject({ ...gvr, name: 'no-rv' })) as typeof body & {
-      metadata: { resourceVersion: string };
-    };
-    await custom.replaceClusterCustomObject({
-      ...gvr,
-      name: 'no-rv',
-      body: { ...body, metadata: cur.metadata },
-    });
+    // With its resourceVersion the update lands; the stand-in's controller moves the status on its own
+    // timers meanwhile, so a 409 means "re-read and try again", as with a real API server.
+    let replaced = false;
+    for (let i = 0; i < 10 && !replaced; i++) {
+      const cur = (await custom.getClusterCustomObject({ ...gvr, name: 'no-rv' })) as typeof body;
+      try {
+        await custom.replaceClusterCustomObject({
+          ...gvr,
+          name: 'no-rv',
+          body: { ...body, metadata: cur.metadata },
+        });
+        replaced = true;
+      } catch (err) {
+        if ((err as { code?: number }).code !== 409) throw err;
+      }
+    }
+    assert.ok(replaced);
   });
 
   it('lists with label and field selectors and a list resourceVersion', async () => {
