@@ -24,7 +24,7 @@ commands:
 const COMMANDS: Record<string, Command> = {
   'check-config': async (argv, io) => (await import('./check-config')).checkConfigCommand(argv, io),
   'explain-event': async (argv, io) => (await import('./explain-event')).explainEventCommand(argv, io),
-  plan: async (argv, io) => (await loadPlanCommand())(argv, io),
+  plan: async (argv, io) => (await import('./plan-command')).planCommand(argv, io),
   start: async (argv, io) => (await import('./start-command')).startCommand(argv, io),
 };
 
@@ -52,22 +52,4 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
     else if (!known) io.stderr.write('(run again with --debug for the stack trace)\n');
     return known ? EXIT.invalid : EXIT.internal;
   }
-}
-
-// plan-command.ts belongs to another piece of work; a computed specifier keeps this file compiling (and
-// `check-config` working) before that file exists, and the error says what is missing.
-async function loadPlanCommand(): Promise<Command> {
-  const specifier = './plan-command';
-  let mod: { planCommand?: Command };
-  try {
-    mod = await import(specifier);
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code !== 'ERR_MODULE_NOT_FOUND' || !String((err as Error).message).includes('plan-command'))
-      throw err;
-    throw new FleetDrError('the plan command is not available yet (shared/cli/plan-command.ts is missing)');
-  }
-  if (typeof mod.planCommand !== 'function')
-    throw new FleetDrError('shared/cli/plan-command.ts exports no planCommand');
-  return mod.planCommand;
 }

@@ -77,9 +77,7 @@ export function transitionMessage(m: MessageInput): Notification {
     title,
     text,
     incidentId: incident?.id,
-    ...(failover
-      ? { action: { title: 'How to fail back', url: m.policy.notify.runbookUrl } }
-      : {}),
+    ...(failover ? { action: { title: 'How to fail back', url: m.policy.notify.runbookUrl } } : {}),
   };
 }
 

@@ -108,6 +108,9 @@ export function assessCluster(
       d.successesToUp,
     );
   }
+  // A cluster off the gateway (fenced) has no gateway health: MSE lists none of its endpoints, so no sample
+  // would ever replace its last reading, and a stale `down` would block its re-admit forever. Forget it.
+  if (obs.membership?.onGateway === false) sourcesHist.gatewayHealth = emptySourceHistory();
   const alarms = latestAlarms(obs.alarms);
   const isProbeAlarm = (a: AlarmObservation) => a.onProbeMetric || d.probeMetricNames.includes(a.metricName);
   const independent = alarmVerdict(
