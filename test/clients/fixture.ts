@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { type CloudStandIn, SANDBOX_ACCESS_KEY, startCloudStandIn } from '../../sandbox/cloud/index';
-import { type KubeApiServer, startKubeApiServer } from '../../sandbox/kubernetes/index';
+import { type KubeApiServer, startKubeApiServer, type TokenSpec } from '../../sandbox/kubernetes/index';
 import { FleetWorld } from '../../sandbox/world';
 import type { CredentialSource } from '../../shared/clients/credentials';
 import type { EndpointOverrides } from '../../shared/clients/endpoints';
@@ -106,12 +106,18 @@ export interface Fixture {
 }
 
 /** Start the fixture; `podLabelValues` overrides what the member pods are labelled with (pin tests). */
-export async function startFixture(opts: { podLabelValues?: Record<string, string> } = {}): Promise<Fixture> {
+export async function startFixture(
+  opts: { podLabelValues?: Record<string, string>; fleetTokens?: TokenSpec[] } = {},
+): Promise<Fixture> {
   const policy = examplePolicy();
   const world = new FleetWorld({ fleetId: policy.fleet.id, regionId: policy.region });
   const stops: Array<() => Promise<void>> = [];
   try {
-    const fleet = await startKubeApiServer({ name: 'fleet', seedYaml: fleetSeed(policy) });
+    const fleet = await startKubeApiServer({
+      name: 'fleet',
+      seedYaml: fleetSeed(policy),
+      tokens: opts.fleetTokens,
+    });
     stops.push(() => fleet.stop());
     // client-node 2.x refuses plain-http servers unless skipTLSVerify: use the stand-in's TLS kubeconfig.
     world.fleetKubeconfig = kubeconfigOf(fleet);
