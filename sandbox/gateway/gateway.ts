@@ -59,6 +59,8 @@ export interface Gateway {
   table(): RoutingTable;
   /** Polls the APIs once now (config changes still wait for the propagation delay). */
   refresh(): Promise<void>;
+  /** True when no observed Fleet config change is still waiting out the propagation delay. */
+  converged(): boolean;
   stop(): Promise<void>;
 }
 
@@ -129,6 +131,10 @@ class GatewayImpl implements Gateway {
 
   table(): RoutingTable {
     return this.current;
+  }
+
+  converged(): boolean {
+    return this.activeSeq === this.seq;
   }
 
   refresh(): Promise<void> {

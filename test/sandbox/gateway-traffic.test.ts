@@ -43,9 +43,11 @@ describe('sandbox gateway: traffic through the MSE stand-in', () => {
     });
   }
   /** Waits until the gateway has applied whatever the Fleet says now. */
+  /** Waits until the gateway has seen the Fleet's config and waited out the propagation delay. */
   async function settle() {
     await sb.gateway.refresh();
-    await sleep(250);
+    for (let i = 0; i < 100 && !sb.gateway.converged(); i++) await sleep(50);
+    assert.ok(sb.gateway.converged(), 'the gateway applied the config');
   }
   const share = (n: number | undefined, total: number) => (n ?? 0) / total;
 
