@@ -57,7 +57,7 @@ export interface Gateway {
   setPropagationDelayMs(ms: number): void;
   /** The routing table in effect now. */
   table(): RoutingTable;
-  /** Polls the APIs once now (config changes still wait for the propagation delay). */
+  /** Polls the APIs once, after any change made before the call (config changes still wait out the delay). */
   refresh(): Promise<void>;
   /** True when no observed Fleet config change is still waiting out the propagation delay. */
   converged(): boolean;
@@ -137,8 +137,10 @@ class GatewayImpl implements Gateway {
     return this.activeSeq === this.seq;
   }
 
-  refresh(): Promise<void> {
-    // One poll at a time: a caller arriving mid-poll waits for that poll.
+  async refresh(): Promise<void> {
+    // One poll at a time. A poll already under way may have read the APIs before the caller's change, so
+    // wait for it, then run (or join) a poll that began after this call.
+    if (this.polling) await this.polling.catch(() => {});
     this.polling ??= this.poll().finally(() => {
       this.polling = undefined;
     });
