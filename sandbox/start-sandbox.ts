@@ -101,6 +101,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
           app: { namespace: r.namespace, name: r.service, servicePort: r.servicePort },
           podLabel: c.podLabel,
           store: members.get(c.id)!.store,
+          memberApi: members.get(c.id)!,
           replicas: opts.replicas,
           seed: opts.seed,
           readinessLagMs: opts.readinessLagMs,

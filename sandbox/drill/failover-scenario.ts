@@ -37,6 +37,8 @@ export interface ScenarioOptions {
   log?: (line: string) => void;
   /** A drill environment to run in (default: a fresh one, stopped at the end). */
   drill?: Drill;
+  /** The cluster whose zone is blackholed (default: the policy's first); the other one takes the traffic. */
+  failCluster?: string;
 }
 
 const count = (s: LoadSample[]): PhaseCounts => ({
@@ -50,8 +52,11 @@ export async function runFailoverScenario(o: ScenarioOptions = {}): Promise<Fail
   const started = Date.now();
   const d = o.drill ?? (await startDrill());
   try {
-    const [A, B] = d.policy.clusters.map((c) => c.id) as [string, string];
-    log(`sandbox up: ${A} (${d.policy.clusters[0]!.zone}) and ${B}; warming the functions`);
+    const ids = d.policy.clusters.map((c) => c.id);
+    const A = o.failCluster ?? ids[0]!;
+    const B = ids.find((id) => id !== A)!;
+    const zoneOf = (id: string) => d.policy.clusters.find((c) => c.id === id)?.zone;
+    log(`sandbox up: ${A} (${zoneOf(A)}) and ${B}; warming the functions`);
     await warmUp(d);
     const ruleId = addZoneAlarm(d, A);
     const load = startLoad(d.sb.gateway.url, { concurrency: 4, timeoutMs: 2_000 });

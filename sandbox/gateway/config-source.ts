@@ -48,6 +48,12 @@ export async function readFleetConfig(
   return { ingresses, mseIngressConfig: configs.find((c) => c.metadata.name === mseIngressConfig) };
 }
 
+/**
+ * Deadline of one member list call: a member API server that hangs (its zone blackholed) must not stall the
+ * poll, which also carries the Fleet's config (the canary weights that move traffic away from that zone).
+ */
+const MEMBER_READ_TIMEOUT_MS = 1000;
+
 /** Reads every member cluster's endpoints; a cluster whose API fails keeps its last known endpoints. */
 export async function readEndpoints(
   members: Map<string, KubeAccess>,
@@ -57,10 +63,12 @@ export async function readEndpoints(
   const out = new Map<string, GatewayEndpoint[]>();
   await Promise.all(
     [...members].map(async ([cluster, access]) => {
+      const deadline = AbortSignal.timeout(MEMBER_READ_TIMEOUT_MS);
+      const sig = signal ? AbortSignal.any([signal, deadline]) : deadline;
       try {
         const [slices, pods] = await Promise.all([
-          list(access, '/apis/discovery.k8s.io/v1/endpointslices', signal),
-          list(access, '/api/v1/pods', signal),
+          list(access, '/apis/discovery.k8s.io/v1/endpointslices', sig),
+          list(access, '/api/v1/pods', sig),
         ]);
         out.set(cluster, endpointsFromObjects(cluster, slices, pods));
       } catch {

@@ -174,8 +174,13 @@ class GatewayImpl implements Gateway {
 
   private async poll(): Promise<void> {
     const signal = this.abort.signal;
-    const [fleet, endpoints] = await Promise.all([
-      readFleetConfig(this.opts.fleet, this.opts.mseIngressConfig, signal).catch(() => undefined),
+    // The Fleet's config is observed as soon as it is read: a hanging member API must not delay it.
+    const fleet = readFleetConfig(this.opts.fleet, this.opts.mseIngressConfig, signal).then(
+      (cfg) => void (!this.stopped && this.observeFleet(cfg)),
+      () => undefined,
+    );
+    const [, endpoints] = await Promise.all([
+      fleet,
       readEndpoints(this.opts.members, this.endpoints, signal),
     ]);
     if (this.stopped) return;
@@ -183,7 +188,6 @@ class GatewayImpl implements Gateway {
     const epChanged = epSig !== this.endpointsSig;
     this.endpoints = endpoints;
     this.endpointsSig = epSig;
-    if (fleet) this.observeFleet(fleet);
     if (epChanged) this.rebuild();
   }
 

@@ -146,6 +146,7 @@ export async function startKubeApiServer(opts: KubeApiServerOptions): Promise<Ku
   // The file is for CLI tools too: kubectl only sends tokens over TLS, so it uses https when available.
   writeFileSync(kubeconfigPath, kubeconfig(undefined, { tls: true }), { mode: 0o600 });
   let stopped: Promise<void> | undefined;
+  let unreachable: KubeApiServer['unreachable'] = false;
 
   return {
     name: opts.name,
@@ -158,6 +159,15 @@ export async function startKubeApiServer(opts: KubeApiServerOptions): Promise<Ku
     store,
     requestLog,
     dumpYaml: () => dumpYaml(store),
+    get unreachable() {
+      return unreachable;
+    },
+    setUnreachable: (mode) => {
+      unreachable = mode;
+      // Open watches would otherwise keep streaming from a server that is gone; clients re-watch and fail.
+      if (mode) for (const close of [...watches]) close();
+      listener.setReachability(mode || 'up');
+    },
     stop: () => {
       stopped ??= (async () => {
         stopControllers();

@@ -88,5 +88,13 @@ export interface KubeApiServer {
   store: ObjectStore;
   requestLog: RequestLogEntry[];
   dumpYaml(): string;
+  /** The connection fault in effect (false: serving). */
+  readonly unreachable: 'refuse' | 'hang' | false;
+  /**
+   * A connection fault on both ports, as when the API server's data centre is lost: 'refuse' resets every
+   * connection (clients fail at once), 'hang' accepts and never answers (clients wait for their own timeout),
+   * false serves again on the same ports. `store` keeps working in-process either way.
+   */
+  setUnreachable(mode: 'refuse' | 'hang' | false): void;
   stop(): Promise<void>;
 }

@@ -3,7 +3,7 @@
  * member cluster's objects kept in step with them (through the member stand-in's in-process store), and the
  * zone faults with their effect on the world's cluster state.
  */
-import type { ObjectStore } from '../kubernetes/types';
+import type { KubeApiServer, ObjectStore } from '../kubernetes/types';
 import type { ClusterState, FleetWorld, WorldCluster, ZoneFault } from '../world';
 import { EntryServer } from './entry-server';
 import { ZoneError } from './errors';
@@ -35,6 +35,8 @@ export interface ZoneOptions {
   app: { namespace: string; name: string; servicePort: number };
   podLabel: { key: string; value: string };
   store?: MemberStore;
+  /** The member cluster's API server: unreachable while the zone holding its control plane is lost. */
+  memberApi?: Pick<KubeApiServer, 'setUnreachable'>;
   /** Pods of the app in this cluster; default 3. */
   replicas?: number;
   seed?: number;
@@ -109,8 +111,12 @@ export class Zone {
       this.setReady(this.pods, true);
     }
     this.sync();
+    const state = this.clusterStateUnder(fault, opts);
+    // A control plane lost with its zone takes its API server along: refused (dead) or hanging (blackhole).
+    const apiDown = (fault === 'dead' || fault === 'blackhole') && state !== 'running';
+    this.opts.memberApi?.setUnreachable(apiDown ? (fault === 'dead' ? 'refuse' : 'hang') : false);
     this.opts.world.setZoneFault(this.name, fault);
-    this.opts.world.updateCluster(this.cluster.id, { state: this.clusterStateUnder(fault, opts) });
+    this.opts.world.updateCluster(this.cluster.id, { state });
   }
 
   /** Sets one pod's behaviour (a pod-level fault); `dead`/`blackhole` pods turn not ready after the lag. */

@@ -6,6 +6,7 @@
 import type { AckClient } from '../clients/ack-client';
 import type { KubeClient } from '../clients/kube-client';
 import type { MseClient } from '../clients/mse-client';
+import { withTimeout } from '../clients/retry';
 import type { Policy } from '../config';
 import type { ClusterObservation, ObservationsInput, TriggerAlarm } from '../policy/types';
 import { probeCluster } from './probe';
@@ -21,6 +22,12 @@ export interface GatherDeps {
   gatewayMembers: () => Promise<string[]>;
   /** The clusters associated with the Fleet (DescribeManagedClusters), if readable. */
   fleetMembers: () => Promise<string[]>;
+  /**
+   * Deadline of one cluster's ready-replicas read, retries included; default 5000 ms. A registered cluster's
+   * API server is lost with its zone and may hang: its per-call timeout, retried, would hold the failover
+   * for half a minute, so past this deadline the signal is unknown and the error is reported.
+   */
+  memberReadTimeoutMs?: number;
   /** Spacing between probe samples; default 150 ms. */
   probeSpacingMs?: number;
 }
@@ -60,7 +67,11 @@ export async function gatherObservations(d: GatherDeps, trigger: TriggerAlarm | 
       const [probes, detail, ready, h, members, attached] = await Promise.all([
         probeCluster(c.probes, d.env, samples, d.probeSpacingMs ?? 150),
         attempt(`${c.id} cluster detail`, () => d.ack.clusterDetail(c.id)),
-        attempt(`${c.id} ready replicas`, () => readyReplicas(d, c.id, route.namespace, route.service)),
+        attempt(`${c.id} ready replicas`, () =>
+          withTimeout(`cluster ${c.id} member API`, d.memberReadTimeoutMs ?? 5_000, () =>
+            readyReplicas(d, c.id, route.namespace, route.service),
+          ),
+        ),
         health,
         onGateway,
         onFleet,
