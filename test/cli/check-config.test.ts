@@ -1,21 +1,9 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
-import type { CliIo } from '../../shared/cli/io';
-import { main } from '../../shared/cli/main';
-import { type CliResult, runAll } from './run-cli';
+import { type CliResult, inProcess, runAll } from './run-cli';
 
 // Cases marked `spawn` run bin/fleet-dr.js as a child process (the exit-code contract, including the
 // malformed files the issue names); the rest go through the same main() in process, to keep the suite fast.
-async function inProcess(args: string[]): Promise<CliResult> {
-  let stdout = '';
-  let stderr = '';
-  const io: CliIo = {
-    stdout: { write: (s: string) => (stdout += s) },
-    stderr: { write: (s: string) => (stderr += s) },
-  };
-  const code = await main(args, io);
-  return { code, stdout, stderr };
-}
 const SPAWN = new Set(['example', 'empty', 'not yaml', 'binary', 'wrong types', 'many problems', 'debug']);
 
 const F = 'test/fixtures/policy';

@@ -1,26 +1,13 @@
 import assert from 'node:assert/strict';
 import { relative } from 'node:path';
 import { before, describe, it } from 'node:test';
-import type { CliIo } from '../../shared/cli/io';
-import { main } from '../../shared/cli/main';
 import { allSamples } from '../schemas/samples';
-import { type CliResult, ROOT, runAll, runCli } from './run-cli';
+import { type CliResult, inProcess, ROOT, runAll, runCli } from './run-cli';
 
 // Every sample runs through main() in process, and a child process of bin/fleet-dr.js runs one valid and
 // one invalid sample per source (FLEET_DR_SPAWN_ALL=1: every sample). Each spawn costs about 0.7 s of CPU
 // (tsx), and the machine is shared; the in-process run goes through the same main() and the same streams.
 const SPAWN_ALL = process.env.FLEET_DR_SPAWN_ALL === '1';
-
-async function inProcess(args: string[]): Promise<CliResult> {
-  let stdout = '';
-  let stderr = '';
-  const io: CliIo = {
-    stdout: { write: (s: string) => (stdout += s) },
-    stderr: { write: (s: string) => (stderr += s) },
-  };
-  const code = await main(args, io);
-  return { code, stdout, stderr };
-}
 
 function assertOutcome(r: CliResult, s: { valid: boolean; path: string }): void {
   assert.equal(r.code, s.valid ? 0 : 2, r.stderr);

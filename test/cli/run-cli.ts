@@ -1,5 +1,7 @@
 // Spawns bin/fleet-dr.js as a real child process; a small pool keeps the suite quick on two cores.
 import { execFile } from 'node:child_process';
+import type { CliIo } from '../../shared/cli/io';
+import { main } from '../../shared/cli/main';
 
 export const ROOT = new URL('../../', import.meta.url).pathname;
 
@@ -37,4 +39,16 @@ export async function runAll(jobs: string[][], width = 3): Promise<CliResult[]> 
   };
   await Promise.all(Array.from({ length: Math.min(width, jobs.length) }, worker));
   return results;
+}
+
+/** Runs `fleet-dr <args>` through the same main() in this process (no tsx start-up per case). */
+export async function inProcess(args: string[]): Promise<CliResult> {
+  let stdout = '';
+  let stderr = '';
+  const io: CliIo = {
+    stdout: { write: (s: string) => (stdout += s) },
+    stderr: { write: (s: string) => (stderr += s) },
+  };
+  const code = await main(args, io);
+  return { code, stdout, stderr };
 }
