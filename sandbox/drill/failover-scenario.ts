@@ -8,7 +8,7 @@ import type { AlarmAnswer } from '../../shared/execute/answer';
 import { SANDBOX_DINGTALK } from '../start-sandbox';
 import { type Drill, startDrill } from './drill-env';
 import { addZoneAlarm, canaryWeightsNow, sleep, waitFor, warmUp } from './drill-helpers';
-import { type LoadSample, startLoad } from './load';
+import { type Load, type LoadSample, startLoad } from './load';
 
 /** Requests and failures of one phase of the load. */
 export interface PhaseCounts {
@@ -51,6 +51,7 @@ export async function runFailoverScenario(o: ScenarioOptions = {}): Promise<Fail
   const log = o.log ?? (() => {});
   const started = Date.now();
   const d = o.drill ?? (await startDrill());
+  let load: Load | undefined;
   try {
     const ids = d.policy.clusters.map((c) => c.id);
     const A = o.failCluster ?? ids[0]!;
@@ -59,7 +60,8 @@ export async function runFailoverScenario(o: ScenarioOptions = {}): Promise<Fail
     log(`sandbox up: ${A} (${zoneOf(A)}) and ${B}; warming the functions`);
     await warmUp(d);
     const ruleId = addZoneAlarm(d, A);
-    const load = startLoad(d.sb.gateway.url, { concurrency: 4, timeoutMs: 2_000 });
+    const traffic = startLoad(d.sb.gateway.url, { concurrency: 4, timeoutMs: 2_000 });
+    load = traffic;
     await sleep(800);
     const fault = Date.now();
     log(`blackhole ${A}`);
@@ -82,14 +84,18 @@ export async function runFailoverScenario(o: ScenarioOptions = {}): Promise<Fail
       () => d.sb.cloud.dingtalk.messages(SANDBOX_DINGTALK.accessToken)[0],
     );
     log('DingTalk message delivered');
-    // Requests already sent to the lost zone hang until their timeout; let 40 new ones complete first.
+    // The canaries were written before the message was queued: once the gateway has read them and waited out
+    // its propagation delay, every new request goes to the healthy zone. Requests already sent to the lost
+    // zone hang until their timeout, so the "last 40" are 40 requests begun after that point.
+    await d.sb.gateway.refresh();
+    await waitFor('the gateway to apply the new weights', () => d.sb.gateway.converged(), 10_000);
     const settledFrom = Date.now();
     await waitFor(
       'traffic to settle on the healthy zone',
-      () => load.samples.filter((s) => s.start >= settledFrom).length >= 40,
+      () => traffic.samples.filter((s) => s.start >= settledFrom).length >= 40,
       30_000,
     );
-    const samples = (await load.stop()).sort((a, b) => a.start - b.start);
+    const samples = (await traffic.stop()).sort((a, b) => a.start - b.start);
     const lastFailure = Math.max(0, ...samples.filter((s) => !s.ok).map((s) => s.start));
     const moved = samples.find((s) => s.start > lastFailure && s.start >= callbackAt)?.start ?? handlerEnd;
     const t = decision.timings;
@@ -127,6 +133,8 @@ export async function runFailoverScenario(o: ScenarioOptions = {}): Promise<Fail
       totalMs: Date.now() - started,
     };
   } finally {
+    // Stop the load before the sandbox: its loops would otherwise spin on refused connections forever.
+    await load?.stop();
     if (!o.drill) await d.stop();
   }
 }
