@@ -1,8 +1,4 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { SANDBOX_ACCESS_KEY } from '../../sandbox/cloud/index';
 import { createAckClient } from '../../shared/clients/ack-client';
@@ -21,6 +17,7 @@ import { createMseClient } from '../../shared/clients/mse-client';
 import { createLogger } from '../../shared/log';
 import { FAST, type Fixture, startFixture } from './fixture';
 import { type Capture, captureLogs, scanForSecrets } from './log-capture';
+import { testCertificate } from './test-certificate';
 
 describe('cloud clients against the sandbox stand-ins', () => {
   let fx: Fixture;
@@ -95,34 +92,13 @@ describe('cloud clients against the sandbox stand-ins', () => {
     assert.equal(await fleet.kube(), a);
 
     // A certificate kubeconfig (as ACK issues) is refreshed shortly before its notAfter.
-    const dir = mkdtempSync(join(tmpdir(), 'fleet-dr-cert-'));
     const saved = fx.world.fleetKubeconfig;
     try {
-      const r = spawnSync(
-        'openssl',
-        [
-          'req',
-          '-x509',
-          '-newkey',
-          'rsa:2048',
-          '-nodes',
-          '-keyout',
-          join(dir, 'k.pem'),
-          '-out',
-          join(dir, 'c.pem'),
-          '-days',
-          '1',
-          '-subj',
-          '/CN=fleet',
-        ],
-        { stdio: 'ignore' },
-      );
-      assert.equal(r.status, 0);
-      const b64 = (f: string) => readFileSync(join(dir, f)).toString('base64');
+      const cert = testCertificate(1, 'fleet');
       fx.world.fleetKubeconfig = `apiVersion: v1
 kind: Config
 clusters: [{ name: f, cluster: { server: "${fx.fleet.tlsUrl}" } }]
-users: [{ name: u, user: { client-certificate-data: ${b64('c.pem')}, client-key-data: ${b64('k.pem')} } }]
+users: [{ name: u, user: { client-certificate-data: ${cert.certB64}, client-key-data: ${cert.keyB64} } }]
 contexts: [{ name: f, context: { cluster: f, user: u } }]
 current-context: f
 `;
@@ -136,7 +112,6 @@ current-context: f
     } finally {
       fx.world.fleetKubeconfig = saved;
       clearFleetKubeCache();
-      rmSync(dir, { recursive: true, force: true });
     }
   });
 

@@ -1,8 +1,4 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import {
@@ -21,6 +17,7 @@ import { canaryName, gatewayKeys, subsetLabelsValue } from '../../shared/gateway
 import { canaryWeights, normaliseTo100 } from '../../shared/gateway/canary-weights';
 import { parseRemoteClusters } from '../../shared/gateway/membership';
 import { examplePolicy } from './fixture';
+import { testCertificate } from './test-certificate';
 
 describe('annotation keys', () => {
   it('come from policy.gateway and can be overridden', () => {
@@ -143,29 +140,8 @@ describe('gateway membership annotation', () => {
 
 describe('kubeconfig expiry', () => {
   it('reads the client certificate notAfter, and none for a token user', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'fleet-dr-cert-'));
-    try {
-      const r = spawnSync(
-        'openssl',
-        [
-          'req',
-          '-x509',
-          '-newkey',
-          'rsa:2048',
-          '-nodes',
-          '-keyout',
-          join(dir, 'k.pem'),
-          '-out',
-          join(dir, 'c.pem'),
-          '-days',
-          '2',
-          '-subj',
-          '/CN=fleet-dr-test',
-        ],
-        { stdio: 'ignore' },
-      );
-      assert.equal(r.status, 0, 'openssl is needed to make a test certificate');
-      const cert = readFileSync(join(dir, 'c.pem')).toString('base64');
+    {
+      const cert = testCertificate(2).certB64;
       const kc = `apiVersion: v1
 kind: Config
 clusters: [{ name: c, cluster: { server: https://127.0.0.1:6443 } }]
@@ -180,8 +156,6 @@ current-context: c
         kubeconfigNotAfter(kc.replace(/client-certificate-data: \S+, client-key-data: x/, 'token: abc')),
         undefined,
       );
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
     }
   });
 });
