@@ -16,7 +16,13 @@ import { openapiDoc } from './openapi';
 import { type DiscoveryTarget, route } from './router';
 import { MemoryStore } from './store';
 import { sandboxTls } from './tls';
-import type { KubeApiServer, KubeApiServerOptions, RequestLogEntry, TokenSpec } from './types';
+import type {
+  KubeApiServer,
+  KubeApiServerOptions,
+  RequestFaultMatch,
+  RequestLogEntry,
+  TokenSpec,
+} from './types';
 import { serveWatch } from './watch-stream';
 import { dumpYaml, seedStore } from './yaml-io';
 
@@ -50,6 +56,7 @@ export async function startKubeApiServer(opts: KubeApiServerOptions): Promise<Ku
   });
   if (opts.seedYaml) seedStore(store, opts.seedYaml);
   const requestLog: RequestLogEntry[] = [];
+  const faults: Array<{ match: RequestFaultMatch; left: number }> = [];
   const watches = new Set<() => void>();
   let hostPort = '127.0.0.1:0';
 
@@ -105,6 +112,18 @@ export async function startKubeApiServer(opts: KubeApiServerOptions): Promise<Ku
       // An empty body is an error for writes (parseBody throws 400) and fine for DELETE.
       const body =
         text.trim() === '' && !needsBody ? undefined : parseBody(text, req.headers['content-type']);
+      const name = t.name ?? (body as { metadata?: { name?: string } } | undefined)?.metadata?.name;
+      const fault = faults.find(
+        (f) =>
+          f.left > 0 &&
+          f.match.verb === verb &&
+          f.match.plural === t.type.plural &&
+          (f.match.name === undefined || f.match.name === name),
+      );
+      if (fault) {
+        fault.left--;
+        throw new KubeStatusError(500, 'InternalError', 'Internal error occurred: injected fault (sandbox)');
+      }
       const out = handleVerb(store, verb, {
         method: req.method ?? 'GET',
         target: t,
@@ -161,6 +180,13 @@ export async function startKubeApiServer(opts: KubeApiServerOptions): Promise<Ku
     dumpYaml: () => dumpYaml(store),
     get unreachable() {
       return unreachable;
+    },
+    failRequests: (match, times = 1) => {
+      const f = { match, left: times };
+      faults.push(f);
+      return () => {
+        f.left = 0;
+      };
     },
     setUnreachable: (mode) => {
       unreachable = mode;

@@ -96,5 +96,17 @@ export interface KubeApiServer {
    * false serves again on the same ports. `store` keeps working in-process either way.
    */
   setUnreachable(mode: 'refuse' | 'hang' | false): void;
+  /**
+   * Answer the next `times` requests that match with a 500 InternalError Status (as an apiserver whose etcd
+   * write failed does), after authorization and before anything is stored. Returns a function that clears it.
+   */
+  failRequests(match: RequestFaultMatch, times?: number): () => void;
   stop(): Promise<void>;
+}
+
+/** Which requests a fault applies to: a verb and a resource plural, optionally one object name (a create's is read from its body). */
+export interface RequestFaultMatch {
+  verb: string;
+  plural: string;
+  name?: string;
 }

@@ -26,6 +26,7 @@ export function clusterOfAlarm(policy: Policy, alarm: AlarmEvent): string | unde
 export function triggerOf(policy: Policy, alarm: AlarmEvent, clusterId: string): TriggerAlarm {
   return {
     key: `${alarm.ruleId ?? alarm.alarmName}/${clusterId}/${alarm.state}/${alarm.timestamp.getTime()}`,
+    ...(alarm.ruleId ? { ruleId: alarm.ruleId } : {}),
     clusterId,
     name: alarm.alarmName,
     metricName: alarm.metricName,

@@ -1,24 +1,14 @@
 /**
- * The words of fleet-dr's DingTalk messages, pure: incident, zone, signals, weights before and after and how
- * long each step took. A failover is an actionCard whose button and text carry the failback instructions.
+ * The words of fleet-dr's DingTalk messages, pure: from the facts decide() committed (MessageFacts) to a
+ * notification: incident, zone, signals, weights before and after, and, when the invocation that decided
+ * queues it, how long each step took. A failover is an actionCard whose button carries the failback runbook.
  */
 import type { Policy } from '../config';
-import type { Plan, RoutingState, Weights } from '../policy/types';
+import type { MessageFacts, Weights } from '../policy/types';
 import type { Notification } from './dingtalk';
 
 /** Step timings in ms, in the order they happened. */
 export type Timings = Record<string, number>;
-
-/** What a message is about. */
-export interface MessageInput {
-  policy: Policy;
-  plan: Plan;
-  before: RoutingState;
-  after: RoutingState;
-  /** The cluster the alarm named. */
-  clusterId: string;
-  timings: Timings;
-}
 
 const zoneOf = (policy: Policy, id: string) =>
   policy.clusters.find((c) => c.id === id)?.zone ?? 'unknown zone';
@@ -33,16 +23,17 @@ export function weightLines(policy: Policy, before: Weights, after: Weights): st
   });
 }
 
-function signalLines(plan: Plan, clusterId: string): string[] {
-  return plan.signals
-    .filter((s) => s.cluster === clusterId && s.source !== 'trigger')
-    .map((s) => `- ${s.source}: ${s.verdict} — ${s.detail}`);
-}
+const signalLines = (f: MessageFacts): string[] =>
+  f.signals.map((s) => `- ${s.source}: ${s.verdict} — ${s.detail}`);
 
-const timingLine = (t: Timings) =>
-  Object.entries(t)
-    .map(([k, v]) => `${k} ${v} ms`)
-    .join(', ');
+const timingLines = (t?: Timings): string[] =>
+  t && Object.keys(t).length
+    ? [
+        `**Timings**: ${Object.entries(t)
+          .map(([k, v]) => `${k} ${v} ms`)
+          .join(', ')}`,
+      ]
+    : [];
 
 function failbackSteps(policy: Policy, clusterId: string): string {
   const steps = policy.failback.steps.join('% → ');
@@ -52,52 +43,78 @@ function failbackSteps(policy: Policy, clusterId: string): string {
   ].join(' ');
 }
 
-/** The message for a transition (shift, fence, readmit, failback step or abort). */
-export function transitionMessage(m: MessageInput): Notification {
-  const { policy, plan, clusterId } = m;
-  const incident = m.after.incident ?? m.before.incident;
-  const zone = zoneOf(policy, clusterId);
-  const failover = plan.kind === 'shift';
+/** The message for a transition (shift, fence, readmit, re-associate, failback step or abort). */
+function transition(policy: Policy, f: MessageFacts, timings?: Timings): Notification {
+  const zone = zoneOf(policy, f.cluster);
+  const failover = f.planKind === 'shift';
   const title = failover
-    ? `fleet-dr: failed over from ${clusterId} (${zone})`
-    : `fleet-dr: ${plan.kind} ${'cluster' in plan ? plan.cluster : clusterId}`;
+    ? `fleet-dr: failed over from ${f.cluster} (${zone})`
+    : `fleet-dr: ${f.planKind} ${f.cluster}`;
   const text = [
     `### ${title}`,
-    `**Incident**: ${incident?.id ?? 'none'}`,
-    `**Zone**: ${zone} (${clusterId})`,
-    `**Decision**: ${plan.kind} — ${plan.reason}`,
+    `**Incident**: ${f.incidentId ?? 'none'}`,
+    `**Zone**: ${zone} (${f.cluster})`,
+    `**Decision**: ${f.planKind} — ${f.reason}`,
     '**Signals**:',
-    ...signalLines(plan, clusterId),
+    ...signalLines(f),
     '**Weights** (before → after):',
-    ...weightLines(policy, m.before.weights, m.after.weights),
-    `**Timings**: ${timingLine(m.timings)}`,
-    ...(failover ? ['', failbackSteps(policy, clusterId)] : []),
+    ...weightLines(policy, f.weightsBefore, f.weightsAfter),
+    ...timingLines(timings),
+    ...(failover ? ['', failbackSteps(policy, f.cluster)] : []),
   ].join('\n\n');
   return {
     title,
     text,
-    incidentId: incident?.id,
-    ...(failover ? { action: { title: 'How to fail back', url: m.policy.notify.runbookUrl } } : {}),
+    incidentId: f.incidentId ?? undefined,
+    ...(failover ? { action: { title: 'How to fail back', url: policy.notify.runbookUrl } } : {}),
   };
 }
 
 /** The message for an OK alarm on the failed cluster: it looks healthy; nothing moved; how to fail back. */
-export function recoveredMessage(m: MessageInput): Notification {
-  const { policy, plan, clusterId } = m;
-  const zone = zoneOf(policy, clusterId);
-  const title = `fleet-dr: ${clusterId} (${zone}) looks healthy again`;
+function recovered(policy: Policy, f: MessageFacts, timings?: Timings): Notification {
+  const zone = zoneOf(policy, f.cluster);
+  const title = `fleet-dr: ${f.cluster} (${zone}) looks healthy again`;
   const text = [
     `### ${title}`,
-    `**Incident**: ${m.before.incident?.id ?? 'none'}`,
-    `**Zone**: ${zone} (${clusterId})`,
-    `No traffic was moved: ${plan.reason}`,
+    `**Incident**: ${f.incidentId ?? 'none'}`,
+    `**Zone**: ${zone} (${f.cluster})`,
+    `No traffic was moved: ${f.reason}`,
     '**Signals**:',
-    ...signalLines(plan, clusterId),
+    ...signalLines(f),
     '**Weights** (unchanged):',
-    ...weightLines(policy, m.before.weights, m.after.weights),
-    `**Timings**: ${timingLine(m.timings)}`,
+    ...weightLines(policy, f.weightsBefore, f.weightsAfter),
+    ...timingLines(timings),
     '',
-    failbackSteps(policy, clusterId),
+    failbackSteps(policy, f.cluster),
   ].join('\n\n');
-  return { title, text, incidentId: m.before.incident?.id };
+  return { title, text, incidentId: f.incidentId ?? undefined };
+}
+
+/** The message for a loud hold: something is wrong, and fleet-dr could not move the traffic. */
+function loudHold(policy: Policy, f: MessageFacts, timings?: Timings): Notification {
+  const title = `fleet-dr: traffic could NOT be moved (${f.rule})`;
+  const text = [
+    `### ${title}`,
+    `**Incident**: ${f.incidentId ?? 'none'}`,
+    `**Why**: ${f.reason}`,
+    '**What to do**: check the clusters and the gateway now; fleet-dr will act by itself once a healthy target exists, and an operator can fence or fail back by hand.',
+    '**Signals**:',
+    ...signalLines(f),
+    '**Weights** (unchanged):',
+    ...weightLines(policy, f.weightsBefore, f.weightsAfter),
+    ...timingLines(timings),
+  ].join('\n\n');
+  return {
+    title,
+    text,
+    incidentId: f.incidentId ?? undefined,
+    action: { title: 'Runbook', url: policy.notify.runbookUrl },
+  };
+}
+
+/** The notification for committed message facts. */
+export function renderMessage(policy: Policy, f: MessageFacts, timings?: Timings): Notification {
+  if (f.template === 'recovered') return recovered(policy, f, timings);
+  if (f.template === 'hold') return loudHold(policy, f, timings);
+  return transition(policy, f, timings);
 }

@@ -40,7 +40,12 @@ const OutboxSchema = z.strictObject({
     z.strictObject({ sent: z.array(z.number()), deferredUntil: z.number().nullable() }),
   ),
   delivered: z.number().int(),
+  /** Ids of the records already enqueued (newest last, bounded): a record queued twice is queued once. */
+  enqueuedIds: z.array(z.string()).default([]),
 });
+
+/** How many enqueued record ids the outbox remembers. */
+const ENQUEUED_IDS_LIMIT = 500;
 
 /** A message waiting in the outbox. */
 export type OutboxMessage = z.infer<typeof MessageSchema>;
@@ -88,6 +93,7 @@ export class Outbox {
       messages: [],
       robots: {},
       delivered: 0,
+      enqueuedIds: [],
     }));
     this.now = o.now ?? Date.now;
   }
@@ -97,11 +103,22 @@ export class Outbox {
     return splitNotification(n, this.o.mentions, this.o.keywords, { maxBytes: this.o.maxBytes });
   }
 
-  /** Add a notification; a waiting message of the same incident absorbs it instead. */
-  async enqueue(n: Notification): Promise<{ id: string; coalesced: boolean }> {
-    let out = { id: '', coalesced: false };
+  /**
+   * Add a notification; a waiting message of the same incident absorbs it instead (the newest part first,
+   * under the newest title). With `id` (the routing outbox record), a notification already enqueued under
+   * that id is not queued again: `duplicate` says so.
+   */
+  async enqueue(
+    n: Notification,
+    opts: { id?: string } = {},
+  ): Promise<{ id: string; coalesced: boolean; duplicate: boolean }> {
+    let out = { id: '', coalesced: false, duplicate: false };
     await this.doc.commit((cur) => {
       const t = this.now();
+      if (opts.id && cur.enqueuedIds.includes(opts.id)) {
+        out = { id: opts.id, coalesced: false, duplicate: true };
+        return undefined;
+      }
       const same = n.incidentId
         ? cur.messages.find(
             (m) =>
@@ -113,11 +130,11 @@ export class Outbox {
         : undefined;
       if (same) {
         same.title = n.title;
-        same.text = `${same.text}\n\n---\n\n${n.text}`;
+        same.text = `${n.text}\n\n---\n\n**Earlier in this incident**\n\n${same.text}`;
         same.action = n.action ?? same.action;
-        out = { id: same.id, coalesced: true };
+        out = { id: same.id, coalesced: true, duplicate: false };
       } else {
-        const id = randomUUID();
+        const id = opts.id ?? randomUUID();
         cur.messages.push({
           id,
           robotId: this.o.robotId,
@@ -134,8 +151,9 @@ export class Outbox {
           claimBy: null,
           lastError: null,
         });
-        out = { id, coalesced: false };
+        out = { id, coalesced: false, duplicate: false };
       }
+      if (opts.id) cur.enqueuedIds = [...cur.enqueuedIds, opts.id].slice(-ENQUEUED_IDS_LIMIT);
       return cur;
     });
     return out;

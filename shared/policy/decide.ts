@@ -5,14 +5,12 @@
 import type { Policy } from '../config';
 import { assessAll } from './assess';
 import { decideAutomatically } from './automation';
+import { alarmStream, keepBooks } from './bookkeeping';
 import { type DecisionContext, hold } from './context';
 import { decideForOperator } from './operator';
 import { enforceSafety } from './safety';
 import { ms } from './time';
 import type { ClusterVerdict, Observations, Plan, RoutingState, Signal } from './types';
-
-/** How many handled alarm keys the state remembers (oldest dropped first). */
-export const HANDLED_KEYS_LIMIT = 200;
 
 /** Builds the decision context: every cluster assessed, the new verdict history folded into `base`. */
 export function buildContext(
@@ -52,10 +50,10 @@ export function buildContext(
   return { policy, obs, prior: state, base, now, assessments, verdicts, signals };
 }
 
-const remember = (keys: string[], key: string): string[] =>
-  [...keys.filter((k) => k !== key), key].slice(-HANDLED_KEYS_LIMIT);
-
-/** A hold when the triggering alarm was handled already or is older than the last transition. */
+/**
+ * A hold when the triggering alarm was handled already, or is older than what is already known: a newer
+ * state of the same alarm rule on the same cluster, or the last transition. Such a hold changes nothing.
+ */
 function dedup(ctx: DecisionContext): Plan | null {
   const t = ctx.obs.trigger;
   if (!t) return null;
@@ -64,6 +62,13 @@ function dedup(ctx: DecisionContext): Plan | null {
       ctx,
       'duplicate-alarm',
       `alarm ${t.name} (key ${t.key}) was already handled; a repeat changes nothing`,
+    );
+  const seen = ctx.prior.alarmsSeen[alarmStream(t)];
+  if (seen && ms(t.at) < ms(seen))
+    return hold(
+      ctx,
+      'stale-alarm',
+      `alarm ${t.name} ${t.state} at ${t.at} is older than the state of the same alarm on ${t.clusterId} already processed (at ${seen}); out-of-order alarms change nothing`,
     );
   const lt = ctx.prior.lastTransition;
   if (lt && ms(t.at) < ms(lt.at))
@@ -86,19 +91,10 @@ function applyPause(ctx: DecisionContext, p: Plan): Plan {
   return hold(ctx, 'paused', `automation is paused by ${paused}; it would have done ${p.kind}: ${p.reason}`);
 }
 
-/** Records the trigger key / operator request id on a Plan that acted (or changed the state). */
-function recordKeys(ctx: DecisionContext, p: Plan): Plan {
-  let keys = p.nextState.handledAlarmKeys;
-  const t = ctx.obs.trigger;
-  if (t && p.kind !== 'hold') keys = remember(keys, t.key);
-  const id = ctx.obs.operatorRequest?.id;
-  if (id) keys = remember(keys, `op:${id}`);
-  return keys === p.nextState.handledAlarmKeys
-    ? p
-    : { ...p, nextState: { ...p.nextState, handledAlarmKeys: keys } };
-}
-
-/** The decision: a Plan with its reason, the signals behind it and the state to commit if it is applied. */
+/**
+ * The decision: a Plan with its reason, the signals behind it and the state to commit if it is applied. The
+ * state to commit carries the bookkeeping and the outbox of side effects the Plan calls for (bookkeeping.ts).
+ */
 export function decide(
   policy: Policy,
   observations: Observations,
@@ -112,5 +108,5 @@ export function decide(
     p = hold(ctx, 'duplicate-alarm', `operator request ${req.id} was already handled`);
   else if (req) p = decideForOperator(ctx, req);
   else p = dedup(ctx) ?? applyPause(ctx, decideAutomatically(ctx));
-  return recordKeys(ctx, enforceSafety(policy, p, ctx.verdicts, ctx.base));
+  return keepBooks(ctx, enforceSafety(policy, p, ctx.verdicts, ctx.base));
 }

@@ -74,6 +74,8 @@ export const ClusterObservationSchema = z.strictObject({
 /** The alarm that triggered this decision, if any; `key` identifies one alarm occurrence for dedup. */
 export const TriggerAlarmSchema = z.strictObject({
   key: z.string().min(1),
+  /** The alarm rule's id, when the event names one; with clusterId it identifies the rule's stream of states. */
+  ruleId: z.string().min(1).optional(),
   clusterId: z.string().min(1),
   name: z.string().min(1),
   metricName: z.string().min(1),
@@ -176,6 +178,24 @@ export const RoutingStateSchema = z.strictObject({
   handledAlarmKeys: z.array(z.string()),
   /** An operator pause (in addition to policy.paused). */
   paused: markSchema.nullable(),
+  /**
+   * True once fleet-dr has committed a weight change. Before that the gateway's own split stands: no canary
+   * is written, not even at the baseline, so a hold never takes over the split.
+   */
+  governsSplit: z.boolean().default(false),
+  /** The newest alarm time processed per alarm rule and cluster (`<rule>/<cluster>`): older deliveries are stale. */
+  alarmsSeen: z.record(z.string(), IsoTimeSchema).default({}),
+  /** The loud hold already announced (one message per incident), until a decision that is not one. */
+  holdAlert: z
+    .strictObject({ rule: z.string().min(1), id: z.string().min(1), since: IsoTimeSchema })
+    .nullable()
+    .default(null),
+  /**
+   * The transactional outbox: side effects a commit calls for (membership changes, audit records, messages),
+   * committed in the same conditional write as the state. Drained after the commit; any later invocation
+   * finishes what an earlier one left.
+   */
+  outbox: z.array(z.lazy(() => OutboxRecordSchema)).default([]),
 });
 
 /** One piece of evidence behind a Plan. */
@@ -186,6 +206,43 @@ export const SignalSchema = z.strictObject({
   detail: z.string(),
   at: IsoTimeSchema.nullable(),
 });
+
+/** The facts of a message fleet-dr owes the people on call; the words are written when it is queued. */
+export const MessageFactsSchema = z.strictObject({
+  /** transition: something moved; recovered: the failed cluster looks healthy; hold: traffic could not move. */
+  template: z.enum(['transition', 'recovered', 'hold']),
+  planKind: z.string().min(1),
+  rule: z.string().optional(),
+  reason: z.string(),
+  /** The cluster the message is about. */
+  cluster: z.string().min(1),
+  incidentId: z.string().nullable(),
+  weightsBefore: WeightsSchema,
+  weightsAfter: WeightsSchema,
+  signals: z.array(SignalSchema),
+});
+
+const outboxBase = {
+  /** Unique per record: `r<revision>-<n>` of the commit that called for it. */
+  id: z.string().min(1),
+  createdAt: IsoTimeSchema,
+  attempts: z.number().int().min(0).default(0),
+  lastError: z.string().nullable().default(null),
+  /** Not retried before this time (backoff after a failure). */
+  notBefore: IsoTimeSchema.nullable().default(null),
+};
+
+/** One side effect a commit calls for, kept in the routing state until it is done (transactional outbox). */
+export const OutboxRecordSchema = z.discriminatedUnion('kind', [
+  z.strictObject({
+    kind: z.literal('membership'),
+    op: z.enum(['fence', 'readmit', 'reassociate']),
+    cluster: z.string().min(1),
+    ...outboxBase,
+  }),
+  z.strictObject({ kind: z.literal('audit'), content: z.record(z.string(), z.unknown()), ...outboxBase }),
+  z.strictObject({ kind: z.literal('message'), message: MessageFactsSchema, ...outboxBase }),
+]);
 
 /** Why a hold: the rule that stopped (or did not need) an action. Safety rules are prefixed `safety:`. */
 export const HoldRuleSchema = z.enum([
@@ -247,7 +304,14 @@ export const PlanSchema = z.discriminatedUnion('kind', [
     weights: WeightsSchema,
     ...planBase,
   }),
-  z.strictObject({ kind: z.literal('hold'), rule: HoldRuleSchema, ...planBase }),
+  z.strictObject({
+    kind: z.literal('hold'),
+    rule: HoldRuleSchema,
+    /** For a refusal that depends on time: when the action becomes possible, and the seconds left until then. */
+    until: IsoTimeSchema.optional(),
+    remainingSeconds: z.number().min(0).optional(),
+    ...planBase,
+  }),
 ]);
 
 export type Source = z.infer<typeof SourceSchema>;
@@ -271,6 +335,8 @@ export type RoutingState = z.infer<typeof RoutingStateSchema>;
 export type Signal = z.infer<typeof SignalSchema>;
 export type HoldRule = z.infer<typeof HoldRuleSchema>;
 export type Plan = z.infer<typeof PlanSchema>;
+export type OutboxRecord = z.infer<typeof OutboxRecordSchema>;
+export type MessageFacts = z.infer<typeof MessageFactsSchema>;
 export type PlanKind = Plan['kind'];
 /** A Plan of one kind, e.g. `PlanOf<'shift'>`. */
 export type PlanOf<K extends PlanKind> = Extract<Plan, { kind: K }>;
@@ -292,5 +358,9 @@ export function initialRoutingState(policy: Policy): RoutingState {
     verdicts: {},
     handledAlarmKeys: [],
     paused: null,
+    governsSplit: false,
+    alarmsSeen: {},
+    holdAlert: null,
+    outbox: [],
   };
 }

@@ -1,7 +1,7 @@
 /**
  * Builds every client a function needs from FC's `context` and the environment: credentials from the
  * context (the role's STS token), endpoints from FLEET_DR_ENDPOINTS (sandbox only by explicit configuration),
- * the Fleet's Kubernetes API, the weight writer, membership, routing store and outbox.
+ * the Fleet's Kubernetes API, the traffic router (weights and membership), routing store and outbox.
  */
 import { type AckClient, createAckClient } from '../clients/ack-client';
 import { type CmsClient, createCmsClient } from '../clients/cms-client';
@@ -15,6 +15,8 @@ import type { Policy } from '../config';
 import { ConfigError } from '../errors';
 import { gatewayKeys } from '../gateway/annotations';
 import { GatewayMembership } from '../gateway/membership';
+import { MseIngressRouter } from '../gateway/mse-ingress-router';
+import type { TrafficRouter } from '../gateway/router';
 import { IngressWeightWriter } from '../gateway/weight-writer';
 import { type Logger, setLogSink } from '../log';
 import { createDingTalkSender } from '../notify/dingtalk-client';
@@ -33,6 +35,8 @@ export interface Wiring {
   fleetKube: () => Promise<KubeClient>;
   member: (clusterId: string) => Promise<KubeClient>;
   routing: () => Promise<RoutingStore>;
+  /** The traffic manager the committed state is applied through. */
+  router: () => Promise<TrafficRouter>;
   membership: () => Promise<GatewayMembership>;
   outbox: (now: () => number, log?: Logger) => Promise<Outbox>;
 }
@@ -62,6 +66,12 @@ export function wire(policy: Policy, context: FcContext, env: NodeJS.ProcessEnv 
     return k;
   };
   const fleetKube = () => fleet.kube();
+  const membership = async () =>
+    new GatewayMembership(
+      await fleetKube(),
+      policy.fleet.mseIngressConfig,
+      policy.gateway.remoteClustersAnnotation,
+    );
   return {
     policy,
     env,
@@ -73,6 +83,9 @@ export function wire(policy: Policy, context: FcContext, env: NodeJS.ProcessEnv 
     fleetKube,
     member,
     async routing() {
+      return new RoutingStore(await fleetKube(), policy);
+    },
+    async router() {
       const kube = await fleetKube();
       const writer = new IngressWeightWriter({
         fleet: kube,
@@ -80,16 +93,9 @@ export function wire(policy: Policy, context: FcContext, env: NodeJS.ProcessEnv 
         clusters: policy.clusters,
         keys: gatewayKeys(policy.gateway),
       });
-      return new RoutingStore(kube, policy, writer);
+      return new MseIngressRouter(writer, await membership());
     },
-    async membership() {
-      const kube = await fleetKube();
-      return new GatewayMembership(
-        kube,
-        policy.fleet.mseIngressConfig,
-        policy.gateway.remoteClustersAnnotation,
-      );
-    },
+    membership,
     async outbox(now, log) {
       const d = policy.notify.dingtalk;
       const accessToken = env[d.accessTokenEnv];

@@ -1,13 +1,11 @@
 /**
- * The routing state on the Fleet and the transition protocol: read -> decide -> conditional commit (the
- * loser of a race re-reads and decides again) -> write the canaries with bounded parallelism. Because the
- * intent is committed before the canaries change, a crash in between leaves a committed state that
- * `converge()` (run at the start of every invocation) re-applies.
+ * The routing state on the Fleet: fleet-dr's one commit point. It only stores: a conditional commit (the loser
+ * of a race re-reads and decides again; the revision goes up by one on every commit) and the settling of the
+ * outbox records the pipeline finished. Weights and membership are applied by the pipeline through a
+ * TrafficRouter (shared/pipeline/finish-committed.ts), never from here.
  */
-import pLimit from 'p-limit';
 import type { KubeClient } from '../clients/kube-client';
 import type { Policy } from '../config';
-import type { WeightWriter } from '../gateway/weight-writer';
 import { initialRoutingState, type RoutingState, RoutingStateSchema } from '../policy/types';
 import { type CommitOptions, type CommitResult, ConfigMapDocument } from './config-map-document';
 
@@ -30,28 +28,16 @@ export function routingDocument(fleet: KubeClient, policy: Policy): ConfigMapDoc
   );
 }
 
-/** Outcome of commitTransition. */
-export interface TransitionResult extends CommitResult<RoutingState> {
-  /** Routes whose canaries were written after the commit. */
-  applied: string[];
-}
+/** What happened to one outbox record when the pipeline tried it. */
+export type RecordOutcome =
+  | { id: string; done: true }
+  | { id: string; done: false; error: string; notBefore: string };
 
-/** Options of commitTransition. */
-export interface TransitionOptions extends CommitOptions {
-  /** Called between the commit and the canary writes (crash injection in tests). */
-  afterCommit?: (r: CommitResult<RoutingState>) => Promise<void> | void;
-}
-
-/** Routing state + weight writer: the one commit point of fleet-dr. */
+/** The routing state store. */
 export class RoutingStore {
   readonly doc: ConfigMapDocument<RoutingState>;
 
-  constructor(
-    fleet: KubeClient,
-    private readonly policy: Policy,
-    private readonly writer: WeightWriter,
-    private readonly concurrency = 4,
-  ) {
+  constructor(fleet: KubeClient, policy: Policy) {
     this.doc = routingDocument(fleet, policy);
   }
 
@@ -61,59 +47,37 @@ export class RoutingStore {
   }
 
   /**
-   * Commit a transition decided by `decide` (undefined = nothing to do), then write the canaries of every
-   * route whose weights changed. A lost race re-reads and re-decides.
+   * Commit the state `decide` returns for the current one (undefined = nothing to commit), conditionally on
+   * the version read; a lost race re-reads and re-decides. The revision is the store's: current + 1.
    */
-  async commitTransition(
+  commit(
     decide: (current: RoutingState) => RoutingState | undefined | Promise<RoutingState | undefined>,
-    opts: TransitionOptions = {},
-  ): Promise<TransitionResult> {
-    let before: RoutingState | undefined;
-    const r = await this.doc.commit(async (cur) => {
-      before = structuredClone(cur);
+    opts: CommitOptions = {},
+  ): Promise<CommitResult<RoutingState>> {
+    return this.doc.commit(async (cur) => {
       const next = await decide(cur);
       return next && { ...next, revision: cur.revision + 1 };
     }, opts);
-    if (!r.committed) return { ...r, applied: [] };
-    await opts.afterCommit?.(r);
-    const changed = this.policy.routes
-      .map((rt) => rt.name)
-      .filter((n) => JSON.stringify(before?.weights[n]) !== JSON.stringify(r.value.weights[n]));
-    await this.applyRoutes(r.value, changed);
-    return { ...r, applied: changed };
   }
 
   /**
-   * Make the canaries carry the committed weights: repairs a crash between commit and canaries, and
-   * an edit made behind fleet-dr's back. Returns the routes it had to write.
+   * Take finished records out of the outbox and note the failures (attempts, error, next try), in one
+   * conditional write. Records another invocation settled meanwhile are simply no longer there.
    */
-  async converge(): Promise<string[]> {
-    const { value, resourceVersion } = await this.doc.read();
-    if (resourceVersion === undefined) return []; // nothing committed yet: fleet-dr does not govern the split
-    const limit = pLimit(this.concurrency);
-    const stale = await Promise.all(
-      this.policy.routes.map((rt) =>
-        limit(async () => {
-          const want = value.weights[rt.name];
-          if (!want) return undefined;
-          const have = await this.writer.read(rt);
-          const same = have && this.policy.clusters.every((c) => (have[c.id] ?? 0) === (want[c.id] ?? 0));
-          return same ? undefined : rt.name;
-        }),
-      ),
-    );
-    const names = stale.filter((n): n is string => n !== undefined);
-    await this.applyRoutes(value, names);
-    return names;
-  }
-
-  private async applyRoutes(state: RoutingState, names: string[]): Promise<void> {
-    const revision = state.revision;
-    const limit = pLimit(this.concurrency);
-    await Promise.all(
-      this.policy.routes
-        .filter((rt) => names.includes(rt.name) && state.weights[rt.name])
-        .map((rt) => limit(() => this.writer.apply(rt, state.weights[rt.name]!, { revision }))),
+  async settle(outcomes: RecordOutcome[]): Promise<CommitResult<RoutingState>> {
+    const byId = new Map(outcomes.map((o) => [o.id, o]));
+    return this.doc.commit(
+      (cur) => {
+        if (!cur.outbox.some((r) => byId.has(r.id))) return undefined;
+        const outbox = cur.outbox.flatMap((r) => {
+          const o = byId.get(r.id);
+          if (!o) return [r];
+          if (o.done) return [];
+          return [{ ...r, attempts: r.attempts + 1, lastError: o.error, notBefore: o.notBefore }];
+        });
+        return { ...cur, outbox, revision: cur.revision + 1 };
+      },
+      { maxAttempts: 20 },
     );
   }
 }

@@ -9,8 +9,11 @@ import { parse } from 'yaml';
 import { type KubeClient, kubeClientFromKubeconfig } from '../../shared/clients/kube-client';
 import { PolicySchema } from '../../shared/config';
 import { gatewayKeys } from '../../shared/gateway/annotations';
+import { GatewayMembership } from '../../shared/gateway/membership';
+import { MseIngressRouter } from '../../shared/gateway/mse-ingress-router';
 import { IngressWeightWriter } from '../../shared/gateway/weight-writer';
 import { RoutingStore } from '../../shared/state/routing-store';
+import { commitAndApply } from './helpers';
 
 const id = process.env.RACE_ID ?? '?';
 const policy = PolicySchema.parse(parse(readFileSync(process.env.RACE_POLICY!, 'utf8')));
@@ -27,12 +30,17 @@ const writer = new IngressWeightWriter({
   clusters: policy.clusters,
   keys: gatewayKeys(policy.gateway),
 });
-const store = new RoutingStore(fleet, policy, writer);
+const store = new RoutingStore(fleet, policy);
+const router = new MseIngressRouter(
+  writer,
+  new GatewayMembership(fleet, policy.fleet.mseIngressConfig, policy.gateway.remoteClustersAnnotation),
+);
 
 const lines = createInterface({ input: process.stdin });
 const go = new Promise<void>((resolve) => lines.on('line', (l) => l.trim() === 'GO' && resolve()));
 
-const r = await store.commitTransition(
+const r = await commitAndApply(
+  { store, router, policy },
   (s) =>
     s.lastTransition
       ? undefined

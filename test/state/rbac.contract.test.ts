@@ -10,10 +10,12 @@ import { KubeApiError } from '../../shared/clients/errors';
 import { type KubeClient, kubeClientFromKubeconfig } from '../../shared/clients/kube-client';
 import { gatewayKeys } from '../../shared/gateway/annotations';
 import { GatewayMembership } from '../../shared/gateway/membership';
+import { MseIngressRouter } from '../../shared/gateway/mse-ingress-router';
 import { IngressWeightWriter } from '../../shared/gateway/weight-writer';
 import type { RoutingState } from '../../shared/policy/types';
 import { RoutingStore } from '../../shared/state/routing-store';
 import { FAST, type Fixture, kubeconfigOf, startFixture } from '../clients/fixture';
+import { commitAndApply } from './helpers';
 
 /** Resources the RBAC file lets fleet-dr write (create, update or delete). */
 function writableResources(): string[] {
@@ -49,7 +51,9 @@ describe('Fleet RBAC (deploy/fleet-rbac.yaml) against the scoped tokens of the K
       fx.policy.fleet.mseIngressConfig,
       fx.policy.gateway.remoteClustersAnnotation,
     );
-    return { store: new RoutingStore(fleet, fx.policy, writer), membership };
+    const store = new RoutingStore(fleet, fx.policy);
+    const router = new MseIngressRouter(writer, membership);
+    return { store, membership, on: { store, router, policy: fx.policy } };
   };
 
   before(async () => {
@@ -67,9 +71,9 @@ describe('Fleet RBAC (deploy/fleet-rbac.yaml) against the scoped tokens of the K
   });
 
   it('a read-only identity gets a named 403 on the state ConfigMap, and nothing is written', async () => {
-    const { store, membership } = wireWith('read-only-token');
+    const { on, membership } = wireWith('read-only-token');
     await assert.rejects(
-      store.commitTransition(failover),
+      commitAndApply(on, failover),
       (e: unknown) =>
         e instanceof KubeApiError && e.status === 403 && /fleet-dr-routing-state/.test(e.message),
     );
@@ -82,8 +86,8 @@ describe('Fleet RBAC (deploy/fleet-rbac.yaml) against the scoped tokens of the K
   });
 
   it('the RBAC file is enough to commit a transition, write the canaries and fence a cluster', async () => {
-    const { store, membership } = wireWith('fleet-dr-rbac-token');
-    const r = await store.commitTransition(failover);
+    const { on, membership } = wireWith('fleet-dr-rbac-token');
+    const r = await commitAndApply(on, failover);
     assert.equal(r.committed, true);
     assert.deepEqual(r.applied, ['web-demo']);
     const canary = fx.fleet.store.get(

@@ -4,11 +4,13 @@ import { FleetConflictError, PinLabelError } from '../../shared/clients/errors';
 import type { KubeClient } from '../../shared/clients/kube-client';
 import { gatewayKeys } from '../../shared/gateway/annotations';
 import { GatewayMembership } from '../../shared/gateway/membership';
+import type { MseIngressRouter } from '../../shared/gateway/mse-ingress-router';
 import type { IngressWeightWriter } from '../../shared/gateway/weight-writer';
+import { applyWeights } from '../../shared/pipeline/finish-committed';
 import type { RoutingState } from '../../shared/policy/types';
 import type { RoutingStore } from '../../shared/state/routing-store';
 import { type Fixture, startFixture } from '../clients/fixture';
-import { wire } from './helpers';
+import { commitAndApply, wire } from './helpers';
 
 const failover = (s: RoutingState): RoutingState | undefined =>
   s.mode === 'failed-over'
@@ -31,12 +33,14 @@ describe('weight writer, routing store and membership against the Kubernetes sta
   let fleet: KubeClient;
   let writer: IngressWeightWriter;
   let store: RoutingStore;
+  let router: MseIngressRouter;
+  const on = () => ({ store, router, policy: fx.policy });
   const route = () => fx.policy.routes[0]!;
   const keys = () => gatewayKeys(fx.policy.gateway);
 
   before(async () => {
     fx = await startFixture();
-    ({ fleet, writer, store } = await wire(fx));
+    ({ fleet, writer, store, router } = await wire(fx));
   });
   after(async () => fx?.stop());
 
@@ -109,11 +113,11 @@ describe('weight writer, routing store and membership against the Kubernetes sta
   });
 
   it('commits a transition, then writes the canaries; a second decision sees it and does nothing', async () => {
-    const r = await store.commitTransition(failover);
+    const r = await commitAndApply(on(), failover);
     assert.equal(r.committed, true);
     assert.deepEqual(r.applied, ['web-demo']);
     assert.deepEqual(await writer.read(route()), { 'c-ack-az1': 0, 'c-reg-az2': 100 });
-    const again = await store.commitTransition(failover);
+    const again = await commitAndApply(on(), failover);
     assert.equal(again.committed, false);
     const cm = fx.fleet.store.get('v1', 'ConfigMap', 'fleet-dr', 'fleet-dr-routing-state');
     assert.equal(cm?.metadata.resourceVersion, r.resourceVersion);
@@ -130,7 +134,7 @@ describe('weight writer, routing store and membership against the Kubernetes sta
             weights: { 'web-demo': { 'c-ack-az1': 50, 'c-reg-az2': 50 } },
           };
     await assert.rejects(
-      store.commitTransition(back, {
+      commitAndApply(on(), back, {
         afterCommit: () => {
           throw new Error('simulated crash');
         },
@@ -139,9 +143,10 @@ describe('weight writer, routing store and membership against the Kubernetes sta
     );
     assert.equal((await store.read()).value.mode, 'normal', 'the intent was committed');
     assert.deepEqual(await writer.read(route()), { 'c-ack-az1': 0, 'c-reg-az2': 100 }, 'canaries still old');
-    assert.deepEqual(await store.converge(), ['web-demo']);
+    const converge = async () => applyWeights(on(), (await store.read()).value);
+    assert.deepEqual(await converge(), ['web-demo']);
     assert.deepEqual(await writer.read(route()), { 'c-ack-az1': 50, 'c-reg-az2': 50 });
-    assert.deepEqual(await store.converge(), [], 'nothing left to do');
+    assert.deepEqual(await converge(), [], 'nothing left to do');
   });
 
   it('fences and re-admits clusters with conditional writes, concurrent edits all landing', async () => {

@@ -1,0 +1,158 @@
+/**
+ * The bookkeeping of a decision, owned by decide() alone: which trigger keys and alarm times were handled,
+ * what counts as a recovery, whether fleet-dr now governs the split, and which side effects (membership
+ * changes, audit records, messages) the Plan calls for. The side effects go into the state's outbox, so they
+ * are committed in the same conditional write as the state (a transactional outbox) and never lost.
+ */
+import type { DecisionContext } from './context';
+import type { MessageFacts, OutboxRecord, Plan, RoutingState, Weights } from './types';
+
+/** How many handled alarm keys and alarm streams the state remembers (oldest dropped first). */
+export const HANDLED_KEYS_LIMIT = 200;
+
+/** Holds that must be heard: traffic could not be moved although something is wrong. */
+export const LOUD_HOLDS: ReadonlySet<string> = new Set(['observer-guard', 'no-healthy-target']);
+
+/** The alarm stream a trigger belongs to: its rule and cluster. */
+export const alarmStream = (t: { ruleId?: string; name: string; clusterId: string }): string =>
+  `${t.ruleId ?? t.name}/${t.clusterId}`;
+
+const remember = (keys: string[], key: string): string[] =>
+  [...keys.filter((k) => k !== key), key].slice(-HANDLED_KEYS_LIMIT);
+
+/** An OK alarm on the failed cluster of the open incident, not reported before. */
+export function isRecovery(ctx: DecisionContext): boolean {
+  const t = ctx.obs.trigger;
+  return (
+    !!t &&
+    t.state === 'OK' &&
+    ctx.prior.incident?.failedCluster === t.clusterId &&
+    !ctx.prior.handledAlarmKeys.includes(t.key)
+  );
+}
+
+const sameWeights = (a: Weights, b: Weights) => JSON.stringify(a) === JSON.stringify(b);
+
+/** The cluster a Plan's message is about. */
+function subject(ctx: DecisionContext, p: Plan): string {
+  if ('cluster' in p) return p.cluster;
+  return (
+    ctx.obs.trigger?.clusterId ??
+    p.nextState.incident?.failedCluster ??
+    ctx.prior.incident?.failedCluster ??
+    ctx.obs.operatorRequest?.cluster ??
+    ctx.policy.clusters[0]!.id
+  );
+}
+
+function facts(ctx: DecisionContext, p: Plan, template: MessageFacts['template']): MessageFacts {
+  const cluster = subject(ctx, p);
+  return {
+    template,
+    planKind: p.kind,
+    ...(p.kind === 'hold' ? { rule: p.rule } : {}),
+    reason: p.reason,
+    cluster,
+    incidentId: p.nextState.incident?.id ?? ctx.prior.incident?.id ?? ctx.prior.holdAlert?.id ?? null,
+    weightsBefore: ctx.prior.weights,
+    weightsAfter: p.nextState.weights,
+    signals: p.signals.filter((s) => s.cluster === cluster && s.source !== 'trigger'),
+  };
+}
+
+/** Drops undefined fields, so the record round-trips through JSON unchanged. */
+const defined = (o: Record<string, unknown>): Record<string, unknown> =>
+  Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
+
+/** The audit record of a decision: what was decided, why, on what evidence. */
+function auditContent(ctx: DecisionContext, p: Plan): Record<string, unknown> {
+  return defined({
+    decision: p.kind,
+    rule: p.kind === 'hold' ? p.rule : undefined,
+    reason: p.reason,
+    cluster: 'cluster' in p ? p.cluster : (ctx.obs.trigger?.clusterId ?? ctx.obs.operatorRequest?.cluster),
+    alarmKey: ctx.obs.trigger?.key,
+    committed: true,
+    operatorRequest: ctx.obs.operatorRequest
+      ? defined({
+          action: ctx.obs.operatorRequest.action,
+          by: ctx.obs.operatorRequest.by,
+          id: ctx.obs.operatorRequest.id,
+        })
+      : undefined,
+    by: p.by,
+    weights: 'weights' in p ? p.weights : undefined,
+    verdicts: p.verdicts,
+    incident: p.nextState.incident?.id ?? ctx.prior.incident?.id,
+    at: ctx.now,
+  });
+}
+
+/** The side effects a Plan calls for, in the order they must happen. */
+function sideEffects(ctx: DecisionContext, p: Plan, recovered: boolean, loud: boolean) {
+  const out: Array<
+    | { kind: 'membership'; op: 'fence' | 'readmit' | 'reassociate'; cluster: string }
+    | { kind: 'audit'; content: Record<string, unknown> }
+    | { kind: 'message'; message: MessageFacts }
+  > = [];
+  if (p.kind === 'fence' || p.kind === 'readmit' || p.kind === 'reassociate')
+    out.push({ kind: 'membership', op: p.kind, cluster: p.cluster });
+  const asked = ctx.obs.trigger !== null || ctx.obs.operatorRequest !== undefined;
+  if (p.kind !== 'hold' || recovered || loud || asked)
+    out.push({ kind: 'audit', content: auditContent(ctx, p) });
+  if (p.kind !== 'hold') out.push({ kind: 'message', message: facts(ctx, p, 'transition') });
+  else if (loud) out.push({ kind: 'message', message: facts(ctx, p, 'hold') });
+  else if (recovered) out.push({ kind: 'message', message: facts(ctx, p, 'recovered') });
+  return out;
+}
+
+/** A hold whose state must not change at all (a repeat or an out-of-order alarm). */
+export const changesNothing = (p: Plan): boolean =>
+  p.kind === 'hold' && (p.rule === 'duplicate-alarm' || p.rule === 'stale-alarm');
+
+/** Adds the bookkeeping to a decided Plan: handled keys, alarm times, split ownership, loud holds, outbox. */
+export function keepBooks(ctx: DecisionContext, p: Plan): Plan {
+  if (changesNothing(p)) return { ...p, nextState: ctx.prior };
+  const t = ctx.obs.trigger;
+  const recovered = isRecovery(ctx);
+  const s: RoutingState = { ...p.nextState };
+  let keys = s.handledAlarmKeys;
+  if (t && (p.kind !== 'hold' || recovered)) keys = remember(keys, t.key);
+  const opId = ctx.obs.operatorRequest?.id;
+  if (opId) keys = remember(keys, `op:${opId}`);
+  s.handledAlarmKeys = keys;
+  if (t) {
+    const stream = alarmStream(t);
+    const seen = s.alarmsSeen[stream];
+    if (!seen || Date.parse(seen) < Date.parse(t.at)) {
+      const entries = Object.entries({ ...s.alarmsSeen, [stream]: t.at })
+        .sort((a, b) => Date.parse(a[1]) - Date.parse(b[1]))
+        .slice(-HANDLED_KEYS_LIMIT);
+      s.alarmsSeen = Object.fromEntries(entries);
+    }
+  }
+  if (!sameWeights(s.weights, ctx.prior.weights)) s.governsSplit = true;
+  const loudRule = p.kind === 'hold' && LOUD_HOLDS.has(p.rule) ? p.rule : null;
+  const loud = loudRule !== null && !ctx.prior.holdAlert;
+  if (loudRule && loud)
+    s.holdAlert = {
+      rule: loudRule,
+      id: ctx.prior.incident?.id ?? `hold-${loudRule}-${ctx.now}`,
+      since: ctx.now,
+    };
+  else if (p.kind !== 'hold' || p.rule === 'steady') s.holdAlert = null;
+  const revision = ctx.prior.revision + 1;
+  const fresh: OutboxRecord[] = sideEffects(ctx, p, recovered, loud).map(
+    (e, i) =>
+      ({
+        ...e,
+        id: `r${revision}-${i}`,
+        createdAt: ctx.now,
+        attempts: 0,
+        lastError: null,
+        notBefore: null,
+      }) as OutboxRecord,
+  );
+  s.outbox = [...ctx.prior.outbox, ...fresh];
+  return { ...p, nextState: s };
+}

@@ -1,0 +1,199 @@
+/**
+ * decide() owns the bookkeeping: alarm streams (stale alarms), recoveries, loud holds, split ownership and
+ * the transactional outbox of side effects. Each case here failed before the pipeline issue's fixes.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { decide } from '../../shared/policy/decide';
+import { initialRoutingState, type Plan, type RoutingState } from '../../shared/policy/types';
+import { AZ1, AZ2, examplePolicy, healthy, observe, probes, t, trigger, zoneDown } from './fixtures';
+
+const policy = examplePolicy();
+const fresh = () => initialRoutingState(policy);
+/** The state as the store commits it: the revision goes up by one. */
+const committed = (p: Plan): RoutingState => ({ ...p.nextState, revision: p.nextState.revision + 1 });
+const kinds = (s: RoutingState, from = 0) =>
+  s.outbox
+    .slice(from)
+    .map((r) =>
+      r.kind === 'membership'
+        ? `membership:${r.op}`
+        : r.kind === 'message'
+          ? `message:${r.message.template}`
+          : r.kind,
+    );
+
+function failedOver(): RoutingState {
+  const p = decide(
+    policy,
+    observe(0, { [AZ1]: zoneDown(0), [AZ2]: healthy(0) }, { trigger: trigger(0) }),
+    fresh(),
+    t(0),
+  );
+  assert.equal(p.kind, 'shift');
+  return committed(p);
+}
+
+describe('decide: stale alarms', () => {
+  it('an ALERT older than an OK already processed for the same rule and cluster changes nothing at all', () => {
+    const ok = decide(
+      policy,
+      observe(5, { [AZ1]: healthy(5), [AZ2]: healthy(5) }, { trigger: trigger(5, AZ1, 'OK') }),
+      fresh(),
+      t(5),
+    );
+    const state = committed(ok);
+    assert.equal(state.alarmsSeen[`web-demo-5xx/${AZ1}`], t(5));
+    // The delayed ALERT of minute 3 arrives at minute 6, while probes and the gateway see AZ1 failing.
+    const late = decide(
+      policy,
+      observe(6, { [AZ1]: zoneDown(6, { alarms: [] }), [AZ2]: healthy(6) }, { trigger: trigger(3) }),
+      state,
+      t(6),
+    );
+    assert.equal(late.kind, 'hold');
+    if (late.kind === 'hold') assert.equal(late.rule, 'stale-alarm');
+    assert.match(late.reason, /older than the state of the same alarm/);
+    assert.deepEqual(late.nextState, state, 'not the weights, not a verdict, not an up-since time');
+  });
+
+  it('a newer alarm of the same stream is processed and remembered', () => {
+    const first = committed(
+      decide(
+        policy,
+        observe(5, { [AZ1]: healthy(5), [AZ2]: healthy(5) }, { trigger: trigger(5, AZ1, 'OK') }),
+        fresh(),
+        t(5),
+      ),
+    );
+    const next = decide(
+      policy,
+      observe(7, { [AZ1]: zoneDown(7), [AZ2]: healthy(7) }, { trigger: trigger(7) }),
+      first,
+      t(7),
+    );
+    assert.equal(next.kind, 'shift', next.reason);
+    assert.equal(next.nextState.alarmsSeen[`web-demo-5xx/${AZ1}`], t(7));
+  });
+
+  it('the alarm stream of a rule id is kept apart from another rule with the same name', () => {
+    const a = { ...trigger(5, AZ1, 'OK'), ruleId: 'rule-a' };
+    const s = committed(
+      decide(policy, observe(5, { [AZ1]: healthy(5), [AZ2]: healthy(5) }, { trigger: a }), fresh(), t(5)),
+    );
+    const b = { ...trigger(4), ruleId: 'rule-b' };
+    const p = decide(policy, observe(6, { [AZ1]: zoneDown(6), [AZ2]: healthy(6) }, { trigger: b }), s, t(6));
+    assert.equal(p.kind, 'shift', 'another rule is another stream');
+  });
+});
+
+describe('decide: the transactional outbox', () => {
+  it('a failover commits its audit record and its message with the state', () => {
+    const s = failedOver();
+    assert.deepEqual(kinds(s), ['audit', 'message:transition']);
+    assert.ok(s.governsSplit, 'fleet-dr now governs the split');
+    const ids = s.outbox.map((r) => r.id);
+    assert.deepEqual(ids, ['r1-0', 'r1-1']);
+    const m = s.outbox[1]!;
+    assert.ok(m.kind === 'message' && m.message.incidentId === s.incident?.id);
+  });
+
+  it('a fence commits the membership change before its audit and message; ids never repeat', () => {
+    const s = failedOver();
+    const p = decide(policy, observe(1, { [AZ1]: zoneDown(1), [AZ2]: healthy(1) }), s, t(1));
+    assert.equal(p.kind, 'fence', p.reason);
+    const n = s.outbox.length;
+    assert.deepEqual(kinds(p.nextState, n), ['membership:fence', 'audit', 'message:transition']);
+    const ids = p.nextState.outbox.map((r) => r.id);
+    assert.equal(new Set(ids).size, ids.length);
+  });
+
+  it('an unconfirmed alarm on a healthy fleet is audited, sends nothing and leaves the gateway split alone', () => {
+    const p = decide(
+      policy,
+      observe(
+        0,
+        { [AZ1]: healthy(0, { probes: probes(0, [true, true, true]) }), [AZ2]: healthy(0) },
+        { trigger: trigger(0) },
+      ),
+      fresh(),
+      t(0),
+    );
+    assert.equal(p.kind, 'hold');
+    assert.deepEqual(kinds(p.nextState), ['audit']);
+    assert.equal(p.nextState.governsSplit, false);
+  });
+
+  it('a steady probe round commits no record', () => {
+    const p = decide(policy, observe(0, { [AZ1]: healthy(0), [AZ2]: healthy(0) }), fresh(), t(0));
+    assert.equal(p.kind, 'hold');
+    assert.deepEqual(p.nextState.outbox, []);
+  });
+
+  it('records already in the outbox stay there until the pipeline settles them', () => {
+    const s = failedOver();
+    const p = decide(policy, observe(1, { [AZ1]: zoneDown(1), [AZ2]: healthy(1) }), s, t(1));
+    assert.deepEqual(p.nextState.outbox.slice(0, s.outbox.length), s.outbox);
+  });
+});
+
+describe('decide: recoveries', () => {
+  it('an OK alarm on the failed cluster is a recovery: one message, the key remembered, a repeat is a duplicate', () => {
+    const s = failedOver();
+    const ok = trigger(2, AZ1, 'OK');
+    const p = decide(policy, observe(2, { [AZ1]: healthy(2), [AZ2]: healthy(2) }, { trigger: ok }), s, t(2));
+    assert.equal(p.kind, 'hold');
+    assert.deepEqual(kinds(p.nextState, s.outbox.length), ['audit', 'message:recovered']);
+    assert.ok(p.nextState.handledAlarmKeys.includes(ok.key));
+    const again = decide(
+      policy,
+      observe(3, { [AZ1]: healthy(3), [AZ2]: healthy(3) }, { trigger: ok }),
+      committed(p),
+      t(3),
+    );
+    assert.equal(again.kind === 'hold' && again.rule, 'duplicate-alarm');
+    assert.deepEqual(again.nextState, committed(p), 'a repeat changes nothing');
+  });
+});
+
+describe('decide: loud holds', () => {
+  it('every cluster down at once: one message and one audit record per incident, not one per decision', () => {
+    const obs = (m: number) =>
+      observe(m, { [AZ1]: zoneDown(m), [AZ2]: zoneDown(m) }, { trigger: trigger(m) });
+    const p = decide(policy, obs(0), fresh(), t(0));
+    assert.equal(p.kind === 'hold' && p.rule, 'observer-guard');
+    assert.deepEqual(kinds(p.nextState), ['audit', 'message:hold']);
+    const m = p.nextState.outbox[1]!;
+    assert.ok(
+      m.kind === 'message' && /could not move|observer may be the one cut off/.test(m.message.reason),
+    );
+    const again = decide(policy, obs(1), committed(p), t(1));
+    assert.equal(again.kind === 'hold' && again.rule, 'observer-guard');
+    assert.deepEqual(kinds(again.nextState, p.nextState.outbox.length), ['audit'], 'no second message');
+  });
+
+  it('the only healthy cluster dies after a failover: the hold is loud', () => {
+    const s = failedOver();
+    const p = decide(
+      policy,
+      observe(5, { [AZ1]: zoneDown(5), [AZ2]: zoneDown(5) }, { trigger: trigger(5, AZ2) }),
+      s,
+      t(5),
+    );
+    assert.equal(p.kind, 'hold', p.reason);
+    const fresh = kinds(p.nextState, s.outbox.length);
+    assert.ok(fresh.includes('message:hold'), fresh.join());
+    const msg = p.nextState.outbox.find((r) => r.kind === 'message' && r.message.template === 'hold');
+    assert.ok(
+      msg?.kind === 'message' && msg.message.incidentId === s.incident?.id,
+      'the message names the open incident',
+    );
+  });
+
+  it('a transition after a loud hold ends it, so the next loud hold is heard again', () => {
+    const p = decide(policy, observe(0, { [AZ1]: zoneDown(0), [AZ2]: zoneDown(0) }), fresh(), t(0));
+    assert.ok(p.nextState.holdAlert);
+    const steady = decide(policy, observe(1, { [AZ1]: healthy(1), [AZ2]: healthy(1) }), committed(p), t(1));
+    assert.equal(steady.nextState.holdAlert, null);
+  });
+});
