@@ -193,6 +193,48 @@ export const checkDetection: Check = (p) => {
   return out;
 };
 
+/** The shortest period between two scheduled rounds: Function Compute timers fire at most once a minute. */
+export const SHORTEST_ROUND_SECONDS = 60;
+
+/**
+ * Readings must outlive what they are used for: gateway health, ready replicas and cluster state are read
+ * once a round, so with more than one sample to count they must outlive the time to the next round; and one
+ * round's probe samples (taken one after the other, each up to its timeout) must outlive the round.
+ */
+export const checkReadingAge: Check = (p) => {
+  const d = p.detection;
+  const max = d?.maxReadingAgeSeconds;
+  if (typeof max !== 'number') return [];
+  const out: string[] = [];
+  const path = ['detection', 'maxReadingAgeSeconds'];
+  const f = typeof d.failuresToDown === 'number' ? d.failuresToDown : 1;
+  const s = typeof d.successesToUp === 'number' ? d.successesToUp : 1;
+  const samples = Math.max(f, s);
+  if (samples > 1 && max <= SHORTEST_ROUND_SECONDS)
+    out.push(
+      problem(
+        path,
+        `${max} s is not more than the ${SHORTEST_ROUND_SECONDS} s between two rounds (timers fire at most once a minute): gateway health, ready replicas and cluster state, read once a round, would expire before the next round and never reach failuresToDown ${f} / successesToUp ${s}`,
+      ),
+    );
+  let slowest: { i: number; ms: number } | undefined;
+  arr(p.clusters).forEach((c, i) => {
+    const timeouts = arr(c?.probes).map((probe) =>
+      typeof probe?.timeoutMs === 'number' ? probe.timeoutMs : 2_000,
+    );
+    const ms = timeouts.length > 0 ? Math.max(...timeouts) : 0;
+    if (!slowest || ms > slowest.ms) slowest = { i, ms };
+  });
+  if (slowest && samples * slowest.ms > max * 1000)
+    out.push(
+      problem(
+        path,
+        `${max} s is shorter than one probe round of clusters[${slowest.i}] (${samples} sample(s) × ${slowest.ms} ms timeout = ${(samples * slowest.ms) / 1000} s): its first samples would expire before the decision`,
+      ),
+    );
+  return out;
+};
+
 const SECRET_HEADER =
   /^(authorization|proxy-authorization|cookie|x-api-key)$|token|secret|password|signature/i;
 
@@ -221,6 +263,7 @@ export const CHECKS: Check[] = [
   checkWeights,
   checkFailback,
   checkDetection,
+  checkReadingAge,
   checkInlineSecrets,
 ];
 

@@ -89,6 +89,11 @@ export const PolicySchema = z.strictObject({
       probeMetricNames: z.array(z.string()).default(['fleet_dr_probe_success']),
       /** How an INSUFFICIENT_DATA alarm is read: `unknown` (default, never healthy) or `alert`. */
       insufficientData: z.enum(['unknown', 'alert']).default('unknown'),
+      /**
+       * A gateway-health, ready-replicas, cluster-state or probe reading older than this counts as unknown, not
+       * as its last verdict. Above the one-minute timer period, so one round's readings outlive the next round.
+       */
+      maxReadingAgeSeconds: z.number().int().min(1).max(86_400).default(120),
     })
     .default({
       failuresToDown: 3,
@@ -97,6 +102,7 @@ export const PolicySchema = z.strictObject({
       confirmingSources: ['probe', 'gatewayHealth', 'readyReplicas'],
       probeMetricNames: ['fleet_dr_probe_success'],
       insufficientData: 'unknown',
+      maxReadingAgeSeconds: 120,
     }),
   timing: z
     .strictObject({

@@ -1,41 +1,61 @@
 /**
- * notify: drains the DingTalk outbox. Invoked asynchronously by alarm-failover after a decision and by a
- * timer every minute, so deferred messages go out when DingTalk allows. `now` is the timer's triggerTime
- * (Date.now() for an async invocation). Undeliverable messages are reported, never dropped.
+ * notify (deployed as fleet-dr-notify): finishes what committed decisions left in the routing state's outbox
+ * (pipeline/finish-committed.ts), then drains the DingTalk outbox. Invoked asynchronously by
+ * alarm-failover after a decision and by a timer every minute, so deferred messages go out when DingTalk
+ * allows. Undeliverable messages are reported, never dropped.
+ *
+ * The clock is the system clock, always. A timer event's `triggerTime` is only information (logged and
+ * echoed in the answer): the outbox stamps sends, retries and DingTalk's throttle window with the time it is
+ * given, and the robot checks the signature's timestamp against its own clock, so one event dated 2099 would
+ * otherwise park the outbox in the future for good.
  */
-import { fileURLToPath } from 'node:url';
-import type { Policy } from '../../shared/config';
-import { loadPolicyFromEnv } from '../../shared/config-loader';
-import { createLogger } from '../../shared/log';
-import { applyLogSetting, type FcContext, wire } from '../../shared/runtime/wiring';
+import { finishLeftovers } from '../../shared/pipeline/run-decision';
+import { createHandler, ok } from '../../shared/runtime/handler-shell';
 import { parseEvent } from '../../shared/schemas/parse-event';
 
-let policy: Policy | undefined;
-applyLogSetting();
+/** How far a timer's triggerTime may be from the system clock before the log says so. */
+const CLOCK_SKEW_WARN_MS = 5 * 60_000;
 
-/** The clock of this invocation: the timer's triggerTime, else the wall clock. */
-export function invocationTime(event: Buffer): number {
+/** The timer's triggerTime, when the event is a timer event (information only; never the clock). */
+export function triggerTimeOf(input: unknown): Date | undefined {
   try {
-    const timer = parseEvent(event).find((e) => e.kind === 'timer');
-    if (timer && timer.kind === 'timer') return timer.time.getTime();
+    const timer = parseEvent(input).find((e) => e.kind === 'timer');
+    if (timer && timer.kind === 'timer') return timer.time;
   } catch {
-    // An async wake-up from alarm-failover is plain JSON, not a trigger event: use the wall clock.
+    // An async wake-up from alarm-failover is plain JSON, not a trigger event: it carries no time.
   }
-  return Date.now();
+  return undefined;
 }
 
 /** The FC 3.0 handler. */
-export async function handler(event: Buffer, context: FcContext) {
-  const log = createLogger(context.requestId ?? 'local', { fn: 'notify' });
-  policy ??= loadPolicyFromEnv(process.env, fileURLToPath(new URL('.', import.meta.url)));
-  const now = invocationTime(event);
-  const outbox = await wire(policy, context).outbox(() => now, log);
-  const report = await outbox.deliver();
-  log.info('outbox drained', {
-    delivered: report.delivered.length,
-    pending: report.pending.length,
-    undeliverable: report.undeliverable,
-    deferredUntil: report.deferredUntil,
-  });
-  return { now: new Date(now).toISOString(), ...report };
-}
+export const handler = createHandler({
+  fn: 'notify',
+  moduleUrl: import.meta.url,
+  async run(inv) {
+    const { log } = inv;
+    const triggerTime = triggerTimeOf(inv.input);
+    const now = Date.now();
+    if (triggerTime && Math.abs(triggerTime.getTime() - now) > CLOCK_SKEW_WARN_MS)
+      log.warn('timer triggerTime is far from the system clock; using the system clock', {
+        triggerTime: triggerTime.toISOString(),
+        now: new Date(now).toISOString(),
+      });
+    // First finish what committed decisions left undone (a failed audit write, a message not yet handed to
+    // the DingTalk outbox, weights or membership a crash interrupted), then deliver.
+    const finished = await finishLeftovers(inv.wiring(), log);
+    const outbox = await inv.wiring().outbox(Date.now, log);
+    const report = await outbox.deliver();
+    log.info('outbox drained', {
+      delivered: report.delivered.length,
+      pending: report.pending.length,
+      undeliverable: report.undeliverable,
+      deferredUntil: report.deferredUntil,
+    });
+    return ok({
+      now: new Date(now).toISOString(),
+      ...(triggerTime ? { triggerTime: triggerTime.toISOString() } : {}),
+      ...report,
+      finished: { actions: finished.actions, errors: finished.errors, pending: finished.pending },
+    });
+  },
+});

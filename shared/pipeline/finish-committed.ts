@@ -20,7 +20,7 @@ import type { RecordOutcome, RoutingStore } from '../state/routing-store';
 /** What finishing needs. */
 export interface FinishDeps {
   policy: Policy;
-  store: RoutingStore;
+  store: Pick<RoutingStore, 'settle'>;
   router: TrafficRouter;
   fleet: Pick<FleetClient, 'attach'>;
   cms: Pick<CmsClient, 'putAuditEvent'>;

@@ -9,6 +9,7 @@ import { gatherObservations } from '../observe/gather';
 import { decide } from '../policy/decide';
 import { ObservationsSchema, type Plan, type RoutingState } from '../policy/types';
 import type { Wiring } from '../runtime/wiring';
+import type { RoutingStore } from '../state/routing-store';
 import { answerOf, type DecisionAnswer } from './answer';
 import { type FinishDeps, finishCommitted } from './finish-committed';
 import { StepTimer } from './step-timer';
@@ -29,7 +30,7 @@ export interface DecisionRun {
 const msg = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
 /** What finishing a committed state needs, from the wiring. */
-export async function finishDeps(w: Wiring, log: Logger): Promise<FinishDeps> {
+export async function finishDeps(w: Wiring, log: Logger): Promise<FinishDeps & { store: RoutingStore }> {
   return {
     policy: w.policy,
     store: await w.routing(),

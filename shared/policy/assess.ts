@@ -3,15 +3,25 @@
  * overall verdict, with the signals that explain it. Pure: the new history is returned, not stored.
  */
 import type { Cluster, Policy } from '../config';
-import { applySamples, emptySourceHistory, SAMPLED_SOURCES, samplesOf } from './hysteresis';
+import {
+  type Counting,
+  emptySourceHistory,
+  isExpired,
+  SAMPLED_SOURCES,
+  samplesOf,
+  updateHistory,
+} from './hysteresis';
+import { ms, secondsBetween } from './time';
 import type {
   AlarmObservation,
   ClusterHistory,
   ClusterObservation,
   ClusterVerdict,
   Observations,
+  ProbeResult,
   Signal,
   Source,
+  SourceHistory,
   SourceVerdict,
 } from './types';
 
@@ -82,12 +92,40 @@ function alarmVerdict(
   return { verdict: alarms.length > 0 ? 'up' : 'unknown', insufficient: false };
 }
 
-function describeProbes(obs: ClusterObservation): string {
+/** The newest of some probe results (undefined when there are none). */
+const newestProbe = (probes: ProbeResult[]): ProbeResult | undefined =>
+  [...probes].sort((a, b) => ms(a.at) - ms(b.at)).at(-1);
+
+function describeProbes(obs: ClusterObservation, fresh: ProbeResult[]): string {
   if (obs.probes.length === 0) return 'no probe results';
-  const failed = obs.probes.filter((p) => !p.ok);
-  const last = [...obs.probes].sort((a, b) => Date.parse(a.at) - Date.parse(b.at)).at(-1)!;
+  const old = obs.probes.length - fresh.length;
+  if (fresh.length === 0) return `${old} probe result(s), none recent enough to count`;
+  const failed = fresh.filter((p) => !p.ok);
+  const last = newestProbe(fresh)!;
   const lastText = last.ok ? 'ok' : (last.error ?? (last.status ? `HTTP ${last.status}` : 'failed'));
-  return `${failed.length} of ${obs.probes.length} probe results failed; latest ${lastText}`;
+  const notCounted = old > 0 ? ` (${old} older result(s) past the max age not counted)` : '';
+  return `${failed.length} of ${fresh.length} probe results failed; latest ${lastText}${notCounted}`;
+}
+
+/**
+ * What a signal adds about the age of a sampled source's reading: that it expired (and how old it was), or
+ * that the source was not read this round and its last counted reading, still recent, stands.
+ */
+function ageNote(obsAt: string | undefined, hist: SourceHistory, now: string, maxAge: number): string {
+  const age = (at: string) => `${Math.round(secondsBetween(at, now))} s old`;
+  const limit = `detection.maxReadingAgeSeconds is ${maxAge} s`;
+  const last = hist.lastSampleAt;
+  const newest = [obsAt, last]
+    .filter((x): x is string => typeof x === 'string')
+    .sort((a, b) => ms(a) - ms(b))
+    .at(-1);
+  if (newest && isExpired(newest, now, maxAge))
+    return `; reading expired: the newest, at ${newest}, is ${age(newest)} and ${limit}, so it counts as unknown`;
+  if (obsAt && isExpired(obsAt, now, maxAge))
+    return `; this reading expired (${age(obsAt)}; ${limit}) and is not counted`;
+  if (last && (!obsAt || ms(obsAt) !== ms(last)))
+    return `; the last counted reading, at ${last} (${age(last)}), stands`;
+  return '';
 }
 
 /** Assesses one cluster: updates its history and applies the agreement rule. */
@@ -99,15 +137,24 @@ export function assessCluster(
   now: string,
 ): Assessment {
   const d = policy.detection;
+  const maxAge = d.maxReadingAgeSeconds;
+  const expired = (at: string) => isExpired(at, now, maxAge);
+  const counting: Counting = {
+    failuresToDown: d.failuresToDown,
+    successesToUp: d.successesToUp,
+    maxAgeSeconds: maxAge,
+    now,
+  };
   const sourcesHist: ClusterHistory['sources'] = { ...(prev?.sources ?? {}) };
-  for (const s of SAMPLED_SOURCES) {
-    sourcesHist[s] = applySamples(
-      sourcesHist[s] ?? emptySourceHistory(),
-      samplesOf(obs, s),
-      d.failuresToDown,
-      d.successesToUp,
-    );
-  }
+  // Readings expire: a sample older than the max age is no sample, and a source whose newest counted sample
+  // is that old reads `unknown`, not its last verdict (hysteresis.ts). Probes expire the same way although
+  // they are sampled fresh each round: a round takes enough probe samples to reach a verdict on its own, so
+  // a live round never needs older probe history, while a round that brings no probe results (a trigger
+  // that does not probe, a prober fault) must not let an old probe `down` confirm a new alarm, nor an old
+  // `up` keep the cluster up. Alarms are events, not readings: CloudMonitor re-evaluates them, and their
+  // latest state is taken as it is.
+  for (const s of SAMPLED_SOURCES)
+    sourcesHist[s] = updateHistory(sourcesHist[s] ?? emptySourceHistory(), samplesOf(obs, s), counting);
   // A cluster off the gateway (fenced) has no gateway health: MSE lists none of its endpoints, so no sample
   // would ever replace its last reading, and a stale `down` would block its re-admit forever. Forget it.
   if (obs.membership?.onGateway === false) sourcesHist.gatewayHealth = emptySourceHistory();
@@ -141,10 +188,13 @@ export function assessCluster(
   const confirmations = d.confirmingSources.filter(
     (s) => s !== 'alarm' && s !== alarmFiredOn && sources[s] === 'down',
   );
-  const latestProbe = [...obs.probes].sort((a, b) => Date.parse(a.at) - Date.parse(b.at)).at(-1);
+  // The partition check reads the raw observations: only readings that have not expired count.
+  const freshProbes = obs.probes.filter((p) => !expired(p.at));
+  const latestProbe = newestProbe(freshProbes);
+  const ackState = obs.ackState && !expired(obs.ackState.at) ? obs.ackState : null;
   const partition =
     cluster.type === 'registered' &&
-    obs.ackState?.state === 'disconnected' &&
+    ackState?.state === 'disconnected' &&
     (probeHist === 'up' || (probeHist !== 'down' && latestProbe?.ok === true)) &&
     onProbe.verdict !== 'down';
   const confirmed = alarmFiredOn !== null && confirmations.length >= d.confirmationsRequired && !partition;
@@ -161,7 +211,12 @@ export function assessCluster(
     upSince: verdict === 'up' ? (prev?.verdict === 'up' ? (prev.upSince ?? now) : now) : null,
     sources: sourcesHist,
   };
-  const signals = buildSignals(cluster.id, obs, sources, alarms, isProbeAlarm);
+  const signals = buildSignals(cluster.id, obs, sources, alarms, isProbeAlarm, {
+    hist: sourcesHist,
+    freshProbes,
+    now,
+    maxAge,
+  });
   return {
     cluster,
     verdict,
@@ -176,13 +231,24 @@ export function assessCluster(
   };
 }
 
+/** What the signals need to say how old each reading is. */
+interface Ages {
+  hist: ClusterHistory['sources'];
+  freshProbes: ProbeResult[];
+  now: string;
+  maxAge: number;
+}
+
 function buildSignals(
   id: string,
   obs: ClusterObservation,
   sources: Record<Source, SourceVerdict>,
   alarms: AlarmObservation[],
   isProbeAlarm: (a: AlarmObservation) => boolean,
+  ages: Ages,
 ): Signal[] {
+  const note = (s: 'probe' | 'ackState' | 'gatewayHealth' | 'readyReplicas', obsAt: string | undefined) =>
+    ageNote(obsAt, ages.hist[s] ?? emptySourceHistory(), ages.now, ages.maxAge);
   const out: Signal[] = [];
   for (const a of alarms) {
     const src = isProbeAlarm(a) ? 'probe' : 'alarm';
@@ -194,39 +260,42 @@ function buildSignals(
       at: a.at,
     });
   }
-  const latestProbe = [...obs.probes].sort((a, b) => Date.parse(a.at) - Date.parse(b.at)).at(-1);
+  const latestProbe = newestProbe(obs.probes);
   out.push({
     cluster: id,
     source: 'probe',
     verdict: sources.probe,
-    detail: describeProbes(obs),
+    detail: `${describeProbes(obs, ages.freshProbes)}${note('probe', latestProbe?.at)}`,
     at: latestProbe?.at ?? null,
   });
   out.push({
     cluster: id,
     source: 'ackState',
     verdict: sources.ackState,
-    detail: obs.ackState
-      ? `cluster state ${obs.ackState.state}${obs.ackState.state === 'running' ? ' (running never vetoes)' : ''}`
-      : 'cluster state not observed',
+    detail:
+      (obs.ackState
+        ? `cluster state ${obs.ackState.state}${obs.ackState.state === 'running' ? ' (running never vetoes)' : ''}`
+        : 'cluster state not observed') + note('ackState', obs.ackState?.at),
     at: obs.ackState?.at ?? null,
   });
   out.push({
     cluster: id,
     source: 'gatewayHealth',
     verdict: sources.gatewayHealth,
-    detail: obs.gatewayHealth
-      ? `gateway service health ${obs.gatewayHealth.status}`
-      : 'gateway health not observed',
+    detail:
+      (obs.gatewayHealth
+        ? `gateway service health ${obs.gatewayHealth.status}`
+        : 'gateway health not observed') + note('gatewayHealth', obs.gatewayHealth?.at),
     at: obs.gatewayHealth?.at ?? null,
   });
   out.push({
     cluster: id,
     source: 'readyReplicas',
     verdict: sources.readyReplicas,
-    detail: obs.readyReplicas
-      ? `${obs.readyReplicas.ready}/${obs.readyReplicas.desired} replicas ready`
-      : 'ready replicas not observed',
+    detail:
+      (obs.readyReplicas
+        ? `${obs.readyReplicas.ready}/${obs.readyReplicas.desired} replicas ready`
+        : 'ready replicas not observed') + note('readyReplicas', obs.readyReplicas?.at),
     at: obs.readyReplicas?.at ?? null,
   });
   return out;

@@ -5,14 +5,16 @@
 import {
   admittedUp,
   assessment,
-  cooldownLeft,
+  cooldownWait,
   type DecisionContext,
   hold,
   plan,
+  stableWait,
   summary,
   upForSeconds,
+  waitAfter,
+  waitText,
 } from './context';
-import { addSeconds } from './time';
 import type { Plan, PlanOf, RoutingState } from './types';
 import { currentRouteWeights, failbackWeights, shiftAway } from './weights';
 
@@ -128,12 +130,14 @@ function failingBack(ctx: DecisionContext): Plan | null {
       'awaiting-operator',
       `failback of ${fb.cluster} holds at step ${fb.stepIndex + 1} of ${steps.length}; an operator sends failback-step to continue or failback-abort to stop`,
     );
-  const dwellEnds = addSeconds(fb.stepStartedAt, ctx.policy.timing.minStableSecondsBeforeFailback);
-  if (Date.parse(dwellEnds) > Date.parse(ctx.now))
+  const minStable = ctx.policy.timing.minStableSecondsBeforeFailback;
+  const dwell = waitAfter(ctx, fb.stepStartedAt, minStable);
+  if (dwell.remainingSeconds > 0)
     return hold(
       ctx,
       'min-dwell',
-      `failback of ${fb.cluster} at step ${fb.stepIndex + 1}; the next step is allowed after ${dwellEnds}`,
+      `failback of ${fb.cluster} at step ${fb.stepIndex + 1} of ${steps.length} since ${fb.stepStartedAt}; each step dwells ${minStable} s: ${waitText(dwell, 'the next step')}`,
+      { wait: dwell },
     );
   return stepPlan(
     ctx,
@@ -159,12 +163,13 @@ function failover(ctx: DecisionContext): Plan | null {
   const first = down[0];
   if (!first) return null;
   const ids = down.map((a) => a.cluster.id);
-  const left = cooldownLeft(ctx);
-  if (left > 0)
+  const cooling = cooldownWait(ctx);
+  if (cooling)
     return hold(
       ctx,
       'cooldown',
-      `${ids.join(', ')} down, but the last transition was ${base.lastTransition?.at}; cooldown has ${Math.ceil(left)} s left: ${summary(ctx)}`,
+      `${ids.join(', ')} down, but the last transition was ${base.lastTransition?.at}; cooldown has ${waitText(cooling, 'fail over')}: ${summary(ctx)}`,
+      { wait: cooling },
     );
   const weights = shiftAway(policy, base.weights, new Set(ids), admittedUp(ctx));
   if (!weights)
@@ -257,12 +262,15 @@ function failbackStart(ctx: DecisionContext): Plan | null {
     );
   const minStable = ctx.policy.timing.minStableSecondsBeforeFailback;
   const upSince = ctx.base.verdicts[id]?.upSince ?? ctx.now;
+  const stable = stableWait(ctx, id);
   const f = ctx.base.fenced[id];
+  // Reached only before the dwell is over: once it is, repairMembership re-admits the cluster first.
   if (f?.by === 'automation')
     return hold(
       ctx,
       'min-dwell',
-      `${id} is healthy but was fenced while down; it is re-admitted after ${minStable} s of stability (from ${addSeconds(upSince, minStable)})`,
+      `${id} is healthy (up since ${upSince}) but was fenced while down; it is re-admitted after ${minStable} s of stability: ${waitText(stable, 're-admit')}`,
+      { wait: stable },
     );
   if (f)
     return hold(
@@ -281,7 +289,8 @@ function failbackStart(ctx: DecisionContext): Plan | null {
     return hold(
       ctx,
       'min-dwell',
-      `${id} is up since ${upSince}; failback needs ${minStable} s of stability (from ${addSeconds(upSince, minStable)})`,
+      `${id} is up since ${upSince}; failback needs ${minStable} s of stability: ${waitText(stable, 'a failback step')}`,
+      { wait: stable },
     );
   if (!ctx.policy.failback.automatic)
     return hold(
@@ -289,9 +298,14 @@ function failbackStart(ctx: DecisionContext): Plan | null {
       'awaiting-operator',
       `${id} is healthy and stable; failback is manual (failback.automatic is false): send a failback-step request`,
     );
-  const left = cooldownLeft(ctx);
-  if (left > 0)
-    return hold(ctx, 'cooldown', `${id} is ready for failback; cooldown has ${Math.ceil(left)} s left`);
+  const cooling = cooldownWait(ctx);
+  if (cooling)
+    return hold(
+      ctx,
+      'cooldown',
+      `${id} is ready for failback; cooldown has ${waitText(cooling, 'automatic failback')}`,
+      { wait: cooling },
+    );
   return stepPlan(ctx, id, 0, 'automation', `${id} healthy for ${minStable} s or more; automatic failback`);
 }
 

@@ -1,7 +1,7 @@
 /** The inputs of one decision, worked out once, and helpers that build Plans from them. */
 import type { Policy } from '../config';
 import { type Assessment, explain } from './assess';
-import { secondsBetween } from './time';
+import { addSeconds, secondsBetween, secondsUntil } from './time';
 import type { ClusterVerdict, HoldRule, Observations, Plan, PlanOf, RoutingState, Signal } from './types';
 
 /** One decision's inputs and derived facts. */
@@ -30,6 +30,22 @@ export function cooldownLeft(ctx: DecisionContext): number {
   return Math.max(0, ctx.policy.timing.cooldownSeconds - secondsBetween(lt.at, ctx.now));
 }
 
+/** The wait until the cooldown after the last transition ends; null when there is none left. */
+export function cooldownWait(ctx: DecisionContext): Wait | null {
+  const lt = ctx.base.lastTransition;
+  if (!lt || cooldownLeft(ctx) <= 0) return null;
+  return waitAfter(ctx, lt.at, ctx.policy.timing.cooldownSeconds);
+}
+
+/**
+ * The wait until `id` has been up `minStableSecondsBeforeFailback` (from its `upSince`, else from now): when
+ * a failback step, a re-admit or a re-association becomes possible.
+ */
+export function stableWait(ctx: DecisionContext, id: string): Wait {
+  const since = ctx.base.verdicts[id]?.upSince ?? ctx.now;
+  return waitAfter(ctx, since, ctx.policy.timing.minStableSecondsBeforeFailback);
+}
+
 /** Seconds a cluster has been continuously up (0 when it is not up). */
 export function upForSeconds(ctx: DecisionContext, id: string): number {
   const since = ctx.base.verdicts[id]?.upSince;
@@ -41,20 +57,53 @@ export function summary(ctx: DecisionContext): string {
   return ctx.assessments.map((a) => explain(a, ctx.policy)).join('; ');
 }
 
-/** A hold that commits the base state (or `nextState`). */
+/** When a refused action becomes possible, for a refusal that depends on time. */
+export interface Wait {
+  /** The moment the action becomes possible (UTC ISO). */
+  until: string;
+  /** Whole seconds from now until then, rounded up (0 when it is already possible). */
+  remainingSeconds: number;
+}
+
+/** The wait until `until` (any ISO time), seen from this decision's `now`. */
+export function waitUntil(ctx: DecisionContext, until: string): Wait {
+  const normalised = addSeconds(until, 0);
+  return { until: normalised, remainingSeconds: secondsUntil(normalised, ctx.now) };
+}
+
+/** The wait until `seconds` after `from`, e.g. the end of a cooldown or a dwell. */
+export const waitAfter = (ctx: DecisionContext, from: string, seconds: number): Wait =>
+  waitUntil(ctx, addSeconds(from, seconds));
+
+/** How a timed refusal says it in words: "42 s left; fail over possible from 2025-06-01T08:05:00.000Z". */
+export const waitText = (w: Wait, action: string): string =>
+  `${w.remainingSeconds} s left; ${action} possible from ${w.until}`;
+
+/** Options of a hold: the state it commits (else the base state) and, for a timed refusal, the wait. */
+export interface HoldOptions {
+  nextState?: RoutingState;
+  wait?: Wait;
+}
+
+/**
+ * A hold that commits the base state (or `nextState`). A timed refusal passes its `wait`, which the Plan
+ * carries as `until` and `remainingSeconds`. A RoutingState in place of the options is its `nextState`.
+ */
 export function hold(
   ctx: DecisionContext,
   rule: HoldRule,
   reason: string,
-  nextState?: RoutingState,
+  options: HoldOptions | RoutingState = {},
 ): PlanOf<'hold'> {
+  const o: HoldOptions = 'version' in options ? { nextState: options } : options;
   return {
     kind: 'hold',
     rule,
+    ...(o.wait ? { until: o.wait.until, remainingSeconds: o.wait.remainingSeconds } : {}),
     reason,
     signals: ctx.signals,
     verdicts: ctx.verdicts,
-    nextState: nextState ?? ctx.base,
+    nextState: o.nextState ?? ctx.base,
     by: 'automation',
   };
 }

@@ -1,7 +1,12 @@
 /**
  * Per-source hysteresis: N consecutive failures call a source down, M consecutive successes call it up.
  * Samples at or before `lastSampleAt` were already counted, so a repeated observation never counts twice.
+ *
+ * Readings expire: a sample older than `detection.maxReadingAgeSeconds` at `now` is no sample, and a history
+ * whose newest counted sample is that old is forgotten (verdict `unknown`, counts 0), so a source that stops
+ * reporting does not keep its last verdict, and "consecutive" never spans a silence longer than the max age.
  */
+import { addSeconds, ms } from './time';
 import type { ClusterObservation, Source, SourceHistory } from './types';
 
 /** One good or bad sample of one source. */
@@ -93,6 +98,47 @@ export function applySamples(
     next.lastSampleAt = s.at;
   }
   return next;
+}
+
+/** The hysteresis settings and the moment readings are judged at. */
+export interface Counting {
+  failuresToDown: number;
+  successesToUp: number;
+  /** `detection.maxReadingAgeSeconds`. */
+  maxAgeSeconds: number;
+  now: string;
+}
+
+/** True when a reading taken at `at` is older than `maxAgeSeconds` at `now` (then it counts as unknown). */
+export const isExpired = (at: string, now: string, maxAgeSeconds: number): boolean =>
+  ms(at) < ms(now) - maxAgeSeconds * 1000;
+
+/**
+ * Forgets a history whose newest counted sample has expired: its verdict becomes `unknown` (since the moment
+ * it expired) and its counts start again. `lastSampleAt` is kept, to say how old the last reading was.
+ */
+export function expireHistory(h: SourceHistory, now: string, maxAgeSeconds: number): SourceHistory {
+  const last = h.lastSampleAt;
+  const blank = h.verdict === 'unknown' && h.failures === 0 && h.successes === 0;
+  // A verdict without any counted sample (a hand-written or damaged state) rests on nothing: forget it too.
+  if (last === null) return blank ? h : emptySourceHistory();
+  if (!isExpired(last, now, maxAgeSeconds) || blank) return h;
+  return {
+    verdict: 'unknown',
+    failures: 0,
+    successes: 0,
+    lastSampleAt: last,
+    since: h.verdict === 'unknown' ? h.since : addSeconds(last, maxAgeSeconds),
+  };
+}
+
+/**
+ * One source's history after this round: an expired history is forgotten first (so one new sample cannot
+ * revive an old verdict), then the samples that have not expired are counted.
+ */
+export function updateHistory(prev: SourceHistory, samples: Sample[], c: Counting): SourceHistory {
+  const fresh = samples.filter((s) => !isExpired(s.at, c.now, c.maxAgeSeconds));
+  return applySamples(expireHistory(prev, c.now, c.maxAgeSeconds), fresh, c.failuresToDown, c.successesToUp);
 }
 
 /** Type guard: a source that goes through hysteresis. */

@@ -3,7 +3,16 @@
  * cooldown do not stop them, but the minimum dwell before failback and the safety rules still apply.
  */
 import { abortPlan, stepPlan } from './automation';
-import { admittedUp, assessment, type DecisionContext, hold, plan, upForSeconds } from './context';
+import {
+  admittedUp,
+  assessment,
+  type DecisionContext,
+  hold,
+  plan,
+  stableWait,
+  upForSeconds,
+  waitText,
+} from './context';
 import type { OperatorRequest, Plan, PlanOf, RoutingState } from './types';
 import { shiftAway } from './weights';
 
@@ -12,9 +21,13 @@ export function decideForOperator(ctx: DecisionContext, req: OperatorRequest): P
   const who = `operator ${req.by}`;
   const mark = { by: req.by, at: ctx.now, reason: req.reason ?? `${req.action} requested by ${req.by}` };
   if (req.action === 'pause')
-    return hold(ctx, 'paused', `${who} paused automation`, { ...ctx.base, paused: mark });
+    return hold(ctx, 'paused', `${who} paused automation`, {
+      nextState: { ...ctx.base, paused: mark },
+    });
   if (req.action === 'resume')
-    return hold(ctx, 'steady', `${who} resumed automation`, { ...ctx.base, paused: null });
+    return hold(ctx, 'steady', `${who} resumed automation`, {
+      nextState: { ...ctx.base, paused: null },
+    });
   if (req.action === 'failback-step') return failbackStep(ctx, req);
   if (req.action === 'failback-abort') {
     const fb = ctx.base.failback;
@@ -35,10 +48,7 @@ export function decideForOperator(ctx: DecisionContext, req: OperatorRequest): P
         ctx,
         'operator-detached',
         `recorded: ${who} detached ${id}; fleet-dr will not re-associate it automatically`,
-        {
-          ...ctx.base,
-          detached: { ...ctx.base.detached, [id]: mark },
-        },
+        { nextState: { ...ctx.base, detached: { ...ctx.base.detached, [id]: mark } } },
       );
     case 'reassociate': {
       const detached = { ...ctx.base.detached };
@@ -129,12 +139,15 @@ function failbackStep(ctx: DecisionContext, req: OperatorRequest): Plan {
       `${id} is not associated with the Fleet: re-associate it before a failback step`,
     );
   const minStable = ctx.policy.timing.minStableSecondsBeforeFailback;
-  if (upForSeconds(ctx, id) < minStable)
+  if (upForSeconds(ctx, id) < minStable) {
+    const stable = stableWait(ctx, id);
     return hold(
       ctx,
       'min-dwell',
-      `${id} has been up ${Math.floor(upForSeconds(ctx, id))} s; failback needs ${minStable} s of stability`,
+      `${who} asked for a failback step, but ${id} has been up ${Math.floor(upForSeconds(ctx, id))} s (since ${ctx.base.verdicts[id]?.upSince}); failback needs ${minStable} s of stability: ${waitText(stable, 'a failback step')}`,
+      { wait: stable },
     );
+  }
   const next = ctx.base.mode === 'failing-back' && fb ? fb.stepIndex + 1 : 0;
   return stepPlan(ctx, id, next, req.by, `${who} asked for the next failback step of ${id}`);
 }

@@ -9,3 +9,7 @@ export const secondsBetween = (from: string, now: string): number => (ms(now) - 
 /** The ISO time `seconds` after `iso`, normalised to UTC. */
 export const addSeconds = (iso: string, seconds: number): string =>
   new Date(ms(iso) + seconds * 1000).toISOString();
+
+/** Whole seconds from `now` until `until`, rounded up; 0 when `until` is not in the future. */
+export const secondsUntil = (until: string, now: string): number =>
+  Math.max(0, Math.ceil(secondsBetween(now, until)));

@@ -157,6 +157,25 @@ describe('cross-field checks', () => {
       ['detection.confirmingSources[0]: the alarm cannot confirm itself; list other sources'],
     ],
     [
+      'readings that expire before the next round',
+      (p) => {
+        p.detection.maxReadingAgeSeconds = 60;
+      },
+      [
+        'detection.maxReadingAgeSeconds: 60 s is not more than the 60 s between two rounds (timers fire at most once a minute): gateway health, ready replicas and cluster state, read once a round, would expire before the next round and never reach failuresToDown 3 / successesToUp 3',
+      ],
+    ],
+    [
+      'readings that expire within one probe round',
+      (p) => {
+        p.detection.maxReadingAgeSeconds = 61;
+        p.clusters[1].probes[0].timeoutMs = 30_000;
+      },
+      [
+        'detection.maxReadingAgeSeconds: 61 s is shorter than one probe round of clusters[1] (3 sample(s) × 30000 ms timeout = 90 s): its first samples would expire before the decision',
+      ],
+    ],
+    [
       'a minimum weight too large for the clusters',
       (p) => {
         p.safety.minHealthyWeight = 60;
@@ -176,6 +195,17 @@ describe('cross-field checks', () => {
   for (const [what, change, expected] of cases) {
     it(`reports ${what}`, () => assert.deepEqual(problemsAfter(change), expected));
   }
+
+  it('lets readings expire within a round when one sample decides', () => {
+    assert.deepEqual(
+      problemsAfter((p) => {
+        p.detection.failuresToDown = 1;
+        p.detection.successesToUp = 1;
+        p.detection.maxReadingAgeSeconds = 30;
+      }),
+      [],
+    );
+  });
 
   it('still reports cross-field problems when a field also fails the schema', () => {
     const list = problemsAfter((p) => {

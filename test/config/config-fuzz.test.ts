@@ -34,6 +34,7 @@ describe('policy validation on arbitrary input', () => {
       ['network'],
       ['network', 'onPremisesCidrs'],
       ['detection'],
+      ['detection', 'maxReadingAgeSeconds'],
       ['failback', 'steps'],
       ['safety'],
     ];

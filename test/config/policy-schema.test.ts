@@ -28,6 +28,29 @@ describe('policy schema', () => {
     assert.equal(policy.notify.dingtalk.url, 'https://oapi.dingtalk.com/robot/send');
   });
 
+  it('fills in the maximum reading age, above the one-minute timer period', () => {
+    const p = example();
+    delete p.detection;
+    assert.equal(validatePolicy(p).detection.maxReadingAgeSeconds, 120);
+    const q = example();
+    delete q.detection.maxReadingAgeSeconds;
+    assert.equal(validatePolicy(q).detection.maxReadingAgeSeconds, 120);
+    q.detection.maxReadingAgeSeconds = 300;
+    assert.equal(validatePolicy(q).detection.maxReadingAgeSeconds, 300);
+  });
+
+  it('refuses a maximum reading age that is not a whole number of seconds from 1 to 86400', () => {
+    for (const bad of [0, -5, 1.5, 86_401, '120']) {
+      const p = example();
+      p.detection.maxReadingAgeSeconds = bad;
+      const list = problems(p);
+      assert.ok(
+        list.some((l) => l.startsWith('detection.maxReadingAgeSeconds:')),
+        `${bad}: ${list.join('\n')}`,
+      );
+    }
+  });
+
   it('names the field path of an invalid probe URL', () => {
     const p = example();
     p.clusters[1].probes[0].url = 'not a url';

@@ -8,6 +8,9 @@ import { after, before, describe, it } from 'node:test';
 import { type Drill, NOTIFY_FUNCTION, startDrill } from '../../sandbox/drill/drill-env';
 import { canaryWeightsNow, waitFor } from '../../sandbox/drill/drill-helpers';
 import { SANDBOX_DINGTALK } from '../../sandbox/start-sandbox';
+import { createLogger } from '../../shared/log';
+import { runDecision } from '../../shared/pipeline/run-decision';
+import { wire } from '../../shared/runtime/wiring';
 import { STATE_CONFIGMAPS } from '../../shared/state/routing-store';
 import { alarmForm, auditRecords, postCallback } from './helpers';
 
@@ -111,5 +114,31 @@ describe('e2e: the DingTalk outbox write fails after the commit', () => {
     const drained = await d.invoker.invoke(NOTIFY_FUNCTION, Buffer.from(JSON.stringify(timer())));
     assert.equal(drained.error, undefined, JSON.stringify(drained.error));
     await exactlyOneOfEach(d);
+  });
+
+  it('the same pipeline runs an operator request and a probe round: a new trigger is a case, not a copy', async () => {
+    const credentials = d.sb.cloud.credentials.issueStsToken();
+    const w = wire(d.policy, { requestId: 'pipeline-test', credentials }, d.env);
+    const log = createLogger('pipeline-test');
+    const pause = await runDecision({
+      wiring: w,
+      log,
+      trigger: {
+        kind: 'operator',
+        request: { action: 'pause', by: 'sre-alice', at: new Date().toISOString(), id: 'op-1' },
+      },
+    });
+    assert.equal(pause.decision, 'hold');
+    assert.equal(pause.rule, 'paused');
+    assert.equal(pause.trigger, 'operator sre-alice: pause');
+    assert.equal(pause.committed, true);
+    const audit = auditRecords(d).at(-1) as unknown as { rule: string; operatorRequest: { by: string } };
+    assert.equal(audit.rule, 'paused');
+    assert.equal(audit.operatorRequest.by, 'sre-alice');
+    const round = await runDecision({ wiring: w, log, trigger: { kind: 'probe-round' } });
+    assert.equal(round.trigger, 'probe round');
+    assert.equal(round.decision, 'hold', round.reason);
+    assert.equal(round.rule, 'already-handled', 'traffic is already off the failed zone');
+    assert.equal(round.committed, true, 'the verdict history moved on');
   });
 });

@@ -90,16 +90,40 @@ describe('DingTalk outbox against the robot stand-in', () => {
     assert.deepEqual(await box.messages(), []);
   });
 
-  it('coalesces messages of one incident that are still waiting', async () => {
+  it('coalesces messages of one incident that are still waiting, the newest title and part first', async () => {
     const { box, robot } = outbox();
-    const a = await box.enqueue({ title: 'failover', text: 'AZ1 down', incidentId: 'inc-x' });
-    const b = await box.enqueue({ title: 'failover done', text: 'traffic on AZ2', incidentId: 'inc-x' });
+    const a = await box.enqueue({ title: 'failover', text: '### failover\n\nAZ1 down', incidentId: 'inc-x' });
+    const b = await box.enqueue({
+      title: 'fence',
+      text: '### fence\n\ntraffic on AZ2',
+      incidentId: 'inc-x',
+    });
     assert.equal(b.id, a.id);
     assert.equal(b.coalesced, true);
     await box.deliver();
     const got = fx.cloud.dingtalk.messages(robot.accessToken);
     assert.equal(got.length, 1);
-    assert.match(JSON.stringify(got[0]!.body), /AZ1 down.*traffic on AZ2/s);
+    const body = got[0]!.body as { markdown: { title: string; text: string } };
+    assert.equal(body.markdown.title, 'fence', 'the merged message carries the newest transition');
+    assert.match(body.markdown.text, /^### fence/, 'and shows it first');
+    assert.match(body.markdown.text, /traffic on AZ2.*Earlier in this incident.*AZ1 down/s);
+  });
+
+  it('enqueues a record id once: a second enqueue of the same record is a duplicate, even after delivery', async () => {
+    const { box, robot } = outbox();
+    const first = await box.enqueue({ title: 'failover', text: 'AZ1 down' }, { id: 'r7-1' });
+    assert.equal(first.duplicate, false);
+    assert.equal(
+      (await box.enqueue({ title: 'failover', text: 'AZ1 down' }, { id: 'r7-1' })).duplicate,
+      true,
+    );
+    await box.deliver();
+    assert.equal(
+      (await box.enqueue({ title: 'failover', text: 'AZ1 down' }, { id: 'r7-1' })).duplicate,
+      true,
+    );
+    await box.deliver();
+    assert.equal(fx.cloud.dingtalk.messages(robot.accessToken).length, 1);
   });
 
   it('defers the robot for 10 minutes on 130101 and keeps the messages', async () => {

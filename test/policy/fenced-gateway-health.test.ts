@@ -47,11 +47,13 @@ describe('decide: the gateway health of a fenced cluster', () => {
       initialRoutingState(policy),
       t(0),
     ).nextState;
-    const unknownHealth = healthy(30, {
-      gatewayHealth: { status: 'Unknown', at: t(30) },
-      membership: membership(30, true),
+    // One minute later the `down` reading is within detection.maxReadingAgeSeconds (120 s), so it stands;
+    // older, it would expire like any reading (test/policy/expiring-readings.test.ts).
+    const unknownHealth = healthy(1, {
+      gatewayHealth: { status: 'Unknown', at: t(1) },
+      membership: membership(1, true),
     });
-    const p = decide(policy, observe(30, { [AZ1]: unknownHealth, [AZ2]: healthy(30) }), st, t(30));
-    assert.equal(p.verdicts[AZ1], 'suspect', 'the stale down reading stands while it is on the gateway');
+    const p = decide(policy, observe(1, { [AZ1]: unknownHealth, [AZ2]: healthy(1) }), st, t(1));
+    assert.equal(p.verdicts[AZ1], 'suspect', 'the recent down reading stands while it is on the gateway');
   });
 });

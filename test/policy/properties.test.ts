@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import type { Policy } from '../../shared/config';
 import { decide } from '../../shared/policy/decide';
+import { isExpired } from '../../shared/policy/hysteresis';
 import { checkSafety } from '../../shared/policy/safety';
 import {
   type ClusterHistory,
@@ -30,6 +31,7 @@ const policyArb: fc.Arbitrary<Policy> = fc
     steps: fc.array(fc.integer({ min: 0, max: 100 }), { minLength: 1, maxLength: 4 }),
     cooldownSeconds: fc.constantFrom(0, 60, 300),
     minStable: fc.constantFrom(0, 120, 600),
+    maxReadingAgeSeconds: fc.constantFrom(120, 600, 3600),
   })
   .map((r) => {
     const p = structuredClone(base);
@@ -39,6 +41,7 @@ const policyArb: fc.Arbitrary<Policy> = fc
     p.failback = { automatic: r.automatic, steps: r.steps };
     p.safety.minHealthyWeight = r.minHealthyWeight;
     p.timing = { cooldownSeconds: r.cooldownSeconds, minStableSecondsBeforeFailback: r.minStable };
+    p.detection.maxReadingAgeSeconds = r.maxReadingAgeSeconds;
     return p;
   });
 
@@ -222,6 +225,58 @@ describe('decide: properties over random observations and states', () => {
             if (plan.verdicts[id] === 'down')
               assert.ok((after[id] ?? 0) <= (before[id] ?? 0), `${plan.kind} moved traffic to down ${id}`);
         }
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
+  it('a source reads up or down only on a reading within the max age (alarms aside)', () => {
+    const now = t(0);
+    fc.assert(
+      fc.property(inputs, ([policy, obs, state]) => {
+        const plan = decide(policy, obs, state, now);
+        const max = policy.detection.maxReadingAgeSeconds;
+        const recent = (at: string | null | undefined) => !!at && !isExpired(at, now, max);
+        for (const id of ids) {
+          const o = obs.clusters[id];
+          const observed: Record<string, boolean> = {
+            probe: (o?.probes ?? []).some((p) => recent(p.at)),
+            ackState: recent(o?.ackState?.at),
+            gatewayHealth: recent(o?.gatewayHealth?.at),
+            readyReplicas: recent(o?.readyReplicas?.at),
+          };
+          for (const source of ['probe', 'ackState', 'gatewayHealth', 'readyReplicas'] as const) {
+            const sig = plan.signals.find(
+              (s) => s.cluster === id && s.source === source && !s.detail.startsWith('alarm '),
+            );
+            // An alarm on the probe metric can make `probe` down on its own: only `up` must rest on a reading.
+            const verdict = source === 'probe' && sig?.verdict === 'down' ? 'unknown' : sig?.verdict;
+            if (verdict === 'up' || verdict === 'down')
+              assert.ok(
+                observed[source] || recent(state.verdicts[id]?.sources[source]?.lastSampleAt),
+                `${id} ${source} reads ${verdict} on no recent reading: ${sig?.detail}`,
+              );
+          }
+        }
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
+  it('a hold says when the action becomes possible exactly when it waits for time', () => {
+    const now = t(0);
+    fc.assert(
+      fc.property(inputs, ([policy, obs, state]) => {
+        const plan = decide(policy, obs, state, now);
+        if (plan.kind !== 'hold') return;
+        const timed = plan.rule === 'cooldown' || plan.rule === 'min-dwell';
+        assert.equal(plan.until !== undefined, timed, `${plan.rule}: ${plan.reason}`);
+        assert.equal(plan.remainingSeconds !== undefined, timed, `${plan.rule}: ${plan.reason}`);
+        if (plan.until === undefined) return;
+        const left = Math.max(0, Math.ceil((Date.parse(plan.until) - Date.parse(now)) / 1000));
+        assert.equal(plan.remainingSeconds, left);
+        assert.ok(plan.reason.includes(`${left} s left`), plan.reason);
+        assert.ok(plan.reason.includes(plan.until), plan.reason);
       }),
       { numRuns: RUNS },
     );
