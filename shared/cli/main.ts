@@ -1,45 +1,67 @@
 /**
  * The `fleet-dr` command (bin/fleet-dr.js): dispatches to one module per subcommand. Errors print one line;
- * the stack only with --debug, so an operator reads the reason rather than a trace.
+ * the stack only with --debug, so an operator reads the reason rather than a trace. Commands that need the
+ * sandbox (`start`) are not imported here: the product never imports sandbox/, so bin/fleet-dr.js passes
+ * them in as `extra`.
  */
 import { fileURLToPath } from 'node:url';
 import { FleetDrError } from '../errors';
 import { type CliIo, EXIT, processIo } from './io';
 
-type Command = (argv: string[], io: CliIo) => Promise<number>;
+/** A subcommand: runs with its arguments and the output streams, returns the exit code. */
+export type Command = (argv: string[], io: CliIo) => Promise<number>;
+
+/** A command given to main() from outside shared/, with its line of the usage text. */
+export interface ExtraCommand {
+  /** `name args   what it does`, aligned like the built-in lines. */
+  usage: string;
+  run: Command;
+}
 
 /** The example policy shipped in deploy/policy.yaml. */
 export const EXAMPLE_POLICY = fileURLToPath(new URL('../../deploy/policy.yaml', import.meta.url));
 
-const USAGE = `usage: fleet-dr <command> [--debug]
+const COMMAND_USAGE = [
+  'check-config <file>     validate a policy file (exit 0 valid, 2 invalid)',
+  'explain-event <file|->  print a trigger event as normalised JSON (exit 0 recognised, 2 not)',
+  'plan ...                plan a routing change for a policy and an outage',
+];
 
-commands:
-  check-config <file>     validate a policy file (exit 0 valid, 2 invalid)
-  explain-event <file|->  print a trigger event as normalised JSON (exit 0 recognised, 2 not)
-  plan ...                plan a routing change for a policy and an outage
-  start [--json]          the failover drill on a fresh sandbox (what \`npm start\` runs)
-`;
+function usage(extra: Record<string, ExtraCommand>): string {
+  const lines = [...COMMAND_USAGE, ...Object.values(extra).map((c) => c.usage)];
+  return `usage: fleet-dr <command> [--debug]\n\ncommands:\n${lines.map((l) => `  ${l}\n`).join('')}`;
+}
 
 // Each command loads only its own modules: every run pays tsx's transpile cost for what it imports.
 const COMMANDS: Record<string, Command> = {
   'check-config': async (argv, io) => (await import('./check-config')).checkConfigCommand(argv, io),
   'explain-event': async (argv, io) => (await import('./explain-event')).explainEventCommand(argv, io),
   plan: async (argv, io) => (await import('./plan-command')).planCommand(argv, io),
-  start: async (argv, io) => (await import('./start-command')).startCommand(argv, io),
 };
 
-/** Runs `fleet-dr <argv>` and returns the exit code (0 ok, 1 internal error, 2 bad input). */
-export async function main(argv: string[], io: CliIo = processIo): Promise<number> {
+/**
+ * Runs `fleet-dr <argv>` and returns the exit code (0 ok, 1 internal error, 2 bad input). `extra` adds
+ * commands that live outside shared/ (bin/fleet-dr.js passes `start`); a built-in name wins over them.
+ */
+export async function main(
+  argv: string[],
+  io: CliIo = processIo,
+  extra: Record<string, ExtraCommand> = {},
+): Promise<number> {
   const debug = argv.includes('--debug');
   const args = argv.filter((a) => a !== '--debug');
   const [name, ...rest] = args;
   if (name === undefined || name === '-h' || name === '--help' || name === 'help') {
-    (name ? io.stdout : io.stderr).write(USAGE);
+    (name ? io.stdout : io.stderr).write(usage(extra));
     return name ? EXIT.ok : EXIT.invalid;
   }
-  const command = COMMANDS[name];
+  const command = Object.hasOwn(COMMANDS, name)
+    ? COMMANDS[name]
+    : Object.hasOwn(extra, name)
+      ? extra[name]?.run
+      : undefined;
   if (!command) {
-    io.stderr.write(`fleet-dr: unknown command "${name}"\n${USAGE}`);
+    io.stderr.write(`fleet-dr: unknown command "${name}"\n${usage(extra)}`);
     return EXIT.invalid;
   }
   try {

@@ -2,7 +2,8 @@
  * Gateway membership: fence a cluster off the MSE gateway or re-admit it by editing the MseIngressConfig's
  * remote-clusters annotation (comma-separated cluster ids), with resourceVersion-conditional writes.
  */
-import { FleetConflictError, KubeApiError } from '../clients/errors';
+import { updateWithRetry } from '../clients/conditional-update';
+import { KubeApiError } from '../clients/errors';
 import type { CustomResourceRef, KubeClient } from '../clients/kube-client';
 
 /** The MseIngressConfig resource (cluster-scoped; scope unverified, see sandbox resources). */
@@ -48,28 +49,30 @@ export class GatewayMembership {
 
   private async edit(change: (members: string[]) => string[]): Promise<string[]> {
     const what = `fleet: mseingressconfig ${this.configName}`;
-    for (let i = 1; i <= this.maxAttempts; i++) {
-      const obj = await this.fleet.getClusterCustomObject(MSE_INGRESS_CONFIG, this.configName);
-      if (!obj) throw new KubeApiError(what, 'get', 404, 'not found');
-      const before = parseRemoteClusters(obj.metadata?.annotations?.[this.annotation]);
-      const after = change(before);
-      if (after.join(',') === before.join(',')) return before;
-      if (after.length === 0)
-        throw new KubeApiError(what, 'update', 422, 'refusing to remove the last cluster from the gateway');
-      const next = {
-        ...obj,
-        metadata: {
-          ...obj.metadata,
-          annotations: { ...obj.metadata?.annotations, [this.annotation]: after.join(',') },
-        },
-      };
-      try {
-        await this.fleet.replaceClusterCustomObject(MSE_INGRESS_CONFIG, next);
-        return after;
-      } catch (err) {
-        if (!(err instanceof KubeApiError && err.status === 409)) throw err;
-      }
-    }
-    throw new FleetConflictError(what, this.maxAttempts);
+    const r = await updateWithRetry({
+      what,
+      maxAttempts: this.maxAttempts,
+      read: async () => {
+        const obj = await this.fleet.getClusterCustomObject(MSE_INGRESS_CONFIG, this.configName);
+        if (!obj) throw new KubeApiError(what, 'get', 404, 'not found');
+        return { obj, members: parseRemoteClusters(obj.metadata?.annotations?.[this.annotation]) };
+      },
+      change: ({ obj, members: before }) => {
+        const after = change(before);
+        if (after.join(',') === before.join(',')) return undefined;
+        if (after.length === 0)
+          throw new KubeApiError(what, 'update', 422, 'refusing to remove the last cluster from the gateway');
+        const next = {
+          ...obj,
+          metadata: {
+            ...obj.metadata,
+            annotations: { ...obj.metadata?.annotations, [this.annotation]: after.join(',') },
+          },
+        };
+        return { next, members: after };
+      },
+      write: ({ next }) => this.fleet.replaceClusterCustomObject(MSE_INGRESS_CONFIG, next),
+    });
+    return r.changed ? r.next.members : r.current.members;
   }
 }

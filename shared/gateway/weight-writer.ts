@@ -6,7 +6,8 @@
  */
 import type { V1Ingress } from '@kubernetes/client-node';
 import pLimit from 'p-limit';
-import { FleetConflictError, KubeApiError, WeightsError } from '../clients/errors';
+import { updateWithRetry } from '../clients/conditional-update';
+import { KubeApiError, WeightsError } from '../clients/errors';
 import type { KubeClient } from '../clients/kube-client';
 import type { Cluster, Route } from '../config';
 import { canaryName, type GatewayKeys, MANAGED_BY, subsetLabelsValue } from './annotations';
@@ -141,30 +142,27 @@ export class IngressWeightWriter implements WeightWriter {
     const fleet = this.o.fleet;
     const ns = desired.metadata!.namespace!;
     const name = desired.metadata!.name!;
-    const attempts = this.o.maxAttempts ?? 5;
-    for (let i = 1; i <= attempts; i++) {
-      const cur = await fleet.getIngress(ns, name);
-      if (cur && cur.metadata?.labels?.[this.o.keys.managedBy] !== MANAGED_BY)
-        throw new KubeApiError(
-          `fleet: ingress ${ns}/${name}`,
-          'update',
-          409,
-          'exists and is not owned by fleet-dr; refusing to overwrite it',
-        );
-      if (cur && isNewer(cur, desired, this.o.keys.revision)) return;
-      try {
-        if (!cur) await fleet.createIngress(desired);
-        else
-          await fleet.replaceIngress({
-            ...desired,
-            metadata: { ...desired.metadata, resourceVersion: cur.metadata?.resourceVersion },
-          });
-        return;
-      } catch (err) {
-        if (!(err instanceof KubeApiError && err.status === 409)) throw err;
-      }
-    }
-    throw new FleetConflictError(`fleet: ingress ${ns}/${name}`, attempts);
+    const what = `fleet: ingress ${ns}/${name}`;
+    await updateWithRetry({
+      what,
+      maxAttempts: this.o.maxAttempts ?? 5,
+      read: () => fleet.getIngress(ns, name),
+      change: (cur) => {
+        // Thrown from `change`, so never retried although its status is 409.
+        if (cur && cur.metadata?.labels?.[this.o.keys.managedBy] !== MANAGED_BY)
+          throw new KubeApiError(
+            what,
+            'update',
+            409,
+            'exists and is not owned by fleet-dr; refusing to overwrite it',
+          );
+        if (cur && isNewer(cur, desired, this.o.keys.revision)) return undefined;
+        return cur
+          ? { ...desired, metadata: { ...desired.metadata, resourceVersion: cur.metadata?.resourceVersion } }
+          : desired;
+      },
+      write: (next, cur) => (cur ? fleet.replaceIngress(next) : fleet.createIngress(next)),
+    });
   }
 }
 

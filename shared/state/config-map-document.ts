@@ -5,7 +5,7 @@
  */
 import type { V1ConfigMap } from '@kubernetes/client-node';
 import type { z } from 'zod';
-import { FleetConflictError, KubeApiError } from '../clients/errors';
+import { updateWithRetry } from '../clients/conditional-update';
 import type { KubeClient } from '../clients/kube-client';
 import { MANAGED_BY } from '../gateway/annotations';
 import { StateCorruptError } from './errors';
@@ -97,26 +97,25 @@ export class ConfigMapDocument<T> {
     decide: (current: T) => T | undefined | Promise<T | undefined>,
     opts: CommitOptions = {},
   ): Promise<CommitResult<T>> {
-    const max = opts.maxAttempts ?? 8;
-    for (let attempt = 1; attempt <= max; attempt++) {
-      const cur = await this.read();
-      await opts.afterRead?.(cur.resourceVersion, attempt);
-      const next = await decide(structuredClone(cur.value));
-      if (next === undefined)
-        return {
+    const r = await updateWithRetry({
+      what: this.what,
+      maxAttempts: opts.maxAttempts ?? 8,
+      read: async (attempt) => {
+        const cur = await this.read();
+        await opts.afterRead?.(cur.resourceVersion, attempt);
+        return cur;
+      },
+      change: (cur) => decide(structuredClone(cur.value)),
+      // A 409 here is Conflict (stale version) or AlreadyExists (another writer created it first).
+      write: (next, cur) => this.write(next, cur.resourceVersion),
+    });
+    return r.changed
+      ? { committed: true, value: r.next, resourceVersion: r.written, attempts: r.attempts }
+      : {
           committed: false,
-          value: cur.value,
-          resourceVersion: cur.resourceVersion,
-          attempts: attempt,
+          value: r.current.value,
+          resourceVersion: r.current.resourceVersion,
+          attempts: r.attempts,
         };
-      try {
-        const rv = await this.write(next, cur.resourceVersion);
-        return { committed: true, value: next, resourceVersion: rv, attempts: attempt };
-      } catch (err) {
-        // 409: Conflict (stale version) or AlreadyExists (another writer created it first). Re-read.
-        if (!(err instanceof KubeApiError && err.status === 409)) throw err;
-      }
-    }
-    throw new FleetConflictError(this.what, max);
   }
 }

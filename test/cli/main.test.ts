@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { startCommandSpec } from '../../sandbox/drill/start-command';
 import type { CliIo } from '../../shared/cli/io';
-import { main } from '../../shared/cli/main';
+import { type ExtraCommand, main } from '../../shared/cli/main';
+import { FleetDrError } from '../../shared/errors';
+import { runCli } from './run-cli';
 
 function capture(): CliIo & { out: () => string; err: () => string } {
   let out = '';
@@ -50,5 +53,54 @@ describe('fleet-dr main (in process)', () => {
     assert.equal(await main(['check-config', 'deploy/policy.yaml'], io), 0);
     assert.match(io.out(), /^deploy\/policy\.yaml: valid policy/);
     assert.equal(io.err(), '');
+  });
+
+  it('knows no `start` of its own: the product does not carry the sandbox drill', async () => {
+    const io = capture();
+    assert.equal(await main(['start'], io), 2);
+    assert.match(io.err(), /unknown command "start"/);
+    const help = capture();
+    assert.equal(await main(['--help'], help), 0);
+    assert.doesNotMatch(help.out(), /\bstart\b/);
+  });
+
+  it('runs a command given from outside shared/, lists it, and maps its errors like its own', async () => {
+    const calls: string[][] = [];
+    const extra: Record<string, ExtraCommand> = {
+      drill: {
+        usage: 'drill [--json]          a stand-in command',
+        run: async (argv, cio) => {
+          calls.push(argv);
+          if (argv.includes('--bad')) throw new FleetDrError('the drill refused');
+          cio.stdout.write('drilled\n');
+          return 0;
+        },
+      },
+    };
+    const io = capture();
+    assert.equal(await main(['drill', '--json', '--debug'], io, extra), 0);
+    assert.deepEqual(calls, [['--json']], 'gets its own arguments, without --debug');
+    assert.equal(io.out(), 'drilled\n');
+    const help = capture();
+    assert.equal(await main(['help'], help, extra), 0);
+    assert.match(help.out(), /^ {2}plan \.\.\..*\n {2}drill \[--json\] {10}a stand-in command\n$/m);
+    const bad = capture();
+    assert.equal(await main(['drill', '--bad'], bad, extra), 2);
+    assert.equal(bad.err(), 'fleet-dr drill: the drill refused\n');
+    const proto = capture();
+    assert.equal(await main(['toString'], proto, extra), 2, 'only own names are commands');
+  });
+
+  it('start refuses an unknown argument with exit 2 and one line, before starting anything', async () => {
+    const io = capture();
+    assert.equal(await main(['start', '--bogus'], io, { start: startCommandSpec }), 2);
+    assert.equal(io.out(), '');
+    assert.match(io.err(), /^fleet-dr start: Unknown option '--bogus'[^\n]*\n$/);
+  });
+
+  it('bin/fleet-dr.js gives main() the drill as `start`', async () => {
+    const r = await runCli(['--help']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^ {2}start \[--json\] {10}the failover drill on a fresh sandbox/m);
   });
 });

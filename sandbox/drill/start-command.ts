@@ -1,10 +1,14 @@
 /**
  * `fleet-dr start` (`npm start`): the blackhole drill on a fresh sandbox, end to end through the real
  * functions, printed as a readable report (or `--json`). Everything it starts is stopped before it returns.
+ * It lives in sandbox/drill, not shared/cli, because it starts the sandbox: the product never imports
+ * sandbox/, so bin/fleet-dr.js hands this command to the product's main() (see `startCommandSpec`).
  */
 import { parseArgs } from 'node:util';
-import { type FailoverReport, runFailoverScenario } from '../../sandbox/drill/failover-scenario';
-import { type CliIo, EXIT } from './io';
+import { type CliIo, EXIT } from '../../shared/cli/io';
+import type { ExtraCommand } from '../../shared/cli/main';
+import { FleetDrError } from '../../shared/errors';
+import type { FailoverReport } from './failover-scenario';
 
 const STEP_NAMES: Record<string, string> = {
   alarmRaised: 'zone blackholed → CloudMonitor alarm raised',
@@ -45,11 +49,25 @@ export function formatReport(r: FailoverReport): string {
 
 /** Runs the drill; exit 0 when the failover worked (no failures after it), 1 otherwise. */
 export async function startCommand(argv: string[], io: CliIo): Promise<number> {
-  const { values } = parseArgs({ args: argv, options: { json: { type: 'boolean', default: false } } });
+  let json: boolean;
+  try {
+    json = parseArgs({ args: argv, options: { json: { type: 'boolean', default: false } } }).values.json;
+  } catch (err) {
+    // A wrong argument is bad input (exit 2, one line), like every other command's.
+    throw new FleetDrError(err instanceof Error ? err.message : String(err));
+  }
+  // Loaded here, not at the top: `fleet-dr --help` loads this module and should not pay for the sandbox.
+  const { runFailoverScenario } = await import('./failover-scenario');
   const report = await runFailoverScenario({
-    log: values.json ? undefined : (line) => io.stderr.write(`… ${line}\n`),
+    log: json ? undefined : (line) => io.stderr.write(`… ${line}\n`),
   });
-  io.stdout.write(values.json ? `${JSON.stringify(report, null, 2)}\n` : formatReport(report));
+  io.stdout.write(json ? `${JSON.stringify(report, null, 2)}\n` : formatReport(report));
   const ok = report.decision.decision === 'shift' && report.requests.after.failures === 0;
   return ok ? EXIT.ok : EXIT.internal;
 }
+
+/** `start` as main() takes it from bin/fleet-dr.js. */
+export const startCommandSpec: ExtraCommand = {
+  usage: 'start [--json]          the failover drill on a fresh sandbox (what `npm start` runs)',
+  run: startCommand,
+};
