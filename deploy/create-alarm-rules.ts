@@ -1,7 +1,7 @@
 /**
  * Creates (or updates: PutResourceMetricRule is an upsert by RuleId) one CloudMonitor threshold rule per
- * cluster of the policy, on fleet-dr's probe metric, whose callback URL is alarm-failover's HTTP trigger
- * with the secret token. Usage (see deploy/README.md):
+ * cluster of the policy, on fleet-dr's probe metric, whose callback URL is fleet-dr-alarm-failover's HTTP
+ * trigger with the secret token. Usage (see deploy/README.md):
  *
  *   node --import tsx deploy/create-alarm-rules.ts --callback-url <HTTP trigger URL> --account-id <uid>
  *     [--policy deploy/policy.yaml] [--contact-group fleet-dr] [--dry-run] [--sandbox-endpoint 127.0.0.1:PORT]

@@ -1,44 +1,50 @@
 /**
- * The edge of alarm-failover: which trigger delivered the event (HTTP callback or EventBridge envelope), the
- * callback token check (constant time; wrong or missing -> 403 and nothing else) and the parsed alarms.
+ * The edge of alarm-failover: which trigger delivered the event (the HTTP callback or an EventBridge
+ * envelope), and for the HTTP callback, in this order and before anything reads the body: the callback
+ * token (constant time; wrong or missing -> 403 and nothing else), the method (POST only; `post` -> 400),
+ * the body size (-> 413). Then the parsed alarms. The checks themselves live in shared/runtime/http-edge.ts.
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Policy } from '../../shared/config';
 import { EventParseError } from '../../shared/errors';
+import {
+  checkBodySize,
+  checkMethod,
+  checkToken,
+  type HttpTriggerView,
+  httpTriggerView,
+} from '../../shared/runtime/http-edge';
 import type { AlarmEvent } from '../../shared/schemas/cloudmonitor-alarm';
-import { parseEvent, parseHttpTrigger } from '../../shared/schemas/parse-event';
+import { parseEvent } from '../../shared/schemas/parse-event';
 
 /** What the edge made of an event. */
 export type Edge =
   | { kind: 'alarms'; http: boolean; alarms: AlarmEvent[] }
   | { kind: 'reject'; http: boolean; status: number; error: string };
 
-/** Compares two secrets in constant time (hashes first, so lengths never leak or throw). */
-export function tokenMatches(given: string | undefined, expected: string | undefined): boolean {
-  if (!given || !expected) return false;
-  const h = (s: string) => createHash('sha256').update(s, 'utf8').digest();
-  return timingSafeEqual(h(given), h(expected));
-}
+/** The methods the callback trigger serves (s.yaml: `methods: [POST]`). */
+export const CALLBACK_METHODS = ['POST'] as const;
 
-function isHttpTrigger(event: Buffer): boolean {
-  try {
-    parseHttpTrigger(event);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** Classifies and checks one invocation's event. */
-export function readEdge(event: Buffer, policy: Policy, env: NodeJS.ProcessEnv): Edge {
-  const http = isHttpTrigger(event);
-  if (http) {
-    const req = parseHttpTrigger(event);
-    if (!tokenMatches(req.query.token, env[policy.secrets.callbackTokenEnv]))
-      return { kind: 'reject', http, status: 403, error: 'forbidden: missing or wrong callback token' };
+/**
+ * Classifies and checks one invocation's event (a Buffer, or the value the handler shell decoded). An HTTP
+ * trigger is recognised by its shape alone, so no body can make the token check be skipped; `view` is the
+ * shell's view of the same event, when it already has one.
+ */
+export function readEdge(
+  event: unknown,
+  policy: Policy,
+  env: NodeJS.ProcessEnv,
+  view: HttpTriggerView | undefined = httpTriggerView(event),
+): Edge {
+  const http = view !== undefined;
+  if (view) {
+    const refusal =
+      checkToken(view, env[policy.secrets.callbackTokenEnv]) ??
+      checkMethod(view.method, CALLBACK_METHODS) ??
+      checkBodySize(view);
+    if (refusal) return { kind: 'reject', http, ...refusal };
   }
   try {
-    const events = parseEvent(event);
+    const events = parseEvent(view ? view.value : event);
     const alarms = events.filter((e): e is AlarmEvent => e.kind === 'alarm');
     if (alarms.length === 0)
       return {
@@ -52,14 +58,4 @@ export function readEdge(event: Buffer, policy: Policy, env: NodeJS.ProcessEnv):
     if (err instanceof EventParseError) return { kind: 'reject', http, status: 400, error: err.message };
     throw err;
   }
-}
-
-/** The FC 3.0 HTTP trigger response shape for a JSON body. */
-export function httpJson(statusCode: number, body: unknown) {
-  return {
-    statusCode,
-    headers: { 'content-type': 'application/json' },
-    isBase64Encoded: false,
-    body: JSON.stringify(body),
-  };
 }

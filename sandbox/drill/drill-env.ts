@@ -1,14 +1,16 @@
 /**
  * A sandbox wired for fleet-dr's functions: the whole simulated fleet (gateway health fallback off), a
- * fast test policy written to a temporary file, the local FC invoker running functions/<name>/handler.ts
- * with the environment a deployed function has (endpoints pointing at the stand-ins), registered as the
- * FC stand-in's dispatcher, and its HTTP front as the alarm callback URL.
+ * fast test policy written to a temporary file, the local FC invoker running functions/<folder>/handler.ts
+ * under the deployed names (`fleet-dr-<folder>`, as s.yaml names them) with the environment a deployed
+ * function has (endpoints pointing at the stand-ins), registered as the FC stand-in's dispatcher, and its
+ * HTTP front as the alarm callback URL.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Policy } from '../../shared/config';
+import { deployedName } from '../../shared/runtime/handler-shell';
 import type { HttpFront } from '../invoker/http-front';
 import { createLocalInvoker, type LocalInvoker } from '../invoker/index';
 import { SANDBOX_DINGTALK, type Sandbox, type SandboxOptions, startSandbox } from '../start-sandbox';
@@ -42,6 +44,24 @@ export interface Drill {
 }
 
 const FUNCTIONS_DIR = fileURLToPath(new URL('../../functions', import.meta.url));
+
+/** The deployed name (s.yaml `functionName`) of alarm-failover: the invoker and the HTTP front use it. */
+export const ALARM_FUNCTION = deployedName('alarm-failover');
+/** The deployed name of notify (FLEET_DR_NOTIFY_FUNCTION). */
+export const NOTIFY_FUNCTION = deployedName('notify');
+
+/**
+ * The invoker finds a function by folder name; FC knows it by its deployed name (`fleet-dr-<folder>`). Lays
+ * out one link per deployed name to its folder under functions/, so the drill invokes what s.yaml deploys.
+ */
+function deployedFunctionsDir(dir: string): string {
+  const out = join(dir, 'functions');
+  mkdirSync(out);
+  for (const e of readdirSync(FUNCTIONS_DIR, { withFileTypes: true }))
+    if (e.isDirectory() && existsSync(join(FUNCTIONS_DIR, e.name, 'handler.ts')))
+      symlinkSync(join(FUNCTIONS_DIR, e.name), join(out, deployedName(e.name)), 'dir');
+  return out;
+}
 
 /**
  * The sandbox policy with short timers for tests and drills. The probe timeout stays well above what a
@@ -84,7 +104,7 @@ export async function startDrill(o: DrillOptions = {}): Promise<Drill> {
         fc: sb.cloud.fc.url,
         dingtalk: sb.cloud.dingtalk.url,
       }),
-      FLEET_DR_NOTIFY_FUNCTION: 'notify',
+      FLEET_DR_NOTIFY_FUNCTION: NOTIFY_FUNCTION,
       FLEET_DR_PROBE_SPACING_MS: '100',
       ...(o.quiet === false ? {} : { FLEET_DR_LOG: 'off' }),
       [policy.secrets.callbackTokenEnv]: DRILL_TOKEN,
@@ -96,16 +116,17 @@ export async function startDrill(o: DrillOptions = {}): Promise<Drill> {
       // The Kubernetes stand-ins use a self-signed CA that is inside their kubeconfigs; nothing else needed.
     };
     const invokers: LocalInvoker[] = [];
+    const functionsDir = deployedFunctionsDir(dir);
     const make = (fresh: boolean, fnEnv: Record<string, string>) => {
       const i = createLocalInvoker({
-        functionsDir: FUNCTIONS_DIR,
+        functionsDir,
         credentialsProvider: () => sb.cloud.credentials.issueStsToken(),
         region: policy.region,
         accountId: sb.cloud.fc.accountId,
         freshInstance: fresh,
         env: fnEnv,
-        httpFunctions: ['alarm-failover'],
-        functions: { 'alarm-failover': { timeout: 60 }, notify: { timeout: 60 } },
+        httpFunctions: [ALARM_FUNCTION],
+        functions: { [ALARM_FUNCTION]: { timeout: 60 }, [NOTIFY_FUNCTION]: { timeout: 60 } },
       });
       invokers.push(i);
       return i;
@@ -121,7 +142,7 @@ export async function startDrill(o: DrillOptions = {}): Promise<Drill> {
     };
     sb.cloud.fc.setDispatcher(inv.dispatcher);
     const front = await inv.listen();
-    const callbackUrl = `${front.urlFor('alarm-failover')}?token=${DRILL_TOKEN}`;
+    const callbackUrl = `${front.urlFor(ALARM_FUNCTION)}?token=${DRILL_TOKEN}`;
     return {
       sb,
       policy,

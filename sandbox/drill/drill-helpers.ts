@@ -69,7 +69,7 @@ export function stateVersion(d: Drill): string | undefined {
 /** Warms one instance of each function, so timings are those of a warm FC instance. */
 export async function warmUp(d: Drill): Promise<void> {
   await Promise.all([
-    d.invoker.invokeHttp('alarm-failover', { method: 'POST', body: 'alertName=warm' }),
-    d.invoker.invoke('notify', { source: 'warm-up' }),
+    d.invoker.invokeHttp('fleet-dr-alarm-failover', { method: 'POST', body: 'alertName=warm' }),
+    d.invoker.invoke('fleet-dr-notify', { source: 'warm-up' }),
   ]);
 }

@@ -4,7 +4,7 @@
  * measured time of each step, the load's requests and failures before/during/after, the decision, the
  * DingTalk messages and the final weights. Used by test/e2e and by `fleet-dr start`.
  */
-import type { AlarmAnswer } from '../../shared/execute/answer';
+import type { AlarmAnswer } from '../../shared/pipeline/answer';
 import { SANDBOX_DINGTALK } from '../start-sandbox';
 import { type Drill, startDrill } from './drill-env';
 import { addZoneAlarm, canaryWeightsNow, sleep, waitFor, warmUp } from './drill-helpers';
@@ -72,7 +72,7 @@ export async function runFailoverScenario(o: ScenarioOptions = {}): Promise<Fail
     log(`CloudMonitor alarm ${ruleId} ALERT after ${alarm.at - fault} ms`);
     const inv = await waitFor('the failover decision', () =>
       d.invoker.invocations.find(
-        (r) => r.functionName === 'alarm-failover' && decisionOf(r.payload)?.decision === 'shift',
+        (r) => r.functionName === 'fleet-dr-alarm-failover' && decisionOf(r.payload)?.decision === 'shift',
       ),
     );
     const handlerEnd = Date.now();

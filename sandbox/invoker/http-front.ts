@@ -1,7 +1,7 @@
 /**
  * The HTTP front of the local invoker: what an FC HTTP trigger URL is on the internet, on 127.0.0.1.
  * A function's URL is `{url}/<function name>`; everything after it is the path the handler sees, so the
- * CloudMonitor stand-in can POST its alarm callback to `{url}/alarm-failover?token=…` over real HTTP.
+ * CloudMonitor stand-in can POST its alarm callback to `{url}/fleet-dr-alarm-failover?token=…` over real HTTP.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -13,7 +13,7 @@ export interface HttpFront {
   /** `http://127.0.0.1:PORT` */
   url: string;
   port: number;
-  /** The trigger URL of one function, e.g. `http://127.0.0.1:PORT/alarm-failover`. */
+  /** The trigger URL of one function, e.g. `http://127.0.0.1:PORT/fleet-dr-alarm-failover`. */
   urlFor(functionName: string): string;
   close(): Promise<void>;
 }

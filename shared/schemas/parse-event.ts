@@ -86,10 +86,13 @@ function parseCloudEvent(value: Record<string, unknown>): NormalisedEvent {
   );
 }
 
-// An alarm callback is a form body with alertName; any other body is an ordinary HTTP request.
+// An alarm callback is a form body with alertName; any other body is an ordinary HTTP request. Plain string
+// searches, linear in the body (which the schema has already bounded).
 function formAlarmBody(r: HttpRequest): string | undefined {
   const text = r.body.toString('utf8');
-  return /(^|&)alert(Name|State)=/.test(text.trim()) ? text : undefined;
+  const t = text.trim();
+  const isAlarm = ['alertName=', 'alertState='].some((f) => t.startsWith(f) || t.includes(`&${f}`));
+  return isAlarm ? text : undefined;
 }
 
 function alarmFromForm(body: string, via: AlarmVia): AlarmEvent {
@@ -99,6 +102,15 @@ function alarmFromForm(body: string, via: AlarmVia): AlarmEvent {
       'unrecognised form body: no alertName and alertState (not a CloudMonitor callback)',
     );
   return { ...validate(AlarmEventSchema, fields, 'cloudmonitor alarm'), via };
+}
+
+/**
+ * The event as a value: a Buffer or string is decoded (JSON, or a raw form body kept as a string), anything
+ * else is returned as it is. Throws EventParseError on empty, binary, non-UTF-8 or malformed input. The HTTP
+ * edge uses it to look at an event's shape before anything reads the request body.
+ */
+export function decodeEvent(input: unknown): unknown {
+  return decode(input);
 }
 
 function decode(input: unknown): unknown {

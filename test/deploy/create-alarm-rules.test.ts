@@ -23,7 +23,7 @@ describe('deploy/create-alarm-rules.ts', () => {
         '--policy',
         policy,
         '--callback-url',
-        'https://alarm-failover-abc.cn-hangzhou.fcapp.run/alarm',
+        'https://fleet-dr-alarm-failover-abc.cn-hangzhou.fcapp.run/alarm',
         '--account-id',
         '1234567890',
       ],
@@ -51,7 +51,7 @@ describe('deploy/create-alarm-rules.ts', () => {
     assert.equal(first.action, 'PutResourceMetricRule');
     assert.equal(first.Namespace, 'acs_customMetric_1234567890');
     assert.equal(first.MetricName, 'fleet_dr_probe_success');
-    assert.equal(first.Webhook, 'https://alarm-failover-abc.cn-hangzhou.fcapp.run/alarm?token=***');
+    assert.equal(first.Webhook, 'https://fleet-dr-alarm-failover-abc.cn-hangzhou.fcapp.run/alarm?token=***');
     assert.deepEqual(first.Escalations.Critical, {
       ComparisonOperator: 'LessThanThreshold',
       Statistics: 'Average',
@@ -65,7 +65,7 @@ describe('deploy/create-alarm-rules.ts', () => {
       '--policy',
       policy,
       '--callback-url',
-      'http://127.0.0.1:1/alarm-failover',
+      'http://127.0.0.1:1/fleet-dr-alarm-failover',
       '--account-id',
       '1',
     ];
@@ -93,7 +93,7 @@ describe('deploy/create-alarm-rules.ts', () => {
         '--policy',
         policy,
         '--callback-url',
-        'http://127.0.0.1:9/alarm-failover',
+        'http://127.0.0.1:9/fleet-dr-alarm-failover',
         '--account-id',
         '1234567890',
         '--sandbox-endpoint',
@@ -115,7 +115,7 @@ describe('deploy/create-alarm-rules.ts', () => {
     assert.equal(r.namespace, cloud.cms.customNamespace);
     assert.equal(r.metricName, 'fleet_dr_probe_success');
     assert.deepEqual(r.dimensions, { clusterId: 'c-ack-az1' });
-    assert.equal(r.webhook, `http://127.0.0.1:9/alarm-failover?token=${TOKEN}`);
+    assert.equal(r.webhook, `http://127.0.0.1:9/fleet-dr-alarm-failover?token=${TOKEN}`);
     assert.deepEqual(
       [r.level, r.comparisonOperator, r.threshold, r.times],
       ['CRITICAL', 'LessThanThreshold', 1, 3],

@@ -7,6 +7,9 @@ import { after, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import { PolicySchema } from '../../shared/config';
+import { deployedName } from '../../shared/runtime/handler-shell';
+import { parseEvent } from '../../shared/schemas/parse-event';
+import { CMS_ALARM_EVENT_SOURCES, CMS_ALARM_EVENT_TYPES } from '../../shared/schemas/unverified';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const sBin = join(root, 'node_modules', '.bin', 's');
@@ -73,7 +76,7 @@ describe('s.yaml', () => {
     assert.equal(doc.edition, '3.0.0');
     for (const [name, r] of Object.entries(doc.resources)) {
       assert.equal(r.component, 'fc3');
-      assert.equal(r.props.functionName, name);
+      assert.equal(r.props.functionName, deployedName(name), 'deployed as fleet-dr-<folder>');
       assert.equal(r.props.runtime, 'nodejs20');
       assert.equal(r.props.code, `./dist/${name}`);
       assert.equal(r.props.handler, 'index.handler');
@@ -91,6 +94,17 @@ describe('s.yaml', () => {
     }
   });
 
+  it('names notify, as deployed, in FLEET_DR_NOTIFY_FUNCTION', () => {
+    const doc = rendered();
+    const deployed = Object.values(doc.resources).map((r) => r.props.functionName);
+    for (const r of Object.values(doc.resources))
+      assert.ok(deployed.includes(r.props.environmentVariables.FLEET_DR_NOTIFY_FUNCTION ?? ''));
+    assert.equal(
+      doc.resources['alarm-failover']!.props.environmentVariables.FLEET_DR_NOTIFY_FUNCTION,
+      'fleet-dr-notify',
+    );
+  });
+
   it('gives alarm-failover an anonymous POST trigger and an EventBridge trigger for CloudEvents', () => {
     const p = rendered().resources['alarm-failover']!.props;
     assert.equal(p.memorySize, 512);
@@ -104,10 +118,40 @@ describe('s.yaml', () => {
     const eb = p.triggers.find((t) => t.triggerType === 'eventbridge');
     assert.equal(eb?.triggerConfig.triggerEnable, true);
     assert.deepEqual(eb?.triggerConfig.eventSourceConfig, { eventSourceType: 'Default' });
-    assert.deepEqual(JSON.parse(String(eb?.triggerConfig.eventRuleFilterPattern)), { source: ['acs.cms'] });
     assert.deepEqual(eb?.triggerConfig.eventSinkConfig, {
       deliveryOption: { mode: 'event-driven', eventSchema: 'CloudEvents' },
     });
+  });
+
+  it('routes the documented CloudMonitor alert type from either plausible source, and nothing else', () => {
+    const p = rendered().resources['alarm-failover']!.props;
+    const eb = p.triggers.find((t) => t.triggerType === 'eventbridge');
+    const pattern = JSON.parse(String(eb?.triggerConfig.eventRuleFilterPattern)) as Record<string, string[]>;
+    assert.deepEqual(
+      { ...pattern },
+      { source: [...CMS_ALARM_EVENT_SOURCES], type: [...CMS_ALARM_EVENT_TYPES] },
+    );
+    assert.deepEqual(pattern.type, ['cms:CloudMonitor:AlertWebHook']);
+    assert.deepEqual([...pattern.source!].sort(), ['acs.cloudmonitor', 'acs.cms']);
+    // EventBridge exact matching: every key of the pattern must hold one of its listed values.
+    const matches = (e: Record<string, unknown>) =>
+      Object.entries(pattern).every(([k, values]) => values.includes(String(e[k])));
+    const sample = JSON.parse(
+      readFileSync(join(root, 'events', 'cloudmonitor-alarm', 'cloudevents-alert.json'), 'utf8'),
+    ) as Record<string, unknown>;
+    for (const source of ['acs.cms', 'acs.cloudmonitor']) {
+      const e = { ...sample, source, type: 'cms:CloudMonitor:AlertWebHook' };
+      assert.ok(matches(e), `${source} alert callbacks reach the function`);
+      const [alarm] = parseEvent(e);
+      assert.equal(alarm?.kind, 'alarm', `the handler reads the ${source} alert as an alarm`);
+    }
+    for (const [source, type] of [
+      ['acs.cms', 'cms:CloudMonitor:AgentStatusRunning'],
+      ['acs.cms', 'cms:ActionTrail:ApiCall'],
+      ['acs.cs', 'cms:CloudMonitor:AlertWebHook'],
+      ['acs.cs', 'cs:ActionTrail:ApiCall'],
+    ])
+      assert.equal(matches({ ...sample, source, type }), false, `${source} ${type} is not routed`);
   });
 
   it('gives notify a timer every minute and no platform retries of its async invocations', () => {
@@ -148,6 +192,8 @@ describe('s.yaml', () => {
       .sort();
     assert.deepEqual(Object.keys(raw.resources).sort(), folders);
     assert.ok(folders.includes('alarm-failover') && folders.includes('notify'));
+    for (const [name, r] of Object.entries(raw.resources))
+      assert.equal((r as { props: { functionName: string } }).props.functionName, deployedName(name));
   });
 
   it('is what `npm run deploy` deploys', () => {

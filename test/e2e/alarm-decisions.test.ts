@@ -28,7 +28,7 @@ describe('e2e: alarm-failover decisions', () => {
   it('answers a wrong or missing token with 403 and changes nothing', async () => {
     const rv = stateVersion(d);
     const events = d.sb.cloud.cms.customEvents().length;
-    const url = d.front.urlFor('alarm-failover');
+    const url = d.front.urlFor('fleet-dr-alarm-failover');
     const wrong = await postCallback(`${url}?token=not-the-token`, alarmForm(A, 'ALERT'));
     const missing = await postCallback(url, alarmForm(A, 'ALERT'));
     assert.equal(wrong.status, 403);

@@ -14,7 +14,7 @@ describe('e2e: the EventBridge trigger and INSUFFICIENT_DATA', () => {
   const B = 'c-reg-az2';
   const messages = () => d.sb.cloud.dingtalk.messages(SANDBOX_DINGTALK.accessToken);
   const audits = () => auditRecords(d);
-  const notifyRuns = () => d.invoker.invocations.filter((i) => i.functionName === 'notify').length;
+  const notifyRuns = () => d.invoker.invocations.filter((i) => i.functionName === 'fleet-dr-notify').length;
   before(async () => {
     d = await startDrill();
     await d.sb.zones.fault(A, 'blackhole');

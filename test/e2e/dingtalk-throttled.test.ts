@@ -4,6 +4,7 @@ import { DRILL_TOKEN, type Drill, startDrill } from '../../sandbox/drill/drill-e
 import { SANDBOX_DINGTALK } from '../../sandbox/start-sandbox';
 import { NotifyError } from '../../shared/clients/errors';
 import { createDingTalkSender } from '../../shared/notify/dingtalk-client';
+import { STATE_CONFIGMAPS } from '../../shared/state/routing-store';
 import { alarmForm, invokeCallback } from './helpers';
 
 const timer = (at: number) => ({
@@ -12,6 +13,27 @@ const timer = (at: number) => ({
   payload: '',
 });
 const json = (b: Buffer) => JSON.parse(b.toString('utf8'));
+
+/**
+ * Lets `ms` pass for the outbox: notify's clock is the system clock (a timer's triggerTime is information
+ * only), so every time the outbox recorded (`…At`, `…Until`, the robot's `sent` stamps) moves back instead.
+ */
+function elapse(d: Drill, ms: number): void {
+  const cm = d.sb.fleet.store.get('v1', 'ConfigMap', d.policy.fleet.stateNamespace, STATE_CONFIGMAPS.outbox);
+  assert.ok(cm, 'the outbox ConfigMap exists');
+  const data = cm.data as Record<string, string>;
+  const shift = (v: unknown, key = ''): unknown => {
+    if (typeof v === 'number') return /(At|Until)$/.test(key) ? v - ms : v;
+    if (Array.isArray(v)) return v.map((x) => (key === 'sent' && typeof x === 'number' ? x - ms : shift(x)));
+    if (v && typeof v === 'object')
+      return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, shift(x, k)]));
+    return v;
+  };
+  const doc = Object.fromEntries(
+    Object.entries(data).map(([k, v]) => [k, JSON.stringify(shift(JSON.parse(v)))]),
+  );
+  d.sb.fleet.store.update({ ...cm, data: doc });
+}
 
 describe('e2e: DingTalk throttled during the incident', () => {
   let d: Drill;
@@ -48,7 +70,7 @@ describe('e2e: DingTalk throttled during the incident', () => {
     assert.equal(r.body.decision, 'shift', r.body.reason);
     await d.sb.cloud.fc.drain();
     await d.invoker.idle();
-    const woke = d.invoker.invocations.filter((i) => i.functionName === 'notify').at(-1);
+    const woke = d.invoker.invocations.filter((i) => i.functionName === 'fleet-dr-notify').at(-1);
     assert.ok(woke, 'alarm-failover woke notify');
     const first = json(woke.payload);
     assert.equal(first.delivered.length, 0);
@@ -56,11 +78,14 @@ describe('e2e: DingTalk throttled during the incident', () => {
     assert.ok(first.deferredUntil > Date.now(), 'the outbox defers the robot');
     assert.equal(messages().length, before, 'nothing got through while blocked');
 
-    const early = json((await d.invoker.invoke('notify', timer(Date.now() + 5 * 60_000))).payload);
+    elapse(d, 5 * 60_000);
+    robotNow = T + 5 * 60_000;
+    const early = json((await d.invoker.invoke('fleet-dr-notify', timer(Date.now()))).payload);
     assert.equal(early.delivered.length, 0, 'still inside the window at +5 min');
 
+    elapse(d, 6 * 60_000);
     robotNow = T + 11 * 60_000;
-    const late = json((await d.invoker.invoke('notify', timer(Date.now() + 11 * 60_000))).payload);
+    const late = json((await d.invoker.invoke('fleet-dr-notify', timer(Date.now()))).payload);
     assert.equal(late.delivered.length, 1, JSON.stringify(late));
     assert.equal(late.undeliverable.length, 0);
     const got = messages().slice(before);

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Drill } from '../../sandbox/drill/drill-env';
 import type { LocalInvoker } from '../../sandbox/invoker/index';
-import type { AlarmAnswer } from '../../shared/execute/answer';
+import type { AlarmAnswer } from '../../shared/pipeline/answer';
 import { gatewayKeys } from '../../shared/gateway/annotations';
 import { parseRemoteClusters } from '../../shared/gateway/membership';
 
@@ -70,7 +70,7 @@ export function remoteClusters(d: Drill): string[] {
 
 /** Invokes alarm-failover as an event function (the EventBridge trigger), returns the decoded answer. */
 export async function invokeEvent(inv: LocalInvoker, event: unknown) {
-  const r = await inv.invoke('alarm-failover', Buffer.from(JSON.stringify(event), 'utf8'));
+  const r = await inv.invoke('fleet-dr-alarm-failover', Buffer.from(JSON.stringify(event), 'utf8'));
   if (r.error) throw new Error(`alarm-failover failed: ${r.error.errorType}: ${r.error.errorMessage}`);
   return JSON.parse(r.payload.toString('utf8')) as AlarmAnswer & { error?: string; status?: number };
 }
@@ -90,7 +90,7 @@ export async function postCallback(
 
 /** Sends a callback through an invoker's HTTP mapping (no front needed). */
 export async function invokeCallback(inv: LocalInvoker, token: string, form: string) {
-  const r = await inv.invokeHttp('alarm-failover', {
+  const r = await inv.invokeHttp('fleet-dr-alarm-failover', {
     method: 'POST',
     query: { token },
     headers: { 'content-type': 'application/x-www-form-urlencoded' },

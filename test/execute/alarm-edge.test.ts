@@ -2,12 +2,10 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { parse } from 'yaml';
-import { readEdge, tokenMatches } from '../../functions/alarm-failover/edge';
+import { readEdge } from '../../functions/alarm-failover/edge';
 import { PolicySchema } from '../../shared/config';
 import { clusterOfAlarm, triggerOf } from '../../shared/execute/alarm-trigger';
-import { recoveredMessage, transitionMessage } from '../../shared/notify/messages';
-import { decide } from '../../shared/policy/decide';
-import { initialRoutingState, ObservationsSchema } from '../../shared/policy/types';
+import { tokenMatches } from '../../shared/runtime/http-edge';
 import type { AlarmEvent } from '../../shared/schemas/cloudmonitor-alarm';
 
 const policy = PolicySchema.parse(
@@ -80,48 +78,5 @@ describe('alarm-failover edge', () => {
     assert.equal(clusterOfAlarm(policy, base), undefined);
     const t = triggerOf(policy, { ...base, ruleId: 'r' }, 'c-ack-az1');
     assert.equal(t.key, 'r/c-ack-az1/ALERT/0');
-  });
-});
-
-describe('DingTalk messages', () => {
-  const obs = ObservationsSchema.parse(
-    JSON.parse(
-      readFileSync(new URL('../../events/observations/zone-down-confirmed.json', import.meta.url), 'utf8'),
-    ),
-  );
-  const before = initialRoutingState(policy);
-  const plan = decide(policy, obs, before, '2025-06-01T08:00:00Z');
-
-  it('a failover is an actionCard naming the incident, zone, signals, weights and timings, with failback steps', () => {
-    assert.equal(plan.kind, 'shift');
-    const n = transitionMessage({
-      policy,
-      plan,
-      before,
-      after: plan.nextState,
-      clusterId: 'c-ack-az1',
-      timings: { signalsGathered: 700, committed: 40 },
-    });
-    assert.ok(n.action, 'actionCard');
-    assert.equal(n.incidentId, plan.nextState.incident?.id);
-    assert.match(n.title, /failed over from c-ack-az1 \(cn-hangzhou-h\)/);
-    assert.match(n.text, /c-ack-az1 50 → 0, c-reg-az2 50 → 100/);
-    assert.match(n.text, /probe: down/);
-    assert.match(n.text, /signalsGathered 700 ms, committed 40 ms/);
-    assert.match(n.text, /failback-step/);
-  });
-
-  it('a recovery message moves nothing and explains failback', () => {
-    const n = recoveredMessage({
-      policy,
-      plan,
-      before: plan.nextState,
-      after: plan.nextState,
-      clusterId: 'c-ack-az1',
-      timings: {},
-    });
-    assert.equal(n.action, undefined);
-    assert.match(n.text, /No traffic was moved/);
-    assert.match(n.text, /c-ack-az1 0 → 0/);
   });
 });
