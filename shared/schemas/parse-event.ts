@@ -23,6 +23,7 @@ import {
   toHttpRequestEvent,
 } from './fc-http';
 import { looksLikeTimer, type TimerEvent, TimerEventSchema } from './fc-timer';
+import { CMS_ALARM_EVENT_SOURCES, CMS_ALARM_EVENT_TYPES } from './unverified';
 
 /** Any recognised event, normalised. */
 export type NormalisedEvent = AlarmEvent | ClusterEvent | TimerEvent | HttpRequestEvent;
@@ -76,6 +77,12 @@ function parseCloudEvent(value: Record<string, unknown>): NormalisedEvent {
   const envelope = validate(CloudEventSchema, value, 'cloudevents');
   if (envelope.source === 'acs.cs') return validate(ClusterEventSchema, value, 'acs.cs event');
   const data = typeof envelope.data === 'string' ? tryJson(envelope.data) : envelope.data;
+  const fromCms = (CMS_ALARM_EVENT_SOURCES as readonly string[]).includes(envelope.source);
+  const alertType = (CMS_ALARM_EVENT_TYPES as readonly string[]).includes(envelope.type);
+  if (looksLikeAlarm(data) && !(fromCms && alertType))
+    throw new EventParseError(
+      `not a CloudMonitor alert callback: source ${envelope.source}, type ${envelope.type} (expected source ${CMS_ALARM_EVENT_SOURCES.join(' or ')} and type ${CMS_ALARM_EVENT_TYPES.join(', ')})`,
+    );
   if (looksLikeAlarm(data))
     return {
       ...validate(AlarmEventSchema, data, 'cloudmonitor alarm (cloudevents data)'),

@@ -4,9 +4,9 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Drill } from '../../sandbox/drill/drill-env';
 import type { LocalInvoker } from '../../sandbox/invoker/index';
-import type { AlarmAnswer } from '../../shared/pipeline/answer';
 import { gatewayKeys } from '../../shared/gateway/annotations';
 import { parseRemoteClusters } from '../../shared/gateway/membership';
+import type { AlarmAnswer } from '../../shared/pipeline/answer';
 
 /** An alarm state as CloudMonitor reports it. */
 export type AlarmState = 'ALERT' | 'OK' | 'INSUFFICIENT_DATA';

@@ -51,6 +51,19 @@ describe('CloudMonitor alarm callback', () => {
     );
   });
 
+  it('accepts an alert envelope from either plausible CloudMonitor source, and refuses another source or type', () => {
+    const env = sample<Record<string, unknown>>('cloudmonitor-alarm', 'cloudevents-alert');
+    assert.equal(only({ ...env, source: 'acs.cloudmonitor' }).via, 'cloudevents');
+    assert.throws(
+      () => parseEvent({ ...env, type: 'cms:Alarm:AlarmStateChange' }),
+      (e: unknown) => e instanceof EventParseError && /not a CloudMonitor alert callback/.test(e.message),
+    );
+    assert.throws(
+      () => parseEvent({ ...env, source: 'acs.ecs' }),
+      (e: unknown) => e instanceof EventParseError && /source acs\.ecs/.test(e.message),
+    );
+  });
+
   it('parses a raw form body string and a plain object of the fields', () => {
     const http = sample<HttpSample>('cloudmonitor-alarm', 'http-form-alert');
     assert.equal(only(http.body).alarmName, 'ack-az1-probe');
