@@ -58,6 +58,23 @@ async function wake(
   }
 }
 
+/** Reads every signal decide() needs; the alarm of an alarm trigger is merged in by the policy. */
+function observe(w: Wiring, trigger: Trigger, probeSpacingMs?: number) {
+  return gatherObservations(
+    {
+      policy: w.policy,
+      env: w.env,
+      ack: w.ack,
+      mse: w.mse,
+      member: w.member,
+      gatewayMembers: async () => (await w.membership()).members(),
+      fleetMembers: async () => (await w.fleet.managedClusters()).map((c) => c.clusterId),
+      probeSpacingMs,
+    },
+    trigger.kind === 'alarm' ? trigger.alarm : null,
+  );
+}
+
 /** Runs one decision for a trigger and answers what was decided and done. */
 export async function runDecision(o: DecisionRun): Promise<DecisionAnswer> {
   const { wiring: w, log, trigger } = o;
@@ -76,22 +93,7 @@ export async function runDecision(o: DecisionRun): Promise<DecisionAnswer> {
     errors.push(...leftover.errors);
     queued += leftover.messagesQueued;
   }
-  const alarm = trigger.kind === 'alarm' ? trigger.alarm : null;
-  const gathered = await t.step('signalsGathered', () =>
-    gatherObservations(
-      {
-        policy,
-        env: w.env,
-        ack: w.ack,
-        mse: w.mse,
-        member: w.member,
-        gatewayMembers: async () => (await w.membership()).members(),
-        fleetMembers: async () => (await w.fleet.managedClusters()).map((c) => c.clusterId),
-        probeSpacingMs: o.probeSpacingMs,
-      },
-      alarm,
-    ),
-  );
+  const gathered = await t.step('signalsGathered', () => observe(w, trigger, o.probeSpacingMs));
   errors.push(...gathered.errors);
   const obs = ObservationsSchema.parse({ ...gathered.observations, ...decisionInputs(trigger) });
   const now = new Date().toISOString();
