@@ -196,27 +196,44 @@ export const checkDetection: Check = (p) => {
 /** The shortest period between two scheduled rounds: Function Compute timers fire at most once a minute. */
 export const SHORTEST_ROUND_SECONDS = 60;
 
+/** The level sources (one reading per round): their settings live in `detection.sources.<source>`. */
+const LEVEL_SOURCES = ['gatewayHealth', 'readyReplicas', 'ackState'] as const;
+
 /**
- * Readings must outlive what they are used for: gateway health, ready replicas and cluster state are read
- * once a round, so with more than one sample to count they must outlive the time to the next round; and one
- * round's probe samples (taken one after the other, each up to its timeout) must outlive the round.
+ * Readings must outlive what they are used for. A level (gateway health, ready replicas, cluster state) is read
+ * once a round, so a level that needs more than one consecutive reading must keep each reading beyond the time
+ * to the next round; one round's probe samples (taken one after the other, each up to its timeout) must outlive
+ * the round. A source's own `maxReadingAgeSeconds` replaces `detection.maxReadingAgeSeconds` for it.
  */
 export const checkReadingAge: Check = (p) => {
   const d = p.detection;
-  const max = d?.maxReadingAgeSeconds;
-  if (typeof max !== 'number') return [];
+  const global = d?.maxReadingAgeSeconds;
+  const sources = (d?.sources ?? {}) as Partial<Record<string, Record<string, unknown>>>;
   const out: string[] = [];
-  const path = ['detection', 'maxReadingAgeSeconds'];
+  const limitOf = (source: string): { max: number; path: PropertyKey[] } | undefined => {
+    const own = sources[source]?.maxReadingAgeSeconds;
+    if (typeof own === 'number')
+      return { max: own, path: ['detection', 'sources', source, 'maxReadingAgeSeconds'] };
+    return typeof global === 'number'
+      ? { max: global, path: ['detection', 'maxReadingAgeSeconds'] }
+      : undefined;
+  };
+  for (const source of LEVEL_SOURCES) {
+    const n = sources[source]?.consecutiveReadings;
+    const limit = limitOf(source);
+    if (typeof n !== 'number' || n <= 1 || !limit || limit.max > SHORTEST_ROUND_SECONDS) continue;
+    out.push(
+      problem(
+        limit.path,
+        `${limit.max} s is not more than the ${SHORTEST_ROUND_SECONDS} s between two rounds (timers fire at most once a minute): ${source}, read once a round, would expire before the next round and never reach detection.sources.${source}.consecutiveReadings ${n}`,
+      ),
+    );
+  }
+  const probeLimit = limitOf('probe');
+  if (!probeLimit) return out;
   const f = typeof d.failuresToDown === 'number' ? d.failuresToDown : 1;
   const s = typeof d.successesToUp === 'number' ? d.successesToUp : 1;
   const samples = Math.max(f, s);
-  if (samples > 1 && max <= SHORTEST_ROUND_SECONDS)
-    out.push(
-      problem(
-        path,
-        `${max} s is not more than the ${SHORTEST_ROUND_SECONDS} s between two rounds (timers fire at most once a minute): gateway health, ready replicas and cluster state, read once a round, would expire before the next round and never reach failuresToDown ${f} / successesToUp ${s}`,
-      ),
-    );
   let slowest: { i: number; ms: number } | undefined;
   arr(p.clusters).forEach((c, i) => {
     const timeouts = arr(c?.probes).map((probe) =>
@@ -225,11 +242,11 @@ export const checkReadingAge: Check = (p) => {
     const ms = timeouts.length > 0 ? Math.max(...timeouts) : 0;
     if (!slowest || ms > slowest.ms) slowest = { i, ms };
   });
-  if (slowest && samples * slowest.ms > max * 1000)
+  if (slowest && samples * slowest.ms > probeLimit.max * 1000)
     out.push(
       problem(
-        path,
-        `${max} s is shorter than one probe round of clusters[${slowest.i}] (${samples} sample(s) × ${slowest.ms} ms timeout = ${(samples * slowest.ms) / 1000} s): its first samples would expire before the decision`,
+        probeLimit.path,
+        `${probeLimit.max} s is shorter than one probe round of clusters[${slowest.i}] (${samples} sample(s) × ${slowest.ms} ms timeout = ${(samples * slowest.ms) / 1000} s): its first samples would expire before the decision`,
       ),
     );
   return out;

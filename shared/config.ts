@@ -56,6 +56,42 @@ export const RouteSchema = z.strictObject({
 /** The independent sources of health evidence fleet-dr can combine. */
 export const SignalSourceSchema = z.enum(['alarm', 'probe', 'ackState', 'gatewayHealth', 'readyReplicas']);
 
+/** How old a reading may be before it counts as unknown (seconds). */
+const readingAge = z.number().int().min(1).max(86_400);
+
+/**
+ * A source that reads a level already debounced where it comes from (MSE's health checks, readiness probes, the
+ * cluster's state): one fresh reading counts unless a team asks for more. The source model is in
+ * shared/policy/sources.ts.
+ */
+const levelSource = {
+  /** Consecutive agreeing readings (one per invocation) before the source changes its verdict; 1: the newest counts. */
+  consecutiveReadings: z.number().int().min(1).max(10).default(1),
+  /** Overrides `detection.maxReadingAgeSeconds` for this source. */
+  maxReadingAgeSeconds: readingAge.optional(),
+};
+
+/** Per-source settings (docs/decision-rules.md, "Sources"). */
+export const SourceSettingsSchema = z.strictObject({
+  /** fleet-dr's probes: raw samples; their hysteresis is `detection.failuresToDown` / `successesToUp`. */
+  probe: z.strictObject({ maxReadingAgeSeconds: readingAge.optional() }).prefault({}),
+  /** MSE service `HealthStatus`, per cluster. */
+  gatewayHealth: z.strictObject(levelSource).prefault({}),
+  /** Ready replicas of the route's Deployment in the cluster. */
+  readyReplicas: z
+    .strictObject({
+      ...levelSource,
+      /**
+       * Share of the desired replicas (0–1) that must be ready for the reading to be healthy; at least one
+       * always must. 0 (default): down only when no replica is ready.
+       */
+      minReadyShare: z.number().min(0).max(1).default(0),
+    })
+    .prefault({}),
+  /** The cluster's state (ACK `state`; for a registered cluster, its connection through the agent). */
+  ackState: z.strictObject(levelSource).prefault({}),
+});
+
 /** The whole policy file; docs/policy.md documents every field. */
 export const PolicySchema = z.strictObject({
   version: z.literal(1),
@@ -77,9 +113,12 @@ export const PolicySchema = z.strictObject({
   routes: z.array(RouteSchema).min(1),
   detection: z
     .strictObject({
-      /** Consecutive failed observations of one source before it calls a cluster down. */
+      /**
+       * Consecutive failed probe samples before the probe source reads down. Probes are the one raw sampled
+       * source; levels (gateway health, ready replicas, cluster state) use `sources.<source>.consecutiveReadings`.
+       */
       failuresToDown: z.number().int().min(1).default(3),
-      /** Consecutive good observations before it calls a cluster up again. */
+      /** Consecutive good probe samples before the probe source reads up again. */
       successesToUp: z.number().int().min(1).default(3),
       /** Independent sources that must agree with an alarm before an automatic failover (alarm + N). */
       confirmationsRequired: z.number().int().min(0).max(4).default(1),
@@ -91,19 +130,24 @@ export const PolicySchema = z.strictObject({
       insufficientData: z.enum(['unknown', 'alert']).default('unknown'),
       /**
        * A gateway-health, ready-replicas, cluster-state or probe reading older than this counts as unknown, not
-       * as its last verdict. Above the one-minute timer period, so one round's readings outlive the next round.
+       * as its last verdict (a source may set its own in `sources.<source>.maxReadingAgeSeconds`). Above the
+       * one-minute timer period, so one round's readings outlive the next round.
        */
-      maxReadingAgeSeconds: z.number().int().min(1).max(86_400).default(120),
+      maxReadingAgeSeconds: readingAge.default(120),
+      /** Per-source settings: consecutive readings of the level sources, their max ages, minReadyShare. */
+      sources: SourceSettingsSchema.prefault({}),
+      /**
+       * The health-check function probes every cluster this often (seconds) within one invocation; each round
+       * is one probe sample. Above the slowest probe timeout.
+       */
+      probeIntervalSeconds: z.number().min(1).max(300).default(10),
+      /**
+       * A health-check round fails a cluster when at least this share (0–1) of its probe requests failed: an
+       * unexpected status (a 5xx), no answer within the probe timeout (too slow), a refused or reset connection.
+       */
+      probeFailureShare: z.number().gt(0).max(1).default(0.3),
     })
-    .default({
-      failuresToDown: 3,
-      successesToUp: 3,
-      confirmationsRequired: 1,
-      confirmingSources: ['probe', 'gatewayHealth', 'readyReplicas'],
-      probeMetricNames: ['fleet_dr_probe_success'],
-      insufficientData: 'unknown',
-      maxReadingAgeSeconds: 120,
-    }),
+    .prefault({}),
   timing: z
     .strictObject({
       /** No new automatic transition within this many seconds of the last one. */
@@ -169,5 +213,7 @@ export type Cluster = z.infer<typeof ClusterSchema>;
 export type Route = z.infer<typeof RouteSchema>;
 /** One source of health evidence. */
 export type SignalSource = z.infer<typeof SignalSourceSchema>;
+/** The per-source settings with defaults filled in. */
+export type SourceSettings = z.infer<typeof SourceSettingsSchema>;
 /** A validated policy, with every default filled in. */
 export type Policy = z.infer<typeof PolicySchema>;

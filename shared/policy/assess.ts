@@ -4,13 +4,22 @@
  */
 import type { Cluster, Policy } from '../config';
 import {
-  type Counting,
   emptySourceHistory,
   isExpired,
   SAMPLED_SOURCES,
-  samplesOf,
+  type SampledSource,
   updateHistory,
 } from './hysteresis';
+import {
+  consecutiveReadingsOf,
+  countingFor,
+  isLevel,
+  maxAgeOf,
+  maxAgeSetting,
+  minReadyShare,
+  readingsOf,
+  readyNeeded,
+} from './sources';
 import { ms, secondsBetween } from './time';
 import type {
   AlarmObservation,
@@ -107,13 +116,20 @@ function describeProbes(obs: ClusterObservation, fresh: ProbeResult[]): string {
   return `${failed.length} of ${fresh.length} probe results failed; latest ${lastText}${notCounted}`;
 }
 
+/** A source's maximum reading age and the setting it comes from, for messages. */
+interface AgeLimit {
+  seconds: number;
+  setting: string;
+}
+
 /**
  * What a signal adds about the age of a sampled source's reading: that it expired (and how old it was), or
  * that the source was not read this round and its last counted reading, still recent, stands.
  */
-function ageNote(obsAt: string | undefined, hist: SourceHistory, now: string, maxAge: number): string {
+function ageNote(obsAt: string | undefined, hist: SourceHistory, now: string, limitOf: AgeLimit): string {
+  const maxAge = limitOf.seconds;
   const age = (at: string) => `${Math.round(secondsBetween(at, now))} s old`;
-  const limit = `detection.maxReadingAgeSeconds is ${maxAge} s`;
+  const limit = `${limitOf.setting} is ${maxAge} s`;
   const last = hist.lastSampleAt;
   const newest = [obsAt, last]
     .filter((x): x is string => typeof x === 'string')
@@ -137,14 +153,7 @@ export function assessCluster(
   now: string,
 ): Assessment {
   const d = policy.detection;
-  const maxAge = d.maxReadingAgeSeconds;
-  const expired = (at: string) => isExpired(at, now, maxAge);
-  const counting: Counting = {
-    failuresToDown: d.failuresToDown,
-    successesToUp: d.successesToUp,
-    maxAgeSeconds: maxAge,
-    now,
-  };
+  const expired = (s: SampledSource, at: string) => isExpired(at, now, maxAgeOf(policy, s));
   const sourcesHist: ClusterHistory['sources'] = { ...(prev?.sources ?? {}) };
   // Readings expire: a sample older than the max age is no sample, and a source whose newest counted sample
   // is that old reads `unknown`, not its last verdict (hysteresis.ts). Probes expire the same way although
@@ -152,9 +161,15 @@ export function assessCluster(
   // a live round never needs older probe history, while a round that brings no probe results (a trigger
   // that does not probe, a prober fault) must not let an old probe `down` confirm a new alarm, nor an old
   // `up` keep the cluster up. Alarms are events, not readings: CloudMonitor re-evaluates them, and their
-  // latest state is taken as it is.
+  // latest state is taken as it is. How many readings count is the source model's (sources.ts): probe
+  // samples go through `failuresToDown` / `successesToUp`; levels, debounced where they come from, through
+  // their `consecutiveReadings` (default 1: the newest fresh reading is the source's verdict).
   for (const s of SAMPLED_SOURCES)
-    sourcesHist[s] = updateHistory(sourcesHist[s] ?? emptySourceHistory(), samplesOf(obs, s), counting);
+    sourcesHist[s] = updateHistory(
+      sourcesHist[s] ?? emptySourceHistory(),
+      readingsOf(obs, s, policy),
+      countingFor(policy, s, now),
+    );
   // A cluster off the gateway (fenced) has no gateway health: MSE lists none of its endpoints, so no sample
   // would ever replace its last reading, and a stale `down` would block its re-admit forever. Forget it.
   if (obs.membership?.onGateway === false) sourcesHist.gatewayHealth = emptySourceHistory();
@@ -189,9 +204,9 @@ export function assessCluster(
     (s) => s !== 'alarm' && s !== alarmFiredOn && sources[s] === 'down',
   );
   // The partition check reads the raw observations: only readings that have not expired count.
-  const freshProbes = obs.probes.filter((p) => !expired(p.at));
+  const freshProbes = obs.probes.filter((p) => !expired('probe', p.at));
   const latestProbe = newestProbe(freshProbes);
-  const ackState = obs.ackState && !expired(obs.ackState.at) ? obs.ackState : null;
+  const ackState = obs.ackState && !expired('ackState', obs.ackState.at) ? obs.ackState : null;
   const partition =
     cluster.type === 'registered' &&
     ackState?.state === 'disconnected' &&
@@ -212,10 +227,10 @@ export function assessCluster(
     sources: sourcesHist,
   };
   const signals = buildSignals(cluster.id, obs, sources, alarms, isProbeAlarm, {
+    policy,
     hist: sourcesHist,
     freshProbes,
     now,
-    maxAge,
   });
   return {
     cluster,
@@ -231,12 +246,36 @@ export function assessCluster(
   };
 }
 
-/** What the signals need to say how old each reading is. */
+/** What the signals need to say how old each reading is and how it was counted. */
 interface Ages {
+  policy: Policy;
   hist: ClusterHistory['sources'];
   freshProbes: ProbeResult[];
   now: string;
-  maxAge: number;
+}
+
+/**
+ * What a level signal adds when its verdict has not followed the newest reading yet: how many agreeing
+ * readings it has of the `consecutiveReadings` it needs (only when a team asked for more than one).
+ */
+function countNote(policy: Policy, s: SampledSource, hist: SourceHistory, newest: boolean | null): string {
+  if (!isLevel(s) || newest === null) return '';
+  const n = consecutiveReadingsOf(policy, s);
+  const run = newest ? hist.successes : hist.failures;
+  const reached = hist.verdict === (newest ? 'up' : 'down');
+  if (n <= 1 || reached || run === 0) return '';
+  return ` (${run} of ${n} consecutive readings needed: detection.sources.${s}.consecutiveReadings)`;
+}
+
+/** The words for a ready-replicas reading: desired 0 is no evidence; a share may be required. */
+function describeReplicas(policy: Policy, r: NonNullable<ClusterObservation['readyReplicas']>): string {
+  const text = `${r.ready}/${r.desired} replicas ready`;
+  if (r.desired === 0)
+    return `${text}: no replica is meant to run here (the Deployment is scaled to zero, or missing from this cluster), which is no evidence either way`;
+  const share = minReadyShare(policy);
+  if (share <= 0) return text;
+  const need = readyNeeded(r.desired, share);
+  return `${text} (detection.sources.readyReplicas.minReadyShare ${share} needs ${need})`;
 }
 
 function buildSignals(
@@ -247,8 +286,16 @@ function buildSignals(
   isProbeAlarm: (a: AlarmObservation) => boolean,
   ages: Ages,
 ): Signal[] {
-  const note = (s: 'probe' | 'ackState' | 'gatewayHealth' | 'readyReplicas', obsAt: string | undefined) =>
-    ageNote(obsAt, ages.hist[s] ?? emptySourceHistory(), ages.now, ages.maxAge);
+  const { policy } = ages;
+  const hist = (s: SampledSource) => ages.hist[s] ?? emptySourceHistory();
+  const note = (s: SampledSource, obsAt: string | undefined) =>
+    ageNote(obsAt, hist(s), ages.now, { seconds: maxAgeOf(policy, s), setting: maxAgeSetting(policy, s) });
+  // How the newest reading of a level was counted, when it is recent enough to count.
+  const counted = (s: SampledSource, obsAt: string | undefined) => {
+    if (!obsAt || isExpired(obsAt, ages.now, maxAgeOf(policy, s))) return '';
+    const newest = readingsOf(obs, s, policy).at(-1);
+    return newest ? countNote(policy, s, hist(s), newest.ok) : '';
+  };
   const out: Signal[] = [];
   for (const a of alarms) {
     const src = isProbeAlarm(a) ? 'probe' : 'alarm';
@@ -275,7 +322,9 @@ function buildSignals(
     detail:
       (obs.ackState
         ? `cluster state ${obs.ackState.state}${obs.ackState.state === 'running' ? ' (running never vetoes)' : ''}`
-        : 'cluster state not observed') + note('ackState', obs.ackState?.at),
+        : 'cluster state not observed') +
+      counted('ackState', obs.ackState?.at) +
+      note('ackState', obs.ackState?.at),
     at: obs.ackState?.at ?? null,
   });
   out.push({
@@ -284,8 +333,10 @@ function buildSignals(
     verdict: sources.gatewayHealth,
     detail:
       (obs.gatewayHealth
-        ? `gateway service health ${obs.gatewayHealth.status}`
-        : 'gateway health not observed') + note('gatewayHealth', obs.gatewayHealth?.at),
+        ? `gateway service health ${obs.gatewayHealth.status}${obs.gatewayHealth.status === 'Unknown' ? ' (MSE does not know: no evidence either way)' : ''}`
+        : 'gateway health not observed') +
+      counted('gatewayHealth', obs.gatewayHealth?.at) +
+      note('gatewayHealth', obs.gatewayHealth?.at),
     at: obs.gatewayHealth?.at ?? null,
   });
   out.push({
@@ -293,9 +344,9 @@ function buildSignals(
     source: 'readyReplicas',
     verdict: sources.readyReplicas,
     detail:
-      (obs.readyReplicas
-        ? `${obs.readyReplicas.ready}/${obs.readyReplicas.desired} replicas ready`
-        : 'ready replicas not observed') + note('readyReplicas', obs.readyReplicas?.at),
+      (obs.readyReplicas ? describeReplicas(policy, obs.readyReplicas) : 'ready replicas not observed') +
+      counted('readyReplicas', obs.readyReplicas?.at) +
+      note('readyReplicas', obs.readyReplicas?.at),
     at: obs.readyReplicas?.at ?? null,
   });
   return out;
@@ -309,6 +360,21 @@ export function assessAll(
   now: string,
 ): Assessment[] {
   return policy.clusters.map((c) => assessCluster(policy, c, observationOf(obs, c.id), histories[c.id], now));
+}
+
+/**
+ * What the sources that could confirm the alarm read, e.g. "confirming sources: gatewayHealth up,
+ * readyReplicas unknown", and, for an alarm on the probe metric, that the probes cannot confirm it.
+ */
+function couldConfirm(a: Assessment, policy: Policy): string {
+  const own = a.alarmFiredOn === 'probe' ? 'probe' : null;
+  const others = policy.detection.confirmingSources.filter((s) => s !== 'alarm' && s !== own);
+  const listed = others.map((s) => `${s} ${a.sources[s]}`).join(', ');
+  const ownNote =
+    own && policy.detection.confirmingSources.includes('probe')
+      ? "; the probes are the alarm's own source and cannot confirm it"
+      : '';
+  return `confirming sources: ${listed || 'none listed'}${ownNote}`;
 }
 
 /** A one-line explanation of a cluster's verdict, for reasons. */
@@ -325,7 +391,7 @@ export function explain(a: Assessment, policy: Policy): string {
   if (a.verdict === 'down')
     return `${id}: down (${fired}, confirmed by ${a.confirmations.join(', ') || 'no other source (none required)'})`;
   if (a.verdict === 'suspect' && a.alarmFiredOn)
-    return `${id}: suspect (${fired}, but ${a.confirmations.length} of ${need} required independent confirmation(s); down: ${down.join(', ')})`;
+    return `${id}: suspect (${fired}, but ${a.confirmations.length} of ${need} required independent confirmation(s); down: ${down.join(', ')}; ${couldConfirm(a, policy)})`;
   if (a.verdict === 'suspect')
     return `${id}: suspect (no alarm fired; down: ${down.join(', ')})${insufficient}`;
   return `${id}: ${a.verdict}${insufficient}`;

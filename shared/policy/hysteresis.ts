@@ -1,18 +1,23 @@
 /**
  * Per-source hysteresis: N consecutive failures call a source down, M consecutive successes call it up.
  * Samples at or before `lastSampleAt` were already counted, so a repeated observation never counts twice.
+ * The counts come from the source model (sources.ts): `failuresToDown` / `successesToUp` for probe samples,
+ * `consecutiveReadings` (default 1) for levels, which are already debounced where they come from.
  *
- * Readings expire: a sample older than `detection.maxReadingAgeSeconds` at `now` is no sample, and a history
- * whose newest counted sample is that old is forgotten (verdict `unknown`, counts 0), so a source that stops
+ * Readings expire: a sample older than the source's maximum age at `now` is no sample, and a history whose
+ * newest counted sample is that old is forgotten (verdict `unknown`, counts 0), so a source that stops
  * reporting does not keep its last verdict, and "consecutive" never spans a silence longer than the max age.
  */
 import { addSeconds, ms } from './time';
-import type { ClusterObservation, Source, SourceHistory } from './types';
+import type { Source, SourceHistory } from './types';
 
-/** One good or bad sample of one source. */
+/**
+ * One reading of one source: good (`ok: true`), bad (`false`), or, for a level, a reading that says nothing
+ * either way (`null`: MSE `Unknown`, 0 desired replicas), which resets the source to unknown.
+ */
 export interface Sample {
   at: string;
-  ok: boolean;
+  ok: boolean | null;
 }
 
 /** ACK states that mean the control plane (or, for a registered cluster, its agent) is not reachable. */
@@ -26,7 +31,7 @@ export const ACK_DOWN_STATES = new Set([
   'delete_failed',
 ]);
 
-/** The sources that go through hysteresis (alarms are already debounced by CloudMonitor). */
+/** The sources whose readings are counted and expire (alarms are events, taken as CloudMonitor reports them). */
 export const SAMPLED_SOURCES = ['probe', 'ackState', 'gatewayHealth', 'readyReplicas'] as const;
 export type SampledSource = (typeof SAMPLED_SOURCES)[number];
 
@@ -38,32 +43,6 @@ export const emptySourceHistory = (): SourceHistory => ({
   lastSampleAt: null,
   since: null,
 });
-
-/** Turns one cluster's observation of one source into ordered samples; "Unknown" readings are no sample. */
-export function samplesOf(obs: ClusterObservation, source: SampledSource): Sample[] {
-  switch (source) {
-    case 'probe':
-      return obs.probes
-        .map((p) => ({ at: p.at, ok: p.ok }))
-        .sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
-    case 'ackState': {
-      const s = obs.ackState;
-      if (!s) return [];
-      if (s.state === 'running') return [{ at: s.at, ok: true }];
-      return ACK_DOWN_STATES.has(s.state) ? [{ at: s.at, ok: false }] : [];
-    }
-    case 'gatewayHealth': {
-      const g = obs.gatewayHealth;
-      if (!g || g.status === 'Unknown') return [];
-      return [{ at: g.at, ok: g.status === 'Health' }];
-    }
-    case 'readyReplicas': {
-      const r = obs.readyReplicas;
-      if (!r || (r.desired === 0 && r.ready === 0)) return [];
-      return [{ at: r.at, ok: r.ready > 0 }];
-    }
-  }
-}
 
 /** Applies new samples to a source's history; returns a new history (the input is not changed). */
 export function applySamples(
@@ -80,7 +59,15 @@ export function applySamples(
       (next.lastSampleAt !== null && Date.parse(s.at) <= Date.parse(next.lastSampleAt))
     )
       continue;
-    if (s.ok) {
+    if (s.ok === null) {
+      // A level reading with no evidence: the level is unknown now, and any run of agreeing readings ends.
+      next.failures = 0;
+      next.successes = 0;
+      if (next.verdict !== 'unknown') {
+        next.verdict = 'unknown';
+        next.since = s.at;
+      }
+    } else if (s.ok) {
       next.successes += 1;
       next.failures = 0;
       if (next.successes >= successesToUp && next.verdict !== 'up') {
@@ -104,7 +91,7 @@ export function applySamples(
 export interface Counting {
   failuresToDown: number;
   successesToUp: number;
-  /** `detection.maxReadingAgeSeconds`. */
+  /** The source's maximum reading age (`detection.maxReadingAgeSeconds`, or the source's own). */
   maxAgeSeconds: number;
   now: string;
 }
@@ -141,6 +128,6 @@ export function updateHistory(prev: SourceHistory, samples: Sample[], c: Countin
   return applySamples(expireHistory(prev, c.now, c.maxAgeSeconds), fresh, c.failuresToDown, c.successesToUp);
 }
 
-/** Type guard: a source that goes through hysteresis. */
+/** Type guard: a source whose readings are counted (not an alarm). */
 export const isSampled = (s: Source): s is SampledSource =>
   (SAMPLED_SOURCES as readonly string[]).includes(s);

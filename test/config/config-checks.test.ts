@@ -157,12 +157,13 @@ describe('cross-field checks', () => {
       ['detection.confirmingSources[0]: the alarm cannot confirm itself; list other sources'],
     ],
     [
-      'readings that expire before the next round',
+      'level readings that expire before the next round when a level needs two',
       (p) => {
         p.detection.maxReadingAgeSeconds = 60;
+        p.detection.sources = { gatewayHealth: { consecutiveReadings: 2 } };
       },
       [
-        'detection.maxReadingAgeSeconds: 60 s is not more than the 60 s between two rounds (timers fire at most once a minute): gateway health, ready replicas and cluster state, read once a round, would expire before the next round and never reach failuresToDown 3 / successesToUp 3',
+        'detection.maxReadingAgeSeconds: 60 s is not more than the 60 s between two rounds (timers fire at most once a minute): gatewayHealth, read once a round, would expire before the next round and never reach detection.sources.gatewayHealth.consecutiveReadings 2',
       ],
     ],
     [

@@ -43,7 +43,7 @@ describe('decide: failover', () => {
     assert.equal(p.nextState.mode, 'failed-over');
     assert.equal(p.nextState.incident?.failedCluster, AZ1);
     assert.equal(p.nextState.lastTransition?.by, 'automation');
-    assert.match(p.reason, /c-ack-az1: down \(an alarm, confirmed by probe\)/);
+    assert.match(p.reason, /c-ack-az1: down \(an alarm, confirmed by probe, gatewayHealth, readyReplicas\)/);
     assert.ok(p.signals.some((s) => s.cluster === AZ1 && s.source === 'probe' && s.verdict === 'down'));
     assert.ok(p.signals.some((s) => s.source === 'trigger'));
     assert.ok(p.nextState.handledAlarmKeys.includes(trigger(0).key));
@@ -91,7 +91,28 @@ describe('decide: failover', () => {
     assert.match(p.reason, /fleet-dr probe metric/);
   });
 
-  it('fails over on a probe-metric alarm once an independent source (gateway health) agrees', () => {
+  it('fails over on a probe-metric alarm in one decision when gateway health agrees (a level: one reading counts)', () => {
+    const az1 = zoneDown(0, {
+      alarms: [
+        {
+          name: 'probe',
+          metricName: 'fleet_dr_probe_success',
+          state: 'ALERT',
+          at: t(0),
+          onProbeMetric: false,
+        },
+      ],
+      readyReplicas: null,
+    });
+    const p = decide(policy, observe(0, { [AZ1]: az1, [AZ2]: healthy(0) }), fresh(), t(0));
+    assert.equal(p.kind, 'shift', p.reason);
+    assert.match(p.reason, /confirmed by gatewayHealth\)/);
+  });
+
+  it('waits for consecutive gateway readings when a team asks for them (consecutiveReadings 3)', () => {
+    const policy = examplePolicy((p) => {
+      p.detection.sources.gatewayHealth.consecutiveReadings = 3;
+    });
     let st = fresh();
     const az1 = (m: number) =>
       zoneDown(m, {
@@ -109,6 +130,13 @@ describe('decide: failover', () => {
     for (const m of [0, 1]) {
       const p = decide(policy, observe(m, { [AZ1]: az1(m), [AZ2]: healthy(m) }), st, t(m));
       expectHold(p, 'unconfirmed');
+      const sig = p.signals.find((s) => s.cluster === AZ1 && s.source === 'gatewayHealth');
+      assert.match(
+        sig?.detail ?? '',
+        new RegExp(
+          `${m + 1} of 3 consecutive readings needed: detection.sources.gatewayHealth.consecutiveReadings`,
+        ),
+      );
       st = p.nextState;
     }
     const p = decide(policy, observe(2, { [AZ1]: az1(2), [AZ2]: healthy(2) }), st, t(2));

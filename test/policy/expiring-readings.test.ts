@@ -110,12 +110,18 @@ describe('expiring readings: a source that stops reporting reads unknown', () =>
     assert.equal(p.nextState.verdicts[AZ1]?.upSince, null);
   });
 
+  // Gateway health is a level (one reading counts by default); a team that asks for three consecutive
+  // readings gets them counted within the max age, and never across a silence longer than it.
+  const threeReadings = examplePolicy((p) => {
+    p.detection.sources.gatewayHealth.consecutiveReadings = 3;
+  });
+
   it('forgets an expired history before counting, so one new sample cannot revive an old verdict', () => {
     // Gateway health said `up` ten minutes ago; now one Unhealthy sample. Before, the old `up` stood (one
     // failure of three); now the count starts again from unknown.
     const st = stateWith({ gatewayHealth: hist('up', t(-10)) });
     const obs = silent({ gatewayHealth: { status: 'Unhealthy', at: t(0) } });
-    const h = decide(policy, obs, st, t(0)).nextState.verdicts[AZ1]?.sources.gatewayHealth;
+    const h = decide(threeReadings, obs, st, t(0)).nextState.verdicts[AZ1]?.sources.gatewayHealth;
     assert.deepEqual(h, {
       verdict: 'unknown',
       failures: 1,
@@ -126,10 +132,11 @@ describe('expiring readings: a source that stops reporting reads unknown', () =>
   });
 
   it('keeps counting consecutive samples that arrive within the max age of each other', () => {
-    let st = initialRoutingState(policy);
+    let st = initialRoutingState(threeReadings);
     for (const m of [0, 1, 2]) {
+      assert.notEqual(st.verdicts[AZ1]?.sources.gatewayHealth?.verdict, 'down', `after ${m} reading(s)`);
       const obs = silent({ gatewayHealth: { status: 'Unhealthy', at: t(m) } });
-      st = decide(policy, { ...obs, observedAt: t(m) }, st, t(m)).nextState;
+      st = decide(threeReadings, { ...obs, observedAt: t(m) }, st, t(m)).nextState;
     }
     assert.equal(st.verdicts[AZ1]?.sources.gatewayHealth?.verdict, 'down');
   });

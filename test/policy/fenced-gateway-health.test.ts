@@ -40,7 +40,7 @@ describe('decide: the gateway health of a fenced cluster', () => {
     assert.equal(readmit.kind, 'readmit', readmit.reason);
   });
 
-  it('still counts for a cluster on the gateway', () => {
+  it('still counts for a cluster on the gateway: not read this round, the recent down reading stands', () => {
     const st = decide(
       policy,
       observe(0, { [AZ1]: zoneDown(0), [AZ2]: healthy(0) }, { trigger: trigger(0) }),
@@ -49,11 +49,25 @@ describe('decide: the gateway health of a fenced cluster', () => {
     ).nextState;
     // One minute later the `down` reading is within detection.maxReadingAgeSeconds (120 s), so it stands;
     // older, it would expire like any reading (test/policy/expiring-readings.test.ts).
+    const unread = healthy(1, { gatewayHealth: null, membership: membership(1, true) });
+    const p = decide(policy, observe(1, { [AZ1]: unread, [AZ2]: healthy(1) }), st, t(1));
+    assert.equal(p.verdicts[AZ1], 'suspect', 'the recent down reading stands while it is on the gateway');
+  });
+
+  it('on the gateway, a fresh Unknown replaces the down reading: a level is what it reads now', () => {
+    const st = decide(
+      policy,
+      observe(0, { [AZ1]: zoneDown(0), [AZ2]: healthy(0) }, { trigger: trigger(0) }),
+      initialRoutingState(policy),
+      t(0),
+    ).nextState;
     const unknownHealth = healthy(1, {
       gatewayHealth: { status: 'Unknown', at: t(1) },
       membership: membership(1, true),
     });
     const p = decide(policy, observe(1, { [AZ1]: unknownHealth, [AZ2]: healthy(1) }), st, t(1));
-    assert.equal(p.verdicts[AZ1], 'suspect', 'the recent down reading stands while it is on the gateway');
+    assert.equal(p.nextState.verdicts[AZ1]?.sources.gatewayHealth?.verdict, 'unknown');
+    const sig = p.signals.find((s) => s.cluster === AZ1 && s.source === 'gatewayHealth');
+    assert.match(sig?.detail ?? '', /Unknown \(MSE does not know: no evidence either way\)/);
   });
 });

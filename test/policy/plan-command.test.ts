@@ -32,6 +32,8 @@ describe('fleet-dr plan', () => {
     ['agent-partition', null, 'hold', 'agent-partition'],
     ['both-zones-down', null, 'hold', 'observer-guard'],
     ['probe-alarm-only', null, 'hold', 'unconfirmed'],
+    ['probe-alarm-confirmed', null, 'shift', ''],
+    ['probe-alarm-scaled-to-zero', null, 'hold', 'unconfirmed'],
     ['zone-down-confirmed', 'failed-over', 'hold', 'duplicate-alarm'],
     ['recovered', 'recovered-awaiting-failback', 'hold', 'awaiting-operator'],
     ['operator-failback-step', 'recovered-awaiting-failback', 'failback-step', ''],

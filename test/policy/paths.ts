@@ -1,0 +1,98 @@
+/**
+ * The two ways one set of readings reaches decide(): the alarm path (a CloudMonitor alarm is the trigger) and a
+ * health-check round (no trigger; the alarm's state is one of the readings, as a round that reads alarm states
+ * sees it). Both must decide alike; these helpers build both inputs and compare the decisions.
+ */
+import assert from 'node:assert/strict';
+import type { Policy } from '../../shared/config';
+import { decide } from '../../shared/policy/decide';
+import {
+  type AlarmObservation,
+  type ClusterObservation,
+  type Observations,
+  ObservationsSchema,
+  type Plan,
+  type RoutingState,
+  type TriggerAlarm,
+} from '../../shared/policy/types';
+
+/** Readings of every cluster at `observedAt` (alarms included), before a trigger is added. */
+export interface Readings {
+  observedAt: string;
+  clusters: Record<string, Partial<ClusterObservation>>;
+}
+
+/** The alarm path: the alarm is the trigger, not among the readings. */
+export function alarmPath(r: Readings, alarm: TriggerAlarm): Observations {
+  return ObservationsSchema.parse({ observedAt: r.observedAt, clusters: r.clusters, trigger: alarm });
+}
+
+/** A health-check round: no trigger; the alarm's latest state is read with the cluster's other readings. */
+export function roundPath(r: Readings, alarm: TriggerAlarm | null): Observations {
+  const clusters = { ...r.clusters };
+  if (alarm) {
+    const own = clusters[alarm.clusterId] ?? {};
+    const reading: AlarmObservation = {
+      name: alarm.name,
+      metricName: alarm.metricName,
+      state: alarm.state,
+      at: alarm.at,
+      onProbeMetric: alarm.onProbeMetric,
+    };
+    clusters[alarm.clusterId] = { ...own, alarms: [...(own.alarms ?? []), reading] };
+  }
+  return ObservationsSchema.parse({ observedAt: r.observedAt, clusters, trigger: null });
+}
+
+/** Both decisions on the same readings: [alarm path, health-check round]. */
+export function decideBothWays(
+  policy: Policy,
+  r: Readings,
+  alarm: TriggerAlarm,
+  stateA: RoutingState,
+  stateB: RoutingState = stateA,
+  now: string = r.observedAt,
+): [Plan, Plan] {
+  return [decide(policy, alarmPath(r, alarm), stateA, now), decide(policy, roundPath(r, alarm), stateB, now)];
+}
+
+/** The part of a committed state that is the decision, not the bookkeeping of what triggered it. */
+export function decisionState(s: RoutingState) {
+  return {
+    mode: s.mode,
+    weights: s.weights,
+    incident: s.incident,
+    lastTransition: s.lastTransition,
+    fenced: s.fenced,
+    detached: s.detached,
+    failback: s.failback,
+    verdicts: s.verdicts,
+    paused: s.paused,
+    governsSplit: s.governsSplit,
+    holdAlert: s.holdAlert,
+    membershipChanges: s.outbox
+      .filter((o) => o.kind === 'membership')
+      .map((o) => (o.kind === 'membership' ? `${o.op} ${o.cluster}` : '')),
+  };
+}
+
+/**
+ * Asserts two Plans decide alike: same kind, rule, reason, wait, weights, verdicts, evidence (the trigger's
+ * own signal aside) and the same state to commit, bookkeeping aside (handled keys, alarm times, audit records
+ * and messages, which say what triggered the decision).
+ */
+export function assertAlike(a: Plan, b: Plan, context = ''): void {
+  const view = (p: Plan) => ({
+    kind: p.kind,
+    rule: p.kind === 'hold' ? p.rule : undefined,
+    reason: p.reason,
+    until: p.kind === 'hold' ? p.until : undefined,
+    remainingSeconds: p.kind === 'hold' ? p.remainingSeconds : undefined,
+    cluster: 'cluster' in p ? p.cluster : undefined,
+    weights: 'weights' in p ? p.weights : undefined,
+    verdicts: p.verdicts,
+    signals: p.signals.filter((s) => s.source !== 'trigger'),
+    state: decisionState(p.nextState),
+  });
+  assert.deepEqual(view(a), view(b), `the alarm path and a health-check round differ ${context}`);
+}
