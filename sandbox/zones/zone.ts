@@ -7,6 +7,7 @@ import type { KubeApiServer, ObjectStore } from '../kubernetes/types';
 import type { ClusterState, FleetWorld, WorldCluster, ZoneFault } from '../world';
 import { EntryServer } from './entry-server';
 import { ZoneError } from './errors';
+import { emitNodeEvents, zoneNodeName } from './node-events';
 import { type PodFault, type PodFaultOptions, PodServer } from './pod-server';
 import { type AppSpec, appObjects, displayPodIp } from './zone-objects';
 
@@ -97,6 +98,7 @@ export class Zone {
       throw new ZoneError(`agent-partition applies to a registered cluster; ${this.cluster.id} is ACK`);
     }
     this.clearLag();
+    const before = this.fault;
     const podFault: PodFault = fault === 'none' || fault === 'agent-partition' ? 'none' : fault;
     await Promise.all(this.pods.map((p) => p.setFault(podFault, opts)));
     await this.entry?.setOpen(fault !== 'dead');
@@ -117,6 +119,17 @@ export class Zone {
     this.opts.memberApi?.setUnreachable(apiDown ? (fault === 'dead' ? 'refuse' : 'hang') : false);
     this.opts.world.setZoneFault(this.name, fault);
     this.opts.world.updateCluster(this.cluster.id, { state });
+    emitNodeEvents(
+      {
+        world: this.opts.world,
+        clusterId: this.cluster.id,
+        node: zoneNodeName(this.cluster.id, this.name),
+        namespace: this.app.namespace,
+        pods: this.pods.map((p) => p.name),
+      },
+      { before, after: fault, state },
+      (fn) => this.afterLag(opts.readinessLagMs, fn),
+    );
   }
 
   /** Sets one pod's behaviour (a pod-level fault); `dead`/`blackhole` pods turn not ready after the lag. */
