@@ -6,7 +6,18 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { decide } from '../../shared/policy/decide';
 import { initialRoutingState, type Plan, type RoutingState } from '../../shared/policy/types';
-import { AZ1, AZ2, examplePolicy, healthy, observe, probes, t, trigger, zoneDown } from './fixtures';
+import {
+  AZ1,
+  AZ2,
+  examplePolicy,
+  failedOverState,
+  healthy,
+  observe,
+  probes,
+  t,
+  trigger,
+  zoneDown,
+} from './fixtures';
 
 const policy = examplePolicy();
 const fresh = () => initialRoutingState(policy);
@@ -23,16 +34,7 @@ const kinds = (s: RoutingState, from = 0) =>
           : r.kind,
     );
 
-function failedOver(): RoutingState {
-  const p = decide(
-    policy,
-    observe(0, { [AZ1]: zoneDown(0), [AZ2]: healthy(0) }, { trigger: trigger(0) }),
-    fresh(),
-    t(0),
-  );
-  assert.equal(p.kind, 'shift');
-  return committed(p);
-}
+const failedOver = (): RoutingState => failedOverState(policy);
 
 describe('decide: stale alarms', () => {
   it('an ALERT older than an OK already processed for the same rule and cluster changes nothing at all', () => {

@@ -7,7 +7,18 @@ import {
   type RoutingState,
   RoutingStateSchema,
 } from '../../shared/policy/types';
-import { AZ1, AZ2, examplePolicy, healthy, observe, probes, t, trigger, zoneDown } from './fixtures';
+import {
+  AZ1,
+  AZ2,
+  examplePolicy,
+  failedOverState,
+  healthy,
+  observe,
+  probes,
+  t,
+  trigger,
+  zoneDown,
+} from './fixtures';
 
 const policy = examplePolicy();
 const fresh = () => initialRoutingState(policy);
@@ -18,16 +29,7 @@ function expectHold(p: Plan, rule: string): void {
 }
 
 /** The state after a confirmed zone-down of AZ1 at minute 0. */
-function failedOver(): RoutingState {
-  const p = decide(
-    policy,
-    observe(0, { [AZ1]: zoneDown(0), [AZ2]: healthy(0) }, { trigger: trigger(0) }),
-    fresh(),
-    t(0),
-  );
-  assert.equal(p.kind, 'shift');
-  return p.nextState;
-}
+const failedOver = (): RoutingState => failedOverState(policy);
 
 describe('decide: failover', () => {
   it('fails over from a zone that is down when an alarm is confirmed by the probes', () => {

@@ -1,12 +1,16 @@
 /** Builders for decision-policy tests: the example policy and observations at chosen times. */
+import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
 import type { Policy } from '../../shared/config';
 import { loadPolicy } from '../../shared/config-loader';
+import { decide } from '../../shared/policy/decide';
 import {
   type ClusterObservation,
+  initialRoutingState,
   type Observations,
   type ObservationsInput,
   ObservationsSchema,
+  type RoutingState,
 } from '../../shared/policy/types';
 
 export const POLICY_PATH = fileURLToPath(new URL('../../deploy/policy.yaml', import.meta.url));
@@ -88,4 +92,19 @@ export function trigger(
     at: t(m),
     onProbeMetric: false,
   };
+}
+
+/**
+ * The state the store commits after a confirmed zone-down of AZ1 at minute 0 (the shift decided by
+ * decide(), its revision raised by one as the store does).
+ */
+export function failedOverState(policy: Policy = examplePolicy()): RoutingState {
+  const p = decide(
+    policy,
+    observe(0, { [AZ1]: zoneDown(0), [AZ2]: healthy(0) }, { trigger: trigger(0) }),
+    initialRoutingState(policy),
+    t(0),
+  );
+  assert.equal(p.kind, 'shift', p.reason);
+  return { ...p.nextState, revision: p.nextState.revision + 1 };
 }

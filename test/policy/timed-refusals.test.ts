@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { decide } from '../../shared/policy/decide';
 import { initialRoutingState, type Plan, PlanSchema, type RoutingState } from '../../shared/policy/types';
-import { AZ1, AZ2, examplePolicy, healthy, observe, t, trigger, zoneDown } from './fixtures';
+import { AZ1, AZ2, examplePolicy, failedOverState, healthy, observe, t, zoneDown } from './fixtures';
 
 const policy = examplePolicy();
 const auto = examplePolicy((p) => {
@@ -17,16 +17,7 @@ const op = (m: number, id: string) => ({
 });
 
 /** The state after a confirmed zone-down of AZ1 at minute 0. */
-function failedOver(): RoutingState {
-  const p = decide(
-    policy,
-    observe(0, { [AZ1]: zoneDown(0), [AZ2]: healthy(0) }, { trigger: trigger(0) }),
-    fresh(),
-    t(0),
-  );
-  assert.equal(p.kind, 'shift', p.reason);
-  return p.nextState;
-}
+const failedOver = (): RoutingState => failedOverState(policy);
 
 /** Failed over at 0, fenced at 1, AZ1 healthy from minute 30, re-admitted at 41. */
 function readmitted(): RoutingState {
