@@ -24,12 +24,23 @@ export const EXAMPLE_POLICY = fileURLToPath(new URL('../../deploy/policy.yaml', 
 const COMMAND_USAGE = [
   'check-config <file>     validate a policy file (exit 0 valid, 2 invalid)',
   'explain-event <file|->  print a trigger event as normalised JSON (exit 0 recognised, 2 not)',
+  "status [--json]         the fleet as the Fleet's state says it is (signed GET /status)",
+  'failback --cluster <id> (--step|--auto|--dry-run|--abort) --reason <text>: one failback request',
+  'shift --cluster <id> --expires <2h> --reason <text>: a planned shift that expires by itself',
+  'pause --reason <text>   hold every automatic action and failback step',
+  'resume --reason <text>  end a pause',
   'plan ...                plan a routing change for a policy and an outage',
+];
+
+/** How the operator commands (status, failback, shift, pause, resume) reach the operator function. */
+const OPERATOR_NOTE = [
+  'operator commands: --url <operator function URL> (or FLEET_DR_OPERATOR_URL) and --key-file <file>',
+  '(or FLEET_DR_OPERATOR_KEY=<keyId>:<secret>); exit 0 done, 1 refused or aborted, 2 bad usage',
 ];
 
 function usage(extra: Record<string, ExtraCommand>): string {
   const lines = [...COMMAND_USAGE, ...Object.values(extra).map((c) => c.usage)];
-  return `usage: fleet-dr <command> [--debug]\n\ncommands:\n${lines.map((l) => `  ${l}\n`).join('')}`;
+  return `usage: fleet-dr <command> [--debug]\n\ncommands:\n${lines.map((l) => `  ${l}\n`).join('')}\n${OPERATOR_NOTE.map((l) => `${l}\n`).join('')}`;
 }
 
 // Each command loads only its own modules: every run pays tsx's transpile cost for what it imports.
@@ -37,6 +48,11 @@ const COMMANDS: Record<string, Command> = {
   'check-config': async (argv, io) => (await import('./check-config')).checkConfigCommand(argv, io),
   'explain-event': async (argv, io) => (await import('./explain-event')).explainEventCommand(argv, io),
   plan: async (argv, io) => (await import('./plan-command')).planCommand(argv, io),
+  status: async (argv, io) => (await import('./status-command')).statusCommand(argv, io),
+  failback: async (argv, io) => (await import('./failback-command')).failbackCommand(argv, io),
+  shift: async (argv, io) => (await import('./control-commands')).shiftCommand(argv, io),
+  pause: async (argv, io) => (await import('./control-commands')).pauseCommand('pause', argv, io),
+  resume: async (argv, io) => (await import('./control-commands')).pauseCommand('resume', argv, io),
 };
 
 /**

@@ -1,6 +1,8 @@
 /**
- * Operator requests (already authenticated by the caller). They are not automatic actions, so `paused` and the
- * cooldown do not stop them, but the minimum dwell before failback and the safety rules still apply.
+ * Operator requests (already authenticated by the caller). They are not automatic actions, so the cooldown
+ * does not stop them, but the minimum dwell before failback and the safety rules still apply, and a pause
+ * stops failback steps (moving traffic back is what a pause is for holding); fences, aborts and planned
+ * shifts, which move traffic away, still go through.
  */
 import { abortPlan, stepPlan } from './automation';
 import {
@@ -10,7 +12,9 @@ import {
   hold,
   plan,
   stableWait,
+  summary,
   upForSeconds,
+  waitAfter,
   waitText,
 } from './context';
 import type { OperatorRequest, Plan, PlanOf, RoutingState } from './types';
@@ -21,11 +25,11 @@ export function decideForOperator(ctx: DecisionContext, req: OperatorRequest): P
   const who = `operator ${req.by}`;
   const mark = { by: req.by, at: ctx.now, reason: req.reason ?? `${req.action} requested by ${req.by}` };
   if (req.action === 'pause')
-    return hold(ctx, 'paused', `${who} paused automation`, {
+    return hold(ctx, 'paused', `${who} paused automation${req.reason ? `: ${req.reason}` : ''}`, {
       nextState: { ...ctx.base, paused: mark },
     });
   if (req.action === 'resume')
-    return hold(ctx, 'steady', `${who} resumed automation`, {
+    return hold(ctx, 'steady', `${who} resumed automation${req.reason ? `: ${req.reason}` : ''}`, {
       nextState: { ...ctx.base, paused: null },
     });
   if (req.action === 'failback-step') return failbackStep(ctx, req);
@@ -33,6 +37,12 @@ export function decideForOperator(ctx: DecisionContext, req: OperatorRequest): P
     const fb = ctx.base.failback;
     if (ctx.base.mode !== 'failing-back' || !fb)
       return hold(ctx, 'invalid-request', `${who} asked to abort a failback, but none is in progress`);
+    if (req.cluster && req.cluster !== fb.cluster)
+      return hold(
+        ctx,
+        'invalid-request',
+        `${who} asked to abort the failback of ${req.cluster}, but the failback in progress is of ${fb.cluster}`,
+      );
     return abortPlan(ctx, fb.cluster, req.by, `${who} aborted the failback of ${fb.cluster}`);
   }
   const id = req.cluster;
@@ -61,6 +71,8 @@ export function decideForOperator(ctx: DecisionContext, req: OperatorRequest): P
         by: req.by,
       });
     }
+    case 'shift':
+      return plannedShift(ctx, req, id);
     case 'readmit': {
       if (!(id in ctx.base.fenced))
         return hold(ctx, 'invalid-request', `${who} asked to re-admit ${id}, which is not fenced`);
@@ -119,7 +131,44 @@ function failbackStep(ctx: DecisionContext, req: OperatorRequest): Plan {
         : undefined;
   if (!id)
     return hold(ctx, 'invalid-request', `${who} asked for a failback step, but nothing is failed over`);
+  if (req.cluster && req.cluster !== id)
+    return hold(
+      ctx,
+      'invalid-request',
+      `${who} asked for a failback step of ${req.cluster}, but the cluster to fail back is ${id}`,
+    );
+  const paused = ctx.policy.paused
+    ? 'the policy (paused: true)'
+    : ctx.base.paused
+      ? `${ctx.base.paused.by} at ${ctx.base.paused.at}`
+      : null;
+  if (paused)
+    return hold(
+      ctx,
+      'paused',
+      `${who} asked for a failback step of ${id}, but fleet-dr is paused by ${paused}`,
+    );
   const a = assessment(ctx, id);
+  // A ramp in progress whose cluster regressed is aborted, whoever asks for the next step.
+  if (
+    ctx.base.mode === 'failing-back' &&
+    fb &&
+    (a?.verdict === 'down' || (a?.verdict === 'suspect' && !a.partition))
+  )
+    return abortPlan(
+      ctx,
+      id,
+      'automation',
+      `failback of ${id} regressed at step ${fb.stepIndex + 1}: ${summary(ctx)}`,
+    );
+  const next = ctx.base.mode === 'failing-back' && fb ? fb.stepIndex + 1 : 0;
+  const steps = ctx.policy.failback.steps;
+  if (req.stepIndex !== undefined && req.stepIndex !== next)
+    return hold(
+      ctx,
+      'operator-conflict',
+      `${who} asked for failback step ${req.stepIndex + 1} of ${id}, but the next step is ${next + 1} of ${steps.length}: the ramp moved on (another operator stepped first)`,
+    );
   if (a?.verdict !== 'up')
     return hold(
       ctx,
@@ -148,6 +197,98 @@ function failbackStep(ctx: DecisionContext, req: OperatorRequest): Plan {
       { wait: stable },
     );
   }
-  const next = ctx.base.mode === 'failing-back' && fb ? fb.stepIndex + 1 : 0;
-  return stepPlan(ctx, id, next, req.by, `${who} asked for the next failback step of ${id}`);
+  if (req.auto && fb && ctx.base.mode === 'failing-back') {
+    const dwell = waitAfter(ctx, fb.stepStartedAt, minStable);
+    if (dwell.remainingSeconds > 0)
+      return hold(
+        ctx,
+        'min-dwell',
+        `failback of ${id} at step ${fb.stepIndex + 1} of ${steps.length} since ${fb.stepStartedAt}; each automatic step dwells ${minStable} s: ${waitText(dwell, 'the next step')}`,
+        { wait: dwell },
+      );
+  }
+  const p = stepPlan(
+    ctx,
+    id,
+    next,
+    req.by,
+    `${who} asked for the ${req.auto ? 'automatic ' : ''}next failback step of ${id}${req.reason ? ` (${req.reason})` : ''}`,
+  );
+  return p.kind === 'failback-step' ? withRampBookkeeping(ctx, req, p) : p;
+}
+
+/**
+ * A failback step ends a planned shift of its cluster, and carries an automatic ramp's authorisation to the
+ * next step (a manual step takes the ramp over: the authorisation is not carried).
+ */
+function withRampBookkeeping(ctx: DecisionContext, req: OperatorRequest, p: PlanOf<'failback-step'>): Plan {
+  const nextState: RoutingState = { ...p.nextState };
+  const shifts = nextState.plannedShifts;
+  if (shifts && p.cluster in shifts) {
+    const rest = { ...shifts };
+    delete rest[p.cluster];
+    nextState.plannedShifts = rest;
+  }
+  if (req.auto && nextState.failback) {
+    const reason = req.reason ?? `automatic failback authorised by ${req.by}`;
+    const auto = ctx.base.failback?.auto ?? { by: req.by, at: ctx.now, reason };
+    nextState.failback = { ...nextState.failback, auto };
+  }
+  return { ...p, nextState };
+}
+
+/**
+ * A planned shift away from a healthy cluster until `req.until`, as an incident opened by the operator (so the
+ * failback rules bring the traffic back); again on a cluster already shifted, it moves the expiry. Never toward a
+ * cluster that is not up, and never while another incident or a failback is open.
+ */
+function plannedShift(ctx: DecisionContext, req: OperatorRequest, id: string): Plan {
+  const who = `operator ${req.by}`;
+  const until = req.until;
+  if (!until || Date.parse(until) <= Date.parse(ctx.now))
+    return hold(
+      ctx,
+      'invalid-request',
+      `${who} asked to shift traffic off ${id} without an expiry in the future`,
+    );
+  const reason = `${who} shifts traffic off ${id} until ${until}${req.reason ? `: ${req.reason}` : ''}`;
+  const mark = { by: req.by, at: ctx.now, reason, until };
+  const current = ctx.base.plannedShifts?.[id];
+  if (current && ctx.base.mode === 'failed-over' && ctx.base.incident?.failedCluster === id)
+    return hold(
+      ctx,
+      'planned-shift',
+      `${who} extends the planned shift off ${id} (was until ${current.until}) until ${until}`,
+      {
+        nextState: {
+          ...ctx.base,
+          plannedShifts: { ...ctx.base.plannedShifts, [id]: { ...mark, at: current.at } },
+        },
+      },
+    );
+  if (ctx.base.mode !== 'normal' || ctx.base.incident)
+    return hold(
+      ctx,
+      'operator-conflict',
+      `${who} asked to shift traffic off ${id}, but fleet-dr is ${ctx.base.mode}${ctx.base.incident ? ` (incident ${ctx.base.incident.id} on ${ctx.base.incident.failedCluster})` : ''}: finish or abort that first`,
+    );
+  const receivers = admittedUp(ctx);
+  receivers.delete(id);
+  const weights = shiftAway(ctx.policy, ctx.base.weights, new Set([id]), receivers);
+  if (!weights)
+    return hold(
+      ctx,
+      'no-healthy-target',
+      `cannot shift traffic off ${id}: no other healthy cluster can take it; ${summary(ctx)}`,
+    );
+  const nextState: RoutingState = {
+    ...ctx.base,
+    mode: 'failed-over',
+    weights,
+    incident: { id: `shift-${id}-${ctx.now}`, cause: reason, failedCluster: id, openedAt: ctx.now },
+    failback: null,
+    plannedShifts: { ...ctx.base.plannedShifts, [id]: mark },
+    lastTransition: { at: ctx.now, by: 'operator', reason },
+  };
+  return plan<PlanOf<'shift'>>(ctx, { kind: 'shift', weights, reason, nextState, by: req.by });
 }

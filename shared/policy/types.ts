@@ -94,6 +94,8 @@ export const OperatorActionSchema = z.enum([
   'detach',
   'pause',
   'resume',
+  /** A planned shift away from a healthy cluster (maintenance) until `until`; again on the same cluster extends it. */
+  'shift',
 ]);
 
 /** An operator request, already authenticated by the caller; `id` (if any) is deduplicated. */
@@ -105,6 +107,19 @@ export const OperatorRequestSchema = z.strictObject({
   at: IsoTimeSchema,
   id: z.string().min(1).optional(),
   reason: z.string().optional(),
+  /**
+   * failback-step: the ramp step (0-based) the operator means to move to. When it is not the next step (another
+   * operator stepped first), the request is refused (`operator-conflict`): two operators stepping at once
+   * give one step.
+   */
+  stepIndex: z.number().int().min(0).optional(),
+  /**
+   * failback-step: an automatic ramp the operator authorised. Each step waits out the dwell
+   * (`minStableSecondsBeforeFailback` after the previous step); the authorisation is kept with the failback.
+   */
+  auto: z.boolean().optional(),
+  /** shift: when the planned shift expires by itself. */
+  until: IsoTimeSchema.optional(),
 });
 
 /** The observer's input to decide(); clusters are keyed by cluster id. */
@@ -171,6 +186,8 @@ export const RoutingStateSchema = z.strictObject({
       cluster: z.string().min(1),
       stepIndex: z.number().int().min(0),
       stepStartedAt: IsoTimeSchema,
+      /** An automatic ramp an operator authorised (`failback --auto`, or a planned shift that expired). */
+      auto: markSchema.optional(),
     })
     .nullable(),
   verdicts: z.record(z.string(), ClusterHistorySchema),
@@ -196,6 +213,11 @@ export const RoutingStateSchema = z.strictObject({
    * finishes what an earlier one left.
    */
   outbox: z.array(z.lazy(() => OutboxRecordSchema)).default([]),
+  /**
+   * Planned shifts away from a cluster (maintenance), by cluster id: they end by themselves at `until` (the
+   * operator function's timer starts the failback ramp then) or when an operator fails the cluster back.
+   */
+  plannedShifts: z.record(z.string(), markSchema.extend({ until: IsoTimeSchema })).optional(),
 });
 
 /** One piece of evidence behind a Plan. */
@@ -263,6 +285,10 @@ export const HoldRuleSchema = z.enum([
   'already-handled',
   'failback-waiting',
   'invalid-request',
+  /** An operator request that no longer fits the state (another operator stepped first). */
+  'operator-conflict',
+  /** A planned shift is in force (or was extended). */
+  'planned-shift',
   'safety:weights-sum-100',
   'safety:no-traffic-to-down',
   'safety:weight-on-nothing',

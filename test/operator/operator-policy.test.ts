@@ -1,0 +1,161 @@
+/**
+ * The decision's side of operator requests (shared/policy/operator.ts): one step per expected step index (two
+ * operators stepping at once give one step), no failback step while paused, a regressed ramp aborted by the
+ * next step request, the dwell of an automatic ramp, and planned shifts (made, extended, refused, ended).
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { decide } from '../../shared/policy/decide';
+import {
+  initialRoutingState,
+  type OperatorRequest,
+  type Plan,
+  type RoutingState,
+} from '../../shared/policy/types';
+import { AZ1, AZ2, examplePolicy, healthy, observe, t, trigger, zoneDown } from '../policy/fixtures';
+
+const policy = examplePolicy();
+
+function expectHold(p: Plan, rule: string): void {
+  assert.equal(p.kind, 'hold', `expected hold ${rule}, got ${p.kind}: ${p.reason}`);
+  if (p.kind === 'hold') assert.equal(p.rule, rule, p.reason);
+}
+
+const both = (m: number) => ({ [AZ1]: healthy(m), [AZ2]: healthy(m) });
+
+/** Failed over at 0, healthy from 1, not fenced: ready for failback after the 10-minute stable window. */
+function failedOverHealed(): RoutingState {
+  const shift = decide(
+    policy,
+    observe(0, { [AZ1]: zoneDown(0), [AZ2]: healthy(0) }, { trigger: trigger(0) }),
+    initialRoutingState(policy),
+    t(0),
+  );
+  assert.equal(shift.kind, 'shift');
+  return decide(policy, observe(1, both(1)), shift.nextState, t(1)).nextState;
+}
+
+const op = (m: number, r: Partial<OperatorRequest> & Pick<OperatorRequest, 'action'>) => ({
+  operatorRequest: { by: 'alice', at: t(m), id: `${r.action}-${m}-${r.stepIndex ?? ''}`, ...r },
+});
+
+const step = (st: RoutingState, m: number, r: Partial<OperatorRequest> = {}, obs = both(m)) =>
+  decide(policy, observe(m, obs, op(m, { action: 'failback-step', cluster: AZ1, ...r })), st, t(m));
+
+describe('operator requests in the decision', () => {
+  it('two operators asking for the same step: the first steps, the second is refused as a conflict', () => {
+    const st = failedOverHealed();
+    const first = step(st, 20, { stepIndex: 0 });
+    assert.equal(first.kind, 'failback-step', first.reason);
+    // The second request was read against the same state, so it also expects step index 0.
+    const second = step(first.nextState, 20, { stepIndex: 0, by: 'bob', id: 'bob-20' });
+    expectHold(second, 'operator-conflict');
+    assert.match(second.reason, /asked for failback step 1 of c-ack-az1, but the next step is 2 of 3/);
+    assert.deepEqual(second.nextState.weights, first.nextState.weights, 'the weights stay at step 1');
+  });
+
+  it('refuses a step for a cluster that is not the one to fail back', () => {
+    expectHold(step(failedOverHealed(), 20, { cluster: AZ2 }), 'invalid-request');
+  });
+
+  it('refuses a failback step while paused, but an abort still goes through', () => {
+    const paused = { ...failedOverHealed(), paused: { by: 'bob', at: t(2), reason: 'incident review' } };
+    const p = step(paused, 20);
+    expectHold(p, 'paused');
+    assert.match(p.reason, /fleet-dr is paused by bob/);
+    const ramp = step(failedOverHealed(), 20);
+    const stepping = { ...ramp.nextState, paused: { by: 'bob', at: t(21), reason: 'x' } };
+    const abort = decide(
+      policy,
+      observe(22, both(22), op(22, { action: 'failback-abort', cluster: AZ1 })),
+      stepping,
+      t(22),
+    );
+    assert.equal(abort.kind, 'failback-abort', abort.reason);
+  });
+
+  it('aborts a ramp whose cluster regressed when the next step is asked for', () => {
+    const s1 = step(failedOverHealed(), 20);
+    const s2 = step(s1.nextState, 21);
+    assert.equal(s2.kind, 'failback-step');
+    const p = step(s2.nextState, 22, {}, { [AZ1]: zoneDown(22), [AZ2]: healthy(22) });
+    assert.equal(p.kind, 'failback-abort', p.reason);
+    if (p.kind !== 'failback-abort') return;
+    assert.match(p.reason, /failback of c-ack-az1 regressed at step 2/);
+    assert.deepEqual(p.weights['web-demo'], { [AZ1]: 0, [AZ2]: 100 });
+    assert.equal(p.nextState.mode, 'failed-over');
+  });
+
+  it('an automatic ramp keeps its authorisation and waits out the dwell between steps', () => {
+    const first = step(failedOverHealed(), 20, { auto: true, reason: 'night shift' });
+    assert.equal(first.kind, 'failback-step');
+    assert.deepEqual(first.nextState.failback?.auto, { by: 'alice', at: t(20), reason: 'night shift' });
+    const early = step(first.nextState, 25, { auto: true, stepIndex: 1 });
+    expectHold(early, 'min-dwell');
+    assert.equal(early.kind === 'hold' ? early.remainingSeconds : undefined, 300);
+    const next = step(early.nextState, 30, { auto: true, stepIndex: 1 });
+    assert.equal(next.kind, 'failback-step', next.reason);
+    assert.deepEqual(next.nextState.failback?.auto, { by: 'alice', at: t(20), reason: 'night shift' });
+    const manual = step(first.nextState, 21, { stepIndex: 1 });
+    assert.equal(manual.kind, 'failback-step', 'a manual step does not wait for the dwell');
+    assert.equal(manual.nextState.failback?.auto, undefined, 'and takes the ramp over');
+  });
+
+  it('a planned shift moves traffic off a healthy cluster until its expiry, and can be extended', () => {
+    let st = decide(policy, observe(0, both(0)), initialRoutingState(policy), t(0)).nextState;
+    const shift = decide(
+      policy,
+      observe(1, both(1), op(1, { action: 'shift', cluster: AZ1, until: t(121), reason: 'kernel upgrade' })),
+      st,
+      t(1),
+    );
+    assert.equal(shift.kind, 'shift', shift.reason);
+    if (shift.kind !== 'shift') return;
+    assert.deepEqual(shift.weights['web-demo'], { [AZ1]: 0, [AZ2]: 100 });
+    assert.equal(shift.by, 'alice');
+    assert.equal(shift.nextState.plannedShifts?.[AZ1]?.until, t(121));
+    assert.equal(shift.nextState.incident?.failedCluster, AZ1);
+    st = shift.nextState;
+    const extend = decide(
+      policy,
+      observe(60, both(60), op(60, { action: 'shift', cluster: AZ1, until: t(240) })),
+      st,
+      t(60),
+    );
+    expectHold(extend, 'planned-shift');
+    assert.equal(extend.nextState.plannedShifts?.[AZ1]?.until, t(240));
+    assert.equal(extend.nextState.plannedShifts?.[AZ1]?.at, t(1), 'the shift keeps its start');
+    const other = decide(
+      policy,
+      observe(61, both(61), op(61, { action: 'shift', cluster: AZ2, until: t(240) })),
+      extend.nextState,
+      t(61),
+    );
+    expectHold(other, 'operator-conflict');
+    const back = step(extend.nextState, 241, { auto: true, stepIndex: 0 });
+    assert.equal(back.kind, 'failback-step', back.reason);
+    assert.deepEqual(back.nextState.plannedShifts, {}, 'the first failback step ends the shift');
+  });
+
+  it('never shifts toward a cluster that is not up, and needs an expiry in the future', () => {
+    const st = initialRoutingState(policy);
+    const toDown = decide(
+      policy,
+      observe(
+        0,
+        { [AZ1]: healthy(0), [AZ2]: zoneDown(0) },
+        op(0, { action: 'shift', cluster: AZ1, until: t(60) }),
+      ),
+      st,
+      t(0),
+    );
+    expectHold(toDown, 'no-healthy-target');
+    const past = decide(
+      policy,
+      observe(5, both(5), op(5, { action: 'shift', cluster: AZ1, until: t(4) })),
+      st,
+      t(5),
+    );
+    expectHold(past, 'invalid-request');
+  });
+});
