@@ -14,6 +14,7 @@ import {
   upForSeconds,
   waitAfter,
   waitText,
+  waitUntil,
 } from './context';
 import type { Plan, PlanOf, RoutingState } from './types';
 import { currentRouteWeights, failbackWeights, shiftAway } from './weights';
@@ -124,7 +125,8 @@ function failingBack(ctx: DecisionContext): Plan | null {
       `failback of ${fb.cluster} regressed at step ${fb.stepIndex + 1}: ${summary(ctx)}`,
     );
   const steps = ctx.policy.failback.steps;
-  if (!ctx.policy.failback.automatic)
+  // An operator may authorise one ramp to run by itself (`failback --auto`, or a planned shift that expired).
+  if (!ctx.policy.failback.automatic && !fb.auto)
     return hold(
       ctx,
       'awaiting-operator',
@@ -292,6 +294,16 @@ function failbackStart(ctx: DecisionContext): Plan | null {
       `${id} is up since ${upSince}; failback needs ${minStable} s of stability: ${waitText(stable, 'a failback step')}`,
       { wait: stable },
     );
+  const shift = ctx.base.plannedShifts?.[id];
+  if (shift && Date.parse(shift.until) > Date.parse(ctx.now)) {
+    const wait = waitUntil(ctx, shift.until);
+    return hold(
+      ctx,
+      'planned-shift',
+      `${id} is healthy, but ${shift.by} shifted traffic away from it (${shift.reason}); the shift expires in ${waitText(wait, 'failback')}`,
+      { wait },
+    );
+  }
   if (!ctx.policy.failback.automatic)
     return hold(
       ctx,

@@ -269,7 +269,7 @@ describe('decide: properties over random observations and states', () => {
       fc.property(inputs, ([policy, obs, state]) => {
         const plan = decide(policy, obs, state, now);
         if (plan.kind !== 'hold') return;
-        const timed = plan.rule === 'cooldown' || plan.rule === 'min-dwell';
+        const timed = plan.rule === 'cooldown' || plan.rule === 'min-dwell' || plan.rule === 'planned-shift';
         assert.equal(plan.until !== undefined, timed, `${plan.rule}: ${plan.reason}`);
         assert.equal(plan.remainingSeconds !== undefined, timed, `${plan.rule}: ${plan.reason}`);
         if (plan.until === undefined) return;

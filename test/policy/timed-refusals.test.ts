@@ -201,3 +201,46 @@ describe('timed refusals say how long is left and when the action becomes possib
     }
   });
 });
+
+describe('decide: planned shifts and operator-authorised ramps', () => {
+  const automatic = examplePolicy((p) => {
+    p.failback.automatic = true;
+    p.timing.cooldownSeconds = 0;
+  });
+
+  it('automatic failback waits while an operator planned shift away from the cluster is in force', () => {
+    const s: RoutingState = {
+      ...failedOverState(automatic),
+      plannedShifts: { [AZ1]: { by: 'sre-alice', at: t(0), reason: 'maintenance', until: t(60) } },
+    };
+    const obs = (m: number) => observe(m, { [AZ1]: healthy(m), [AZ2]: healthy(m) });
+    let state = s;
+    for (const m of [10, 20]) state = decide(automatic, obs(m), state, t(m)).nextState;
+    const p = decide(automatic, obs(30), state, t(30));
+    assert.equal(p.kind === 'hold' && p.rule, 'planned-shift', p.reason);
+    assert.ok(p.kind === 'hold' && p.until === t(60) && p.remainingSeconds === 30 * 60);
+    assert.match(p.reason, /maintenance.*1800 s left; failback possible from/);
+    const after = decide(automatic, obs(61), state, t(61));
+    assert.equal(after.kind, 'failback-step', 'the ramp starts once the shift expired');
+  });
+
+  it('a ramp an operator authorised continues by itself although failback is manual', () => {
+    const fb = {
+      cluster: AZ1,
+      stepIndex: 0,
+      stepStartedAt: t(10),
+      auto: { by: 'sre-alice', at: t(10), reason: 'auto' },
+    };
+    const s: RoutingState = {
+      ...failedOverState(policy),
+      mode: 'failing-back',
+      failback: fb,
+      weights: { 'web-demo': { [AZ1]: 10, [AZ2]: 90 } },
+    };
+    const obs = (m: number) => observe(m, { [AZ1]: healthy(m), [AZ2]: healthy(m) });
+    const p = decide(policy, obs(30), s, t(30));
+    assert.equal(p.kind, 'failback-step', p.reason);
+    const manual = decide(policy, obs(30), { ...s, failback: { ...fb, auto: undefined } }, t(30));
+    assert.equal(manual.kind === 'hold' && manual.rule, 'awaiting-operator');
+  });
+});
