@@ -13,11 +13,17 @@ import {
   startControlServer,
   stateFilePath,
 } from './sandbox-control';
-import { SANDBOX_DINGTALK, type Sandbox, type SandboxOptions, startSandbox } from './start-sandbox';
+import {
+  NO_GATEWAY_FALLBACK_WARNING,
+  SANDBOX_DINGTALK,
+  type Sandbox,
+  type SandboxOptions,
+  startSandbox,
+} from './start-sandbox';
 import { ZONE_FAULTS, type ZoneFaultOptions } from './zones/index';
 
 const USAGE = `usage:
-  npm run sandbox [-- --propagation-delay-ms N] [--readiness-lag-ms N] [--no-health-fallback] [--policy PATH]
+  npm run sandbox [-- --propagation-delay-ms N] [--readiness-lag-ms N] [--no-gateway-fallback] [--policy PATH]
   npm run sandbox -- fault <zone|cluster> <${ZONE_FAULTS.join('|')}> [--control-plane up|down] [--error-rate 0.5] [--slow-ms 1500]
   npm run sandbox -- heal <zone|cluster>
   npm run sandbox -- status`;
@@ -88,8 +94,11 @@ async function runSandbox(args: string[], out: (s: string) => void): Promise<num
     policyPath: flag(args, '--policy'),
     propagationDelayMs: num(args, '--propagation-delay-ms'),
     readinessLagMs: num(args, '--readiness-lag-ms'),
-    healthFallback: args.includes('--no-health-fallback') ? false : undefined,
+    // --no-health-fallback: the old name of the flag.
+    healthFallback:
+      args.includes('--no-gateway-fallback') || args.includes('--no-health-fallback') ? false : undefined,
   };
+  if (opts.healthFallback === false) console.error(NO_GATEWAY_FALLBACK_WARNING);
   const sb = await startSandbox(opts);
   const control = await startControlServer(sb);
   const statePath = stateFilePath();

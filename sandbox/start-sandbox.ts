@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import { type Policy, PolicySchema } from '../shared/config';
 import { type CloudStandIn, startCloudStandIn } from './cloud/index';
-import { type Gateway, startGateway } from './gateway/index';
+import { type Gateway, type HealthCheckSettings, type PassiveEjection, startGateway } from './gateway/index';
 import { type KubeApiServer, startKubeApiServer } from './kubernetes/index';
 import { fleetSeedYaml, worldClusterOf } from './sandbox-seed';
 import { FleetWorld } from './world';
@@ -20,6 +20,12 @@ export const SANDBOX_DINGTALK = {
   accessToken: 'sandbox-dingtalk-token',
   secret: 'SECsandboxdingtalksecret0001',
 };
+
+/** Printed whenever a drill or the sandbox runs with the gateway's own fallback off. */
+export const NO_GATEWAY_FALLBACK_WARNING =
+  "warning: the gateway's own health fallback is OFF (--no-gateway-fallback). This is not a production setup: " +
+  "MSE's multi-cluster gateway always checks endpoint health and routes around unhealthy ones, and fleet-dr runs " +
+  'beside it, never instead of it. Use this mode only to study fleet-dr alone.';
 
 /** Options of `startSandbox` (the first four are the agreed contract; the rest tune timers for tests). */
 export interface SandboxOptions {
@@ -33,8 +39,12 @@ export interface SandboxOptions {
   readinessLagMs?: number;
   /** Gateway upstream deadline; default 3000 ms. */
   upstreamTimeoutMs?: number;
-  /** Gateway active health check interval; default 1000 ms. */
+  /** Gateway active health check interval; default 2000 ms (MSE's documented example). */
   healthCheckIntervalMs?: number;
+  /** The gateway's active health check; default TCP with MSE's documented example values (see gateway/health.ts). */
+  gatewayHealthCheck?: Partial<HealthCheckSettings>;
+  /** UNVERIFIED passive ejection and retry in the gateway; off unless given. */
+  gatewayPassive?: PassiveEjection;
   /** Pods per member cluster; default 3. */
   replicas?: number;
   seed?: number;
@@ -118,6 +128,8 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
       healthFallback: opts.healthFallback,
       upstreamTimeoutMs: opts.upstreamTimeoutMs,
       healthCheckIntervalMs: opts.healthCheckIntervalMs,
+      healthCheck: opts.gatewayHealthCheck,
+      passive: opts.gatewayPassive,
       seed: opts.seed,
       world,
     });

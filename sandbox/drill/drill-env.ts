@@ -1,5 +1,7 @@
 /**
- * A sandbox wired for fleet-dr's functions: the whole simulated fleet (gateway health fallback off), a
+ * A sandbox wired for fleet-dr's functions: the whole simulated fleet (the gateway's own health fallback
+ * off unless `gatewayFallback: true`: this harness studies fleet-dr alone; production runs both, and
+ * `fleet-dr start` and the failover scenario turn it on), a
  * fast test policy written to a temporary file, the local FC invoker running functions/<folder>/handler.ts
  * under the deployed names (`fleet-dr-<folder>`, as s.yaml names them) with the environment a deployed
  * function has (endpoints pointing at the stand-ins), registered as the FC stand-in's dispatcher, and its
@@ -18,6 +20,9 @@ import { SANDBOX_DINGTALK, type Sandbox, type SandboxOptions, startSandbox } fro
 /** The callback token the drill configures. */
 export const DRILL_TOKEN = 'drill-callback-token-0123456789';
 
+/** The operator key the drill configures (`<keyId>:<secret>` for the CLI; owner `drill-operator`, every verb). */
+export const DRILL_OPERATOR_KEY = { id: 'drill-operator', secret: 'drill-operator-secret-0123456789abcdef' };
+
 /** Options of startDrill. */
 export interface DrillOptions {
   /** Fresh module instance per invocation (default false: warm instances, as FC reuses them). */
@@ -25,6 +30,11 @@ export interface DrillOptions {
   /** Edits of the fast test policy (e.g. dryRun, paused). */
   policy?: (p: Policy) => Policy;
   sandbox?: SandboxOptions;
+  /**
+   * The gateway's own health fallback (MSE's, always on in production). Default false here, so the e2e tests
+   * built on this harness see what fleet-dr alone does; `sandbox.healthFallback` overrides it.
+   */
+  gatewayFallback?: boolean;
   /** Keep the functions' JSON log lines off stdout (default true). */
   quiet?: boolean;
 }
@@ -82,7 +92,7 @@ export async function startDrill(o: DrillOptions = {}): Promise<Drill> {
   const sb = await startSandbox({
     alarmPeriodMs: 800,
     propagationDelayMs: 400,
-    healthFallback: false,
+    healthFallback: o.gatewayFallback ?? false,
     readinessLagMs: 60_000,
     upstreamTimeoutMs: 2_000,
     ...o.sandbox,
@@ -108,7 +118,8 @@ export async function startDrill(o: DrillOptions = {}): Promise<Drill> {
       FLEET_DR_PROBE_SPACING_MS: '100',
       ...(o.quiet === false ? {} : { FLEET_DR_LOG: 'off' }),
       [policy.secrets.callbackTokenEnv]: DRILL_TOKEN,
-      [policy.secrets.operatorHmacKeysEnv]: 'drill-operator-key',
+      [policy.secrets.operatorHmacKeysEnv]:
+        `${DRILL_OPERATOR_KEY.id}:drill-operator:${DRILL_OPERATOR_KEY.secret}:*`,
       [policy.notify.dingtalk.accessTokenEnv]: SANDBOX_DINGTALK.accessToken,
       ...(policy.notify.dingtalk.secretEnv
         ? { [policy.notify.dingtalk.secretEnv]: SANDBOX_DINGTALK.secret }
@@ -125,7 +136,7 @@ export async function startDrill(o: DrillOptions = {}): Promise<Drill> {
         accountId: sb.cloud.fc.accountId,
         freshInstance: fresh,
         env: fnEnv,
-        httpFunctions: [ALARM_FUNCTION],
+        httpFunctions: [ALARM_FUNCTION, deployedName('operator')],
         functions: { [ALARM_FUNCTION]: { timeout: 60 }, [NOTIFY_FUNCTION]: { timeout: 60 } },
       });
       invokers.push(i);

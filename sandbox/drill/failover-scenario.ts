@@ -19,6 +19,8 @@ export interface PhaseCounts {
 /** What the drill measured. */
 export interface FailoverReport {
   failedCluster: string;
+  /** Whether the gateway's own health fallback was on (production) beside fleet-dr. */
+  gatewayFallback: boolean;
   healthyCluster: string;
   /** ms of each step, from the fault to DingTalk (each relative to the previous step). */
   timings: Record<string, number>;
@@ -39,6 +41,11 @@ export interface ScenarioOptions {
   drill?: Drill;
   /** The cluster whose zone is blackholed (default: the policy's first); the other one takes the traffic. */
   failCluster?: string;
+  /**
+   * The gateway's own health fallback in the drill this call starts (default true: production runs it beside
+   * fleet-dr). Ignored when `drill` is given: that drill's gateway decides.
+   */
+  gatewayFallback?: boolean;
 }
 
 const count = (s: LoadSample[]): PhaseCounts => ({
@@ -50,7 +57,7 @@ const count = (s: LoadSample[]): PhaseCounts => ({
 export async function runFailoverScenario(o: ScenarioOptions = {}): Promise<FailoverReport> {
   const log = o.log ?? (() => {});
   const started = Date.now();
-  const d = o.drill ?? (await startDrill());
+  const d = o.drill ?? (await startDrill({ gatewayFallback: o.gatewayFallback ?? true }));
   let load: Load | undefined;
   try {
     const ids = d.policy.clusters.map((c) => c.id);
@@ -108,6 +115,7 @@ export async function runFailoverScenario(o: ScenarioOptions = {}): Promise<Fail
     const lastN = samples.slice(-40);
     return {
       failedCluster: A,
+      gatewayFallback: d.sb.gateway.healthFallback(),
       healthyCluster: B,
       timings: {
         alarmRaised: alarm.at - fault,

@@ -26,6 +26,9 @@ export function formatReport(r: FailoverReport): string {
   const q = r.requests;
   const lines = [
     `fleet-dr drill: ${r.failedCluster} blackholed, traffic failed over to ${r.healthyCluster}`,
+    r.gatewayFallback
+      ? "gateway: its own health fallback on (MSE's TCP check), fleet-dr beside it"
+      : 'gateway: its own health fallback OFF (--no-gateway-fallback): fleet-dr alone, not a production setup',
     '',
     `decision: ${r.decision.decision} — ${r.decision.reason}`,
     `final weights: ${Object.entries(r.finalWeights)
@@ -50,15 +53,29 @@ export function formatReport(r: FailoverReport): string {
 /** Runs the drill; exit 0 when the failover worked (no failures after it), 1 otherwise. */
 export async function startCommand(argv: string[], io: CliIo): Promise<number> {
   let json: boolean;
+  let noFallback: boolean;
   try {
-    json = parseArgs({ args: argv, options: { json: { type: 'boolean', default: false } } }).values.json;
+    const { values } = parseArgs({
+      args: argv,
+      options: {
+        json: { type: 'boolean', default: false },
+        'no-gateway-fallback': { type: 'boolean', default: false },
+      },
+    });
+    json = values.json;
+    noFallback = values['no-gateway-fallback'];
   } catch (err) {
     // A wrong argument is bad input (exit 2, one line), like every other command's.
     throw new FleetDrError(err instanceof Error ? err.message : String(err));
   }
   // Loaded here, not at the top: `fleet-dr --help` loads this module and should not pay for the sandbox.
   const { runFailoverScenario } = await import('./failover-scenario');
+  if (noFallback) {
+    const { NO_GATEWAY_FALLBACK_WARNING } = await import('../start-sandbox');
+    io.stderr.write(`${NO_GATEWAY_FALLBACK_WARNING}\n`);
+  }
   const report = await runFailoverScenario({
+    gatewayFallback: !noFallback,
     log: json ? undefined : (line) => io.stderr.write(`… ${line}\n`),
   });
   io.stdout.write(json ? `${JSON.stringify(report, null, 2)}\n` : formatReport(report));
@@ -68,6 +85,7 @@ export async function startCommand(argv: string[], io: CliIo): Promise<number> {
 
 /** `start` as main() takes it from bin/fleet-dr.js. */
 export const startCommandSpec: ExtraCommand = {
-  usage: 'start [--json]          the failover drill on a fresh sandbox (what `npm start` runs)',
+  usage:
+    'start [--json] [--no-gateway-fallback]   the failover drill on a fresh sandbox, beside the gateway fallback (what `npm start` runs)',
   run: startCommand,
 };

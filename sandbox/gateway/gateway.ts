@@ -1,8 +1,8 @@
 /**
  * The sandbox's MSE multi-cluster gateway: an HTTP proxy on 127.0.0.1 that polls the Fleet's Ingresses and
  * MseIngressConfig and the member clusters' endpoints over their Kubernetes APIs, applies Fleet config
- * changes after a propagation delay, routes by `routing-table.ts`, optionally falls back around unhealthy
- * endpoints, counts outcomes per cluster per second, and reports service health to the MSE stand-in.
+ * changes after a propagation delay, routes by `routing-table.ts`, optionally falls back around endpoints its
+ * active health check (`health.ts`, MSE's documented model) judges unhealthy, counts outcomes per cluster per second, and reports service health to the MSE stand-in.
  */
 import { Agent, createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { FleetWorld, ServiceHealth } from '../world';
@@ -10,7 +10,15 @@ import { closeServer, listenOn } from '../zones/listen';
 import { type Rng, seededRng } from '../zones/rng';
 import { type FleetConfig, type KubeAccess, readEndpoints, readFleetConfig } from './config-source';
 import type { GatewayEndpoint } from './endpoints';
-import { EndpointHealth, endpointKey } from './health';
+import {
+  EndpointHealth,
+  endpointKey,
+  type HealthCheckEvent,
+  type HealthCheckSettings,
+  type HealthVerdict,
+  MSE_DOCUMENTED_HEALTH_CHECK,
+  type PassiveEjection,
+} from './health';
 import { DEFAULT_KEYS, type GatewayKeys } from './keys';
 import { chooseBackend, matchRoute, pickEndpoint } from './pick';
 import { forward, type UpstreamFailure } from './proxy';
@@ -29,17 +37,23 @@ export interface GatewayOptions {
   propagationDelayMs?: number;
   /** How often the Kubernetes APIs are listed; default 100 ms. */
   pollIntervalMs?: number;
-  /** Skip endpoints that refuse, reset or time out (and retry another); default on. */
+  /** Route around endpoints the active health check judges unhealthy; default on (as MSE does). */
   healthFallback?: boolean;
   /** Deadline of one upstream attempt; default 3000 ms. */
   upstreamTimeoutMs?: number;
-  /** How long a failed endpoint is skipped; default 5000 ms. */
-  ejectMs?: number;
-  /** Attempts per request with the fallback on (proxy-next-upstream-tries); default 3. */
-  maxTries?: number;
-  /** Active health check interval and timeout; defaults 1000 ms and 500 ms. */
+  /**
+   * The active health check; defaults `MSE_DOCUMENTED_HEALTH_CHECK` (TCP, interval 2 s, timeout 5 s,
+   * thresholds 2 and 2: the documented example values). Tests pass faster values.
+   */
+  healthCheck?: Partial<HealthCheckSettings>;
+  /** Shorthands for `healthCheck.intervalMs` / `healthCheck.timeoutMs` (which win when both are given). */
   healthCheckIntervalMs?: number;
   healthCheckTimeoutMs?: number;
+  /**
+   * UNVERIFIED passive ejection and retry (see `health.ts`): off unless given (`UNVERIFIED_PASSIVE_EJECTION`
+   * holds the values the stand-in used to apply by default).
+   */
+  passive?: PassiveEjection;
   seed?: number;
   /** When given, the gateway registers `world.serviceHealthProvider`. */
   world?: FleetWorld;
@@ -54,7 +68,15 @@ export interface Gateway {
   stats(): GatewayStats;
   resetStats(): void;
   setHealthFallback(on: boolean): void;
+  /** Whether the health fallback is on. */
+  healthFallback(): boolean;
   setPropagationDelayMs(ms: number): void;
+  /** The active health check in use. */
+  healthCheckSettings(): HealthCheckSettings;
+  /** The health verdict per endpoint (what the fallback and the MSE stand-in act on now). */
+  healthVerdicts(): HealthVerdict[];
+  /** Calls `fn` after every finished active check (with `changed` when a verdict flipped); returns unsubscribe. */
+  onHealthCheck(fn: (e: HealthCheckEvent) => void): () => void;
   /** The routing table in effect now. */
   table(): RoutingTable;
   /** Polls the APIs once, after any change made before the call (config changes still wait out the delay). */
@@ -98,7 +120,13 @@ class GatewayImpl implements Gateway {
     this.keys = { ...DEFAULT_KEYS, ...opts.keys };
     this.fallback = opts.healthFallback ?? true;
     this.delayMs = opts.propagationDelayMs ?? 2000;
-    this.health = new EndpointHealth(opts.ejectMs ?? 5000);
+    const hc: HealthCheckSettings = {
+      ...MSE_DOCUMENTED_HEALTH_CHECK,
+      ...(opts.healthCheckIntervalMs !== undefined && { intervalMs: opts.healthCheckIntervalMs }),
+      ...(opts.healthCheckTimeoutMs !== undefined && { timeoutMs: opts.healthCheckTimeoutMs }),
+      ...opts.healthCheck,
+    };
+    this.health = new EndpointHealth(hc, opts.passive);
     this.rng = seededRng(opts.seed ?? 7);
     this.server = createServer((req, res) => void this.handle(req, res));
     this.server.keepAliveTimeout = 5000;
@@ -109,7 +137,11 @@ class GatewayImpl implements Gateway {
     this.port = await listenOn(this.server, this.opts.port ?? 0);
     this.url = `http://127.0.0.1:${this.port}`;
     this.loop(() => this.refresh(), this.opts.pollIntervalMs ?? 100);
-    this.loop(() => this.checkHealth(), this.opts.healthCheckIntervalMs ?? 1000);
+    // Checks start every interval; one that outlasts it (timeout > interval) is not started again meanwhile.
+    this.loop(() => {
+      void this.health.tick([...this.endpoints.values()].flat());
+      return Promise.resolve();
+    }, this.health.settings.intervalMs);
     if (this.opts.world) this.opts.world.serviceHealthProvider = () => this.serviceHealth();
   }
 
@@ -123,6 +155,22 @@ class GatewayImpl implements Gateway {
 
   setHealthFallback(on: boolean): void {
     this.fallback = on;
+  }
+
+  healthFallback(): boolean {
+    return this.fallback;
+  }
+
+  healthCheckSettings(): HealthCheckSettings {
+    return { ...this.health.settings };
+  }
+
+  healthVerdicts(): HealthVerdict[] {
+    return this.health.verdicts();
+  }
+
+  onHealthCheck(fn: (e: HealthCheckEvent) => void): () => void {
+    return this.health.onCheck(fn);
   }
 
   setPropagationDelayMs(ms: number): void {
@@ -225,10 +273,6 @@ class GatewayImpl implements Gateway {
     });
   }
 
-  private async checkHealth(): Promise<void> {
-    await this.health.check([...this.endpoints.values()].flat(), this.opts.healthCheckTimeoutMs ?? 500);
-  }
-
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
@@ -240,7 +284,7 @@ class GatewayImpl implements Gateway {
     const { backend } = chooseBackend(route, info, this.rng);
     const tried = new Set<string>();
     const failedClusters = new Set<string>();
-    const tries = this.fallback ? (this.opts.maxTries ?? 3) : 1;
+    const tries = this.fallback && this.opts.passive ? this.opts.passive.maxTries : 1;
     let last: { ep: GatewayEndpoint; why: UpstreamFailure } | undefined;
     for (let i = 0; i < tries; i++) {
       const ep = this.pickFor(backend, tried, failedClusters);

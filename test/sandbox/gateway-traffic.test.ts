@@ -10,7 +10,13 @@ const REMOTE = 'mse.alibabacloud.com/remote-clusters';
 describe('sandbox gateway: traffic through the MSE stand-in', () => {
   let sb: Sandbox;
   before(async () => {
-    sb = await startSandbox({ propagationDelayMs: 150, readinessLagMs: 60_000, upstreamTimeoutMs: 1500 });
+    // Fast active checks (MSE's documented defaults are 2 s / 5 s); passive ejection stays off, as documented.
+    sb = await startSandbox({
+      propagationDelayMs: 150,
+      readinessLagMs: 60_000,
+      upstreamTimeoutMs: 1500,
+      gatewayHealthCheck: { intervalMs: 200, timeoutMs: 1500 },
+    });
   });
   after(async () => {
     await sb?.stop();
@@ -125,6 +131,19 @@ describe('sandbox gateway: traffic through the MSE stand-in', () => {
     assert.ok(Math.abs(failed / 400 - 0.5) < 0.1, `about half fails: ${JSON.stringify(off.byStatus)}`);
     assert.equal(off.byCluster[A], undefined);
     assert.equal(sb.gateway.stats().totals[A]!.failed, failed);
+    // No passive retry (undocumented for MSE): the fallback acts on the active check's verdict.
+    const verdicts = sb.gateway.healthVerdicts().filter((v) => v.cluster === A);
+    if (!(verdicts.length === 3 && verdicts.every((v) => !v.healthy))) {
+      await new Promise<void>((resolve) => {
+        const off = sb.gateway.onHealthCheck(() => {
+          const v = sb.gateway.healthVerdicts().filter((x) => x.cluster === A);
+          if (v.length === 3 && v.every((x) => !x.healthy)) {
+            off();
+            resolve();
+          }
+        });
+      });
+    }
     sb.gateway.setHealthFallback(true);
     sb.gateway.resetStats();
     const on = await sendRequests(sb.gateway.url, 400);

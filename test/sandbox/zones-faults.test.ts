@@ -34,6 +34,9 @@ describe('sandbox zones: faults, cluster state and member objects', () => {
       readinessLagMs: LAG,
       upstreamTimeoutMs: 1000,
       healthCheckIntervalMs: 200,
+      // The check this file was written against: HTTP, any answer healthy, 0.5 s timeout (the default is TCP,
+      // which a sandbox blackhole passes: its pods still complete the handshake on 127.0.0.1).
+      gatewayHealthCheck: { protocol: 'HTTP', expectedStatuses: [100, 200, 300, 400, 500], timeoutMs: 500 },
       autoTick: false,
     });
     sb.fleet.store.upsert(pinnedCanary(A, 50));
@@ -94,6 +97,12 @@ describe('sandbox zones: faults, cluster state and member objects', () => {
     assert.equal(await probe(sb.zones.probeUrl(A)), 'refused');
     assert.equal(state(A), 'running');
     assert.equal(sb.world.zones.get('cn-hangzhou-h')!.fault, 'dead');
+    // No passive retry (undocumented for MSE): traffic falls back once the active check's verdict is in.
+    await until(
+      () => sb.gateway.healthVerdicts().filter((v) => v.cluster === A && !v.healthy).length === 3,
+      3000,
+      'the gateway judges A unhealthy',
+    );
     const t = await sendRequests(sb.gateway.url, 300);
     assert.equal(t.byStatus[200], 300, JSON.stringify(t.byStatus));
     assert.deepEqual(Object.keys(t.byCluster), [B]);
