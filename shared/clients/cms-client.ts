@@ -43,7 +43,29 @@ export interface CmsClient {
     endTime: number;
   }): Promise<Datapoint[]>;
   putMetrics(metrics: CustomMetric[]): Promise<void>;
+  /**
+   * Publishes metrics in as few PutCustomMetric calls as CloudMonitor allows ({@link METRICS_PER_CALL} each),
+   * one after another; never throws: a call that fails is reported and the others still go out.
+   */
+  putMetricsBatched(metrics: CustomMetric[]): Promise<MetricsReport>;
   putAuditEvent(ev: AuditEvent): Promise<void>;
+}
+
+/**
+ * Metric entries per PutCustomMetric call. The API reference gives `MetricList.N` as 1 to 21, while the custom
+ * monitoring overview says up to 100 entries at a time; the stricter of the two is used (unverified which one
+ * the service enforces).
+ */
+export const METRICS_PER_CALL = 21;
+
+/** What a batched publish did. */
+export interface MetricsReport {
+  /** Metric entries CloudMonitor accepted. */
+  published: number;
+  /** PutCustomMetric calls made. */
+  calls: number;
+  /** One line per failed call. */
+  errors: string[];
 }
 
 /** Options for the CloudMonitor client. */
@@ -80,6 +102,16 @@ export function parseDatapoints(raw: string | undefined): Datapoint[] {
   return v as Datapoint[];
 }
 
+/** One short line about a failed call: the SDK appends the whole request URL to network errors. */
+function briefly(err: unknown): string {
+  const text = err instanceof Error ? err.message : String(err);
+  const line = text
+    .replace(/(?:GET|POST|PUT|DELETE) https?:\/\/\S*/g, '')
+    .split('\n')[0]!
+    .trim();
+  return line.length > 200 ? `${line.slice(0, 199)}…` : line || 'failed';
+}
+
 /** Create the CloudMonitor client. */
 export function createCmsClient(o: CmsClientOptions): CmsClient {
   const limits = o.limits ?? DEFAULT_LIMITS;
@@ -95,6 +127,30 @@ export function createCmsClient(o: CmsClientOptions): CmsClient {
       throw toCloudError(api, err);
     }
   };
+  const putMetrics = (metrics: CustomMetric[]) =>
+    writeOnce(
+      'PutCustomMetric',
+      () =>
+        guard('PutCustomMetric', async () => {
+          const req = new CmsMod.PutCustomMetricRequest({
+            metricList: metrics.map(
+              (m) =>
+                new CmsMod.PutCustomMetricRequestMetricList({
+                  groupId,
+                  metricName: m.metricName,
+                  dimensions: JSON.stringify(m.dimensions),
+                  values: JSON.stringify({ value: m.value }),
+                  type: '0',
+                  period: '60',
+                  time: String(m.time ?? now()),
+                }),
+            ),
+          });
+          const res = await (await client()).putCustomMetricWithOptions(req, runtime(limits.timeoutMs));
+          checkCode('PutCustomMetric', res.body);
+        }),
+      limits,
+    );
   return {
     endpoint: ep.url,
     metricList: (q) =>
@@ -116,30 +172,21 @@ export function createCmsClient(o: CmsClientOptions): CmsClient {
           }),
         limits,
       ),
-    putMetrics: (metrics) =>
-      writeOnce(
-        'PutCustomMetric',
-        () =>
-          guard('PutCustomMetric', async () => {
-            const req = new CmsMod.PutCustomMetricRequest({
-              metricList: metrics.map(
-                (m) =>
-                  new CmsMod.PutCustomMetricRequestMetricList({
-                    groupId,
-                    metricName: m.metricName,
-                    dimensions: JSON.stringify(m.dimensions),
-                    values: JSON.stringify({ value: m.value }),
-                    type: '0',
-                    period: '60',
-                    time: String(m.time ?? now()),
-                  }),
-              ),
-            });
-            const res = await (await client()).putCustomMetricWithOptions(req, runtime(limits.timeoutMs));
-            checkCode('PutCustomMetric', res.body);
-          }),
-        limits,
-      ),
+    putMetrics,
+    async putMetricsBatched(metrics) {
+      const report: MetricsReport = { published: 0, calls: 0, errors: [] };
+      for (let i = 0; i < metrics.length; i += METRICS_PER_CALL) {
+        const batch = metrics.slice(i, i + METRICS_PER_CALL);
+        report.calls += 1;
+        try {
+          await putMetrics(batch);
+          report.published += batch.length;
+        } catch (err) {
+          report.errors.push(`PutCustomMetric (${batch.length} metrics): ${briefly(err)}`);
+        }
+      }
+      return report;
+    },
     putAuditEvent: (ev) =>
       writeOnce(
         'PutCustomEvent',

@@ -8,7 +8,13 @@ import type { KubeClient } from '../clients/kube-client';
 import type { MseClient } from '../clients/mse-client';
 import { withTimeout } from '../clients/retry';
 import type { Policy } from '../config';
-import type { ClusterObservation, ObservationsInput, TriggerAlarm } from '../policy/types';
+import type {
+  AlarmObservation,
+  ClusterObservation,
+  ObservationsInput,
+  ProbeResult,
+  TriggerAlarm,
+} from '../policy/types';
 import { probeCluster } from './probe';
 
 /** What gather needs. */
@@ -30,6 +36,17 @@ export interface GatherDeps {
   memberReadTimeoutMs?: number;
   /** Spacing between probe samples; default 150 ms. */
   probeSpacingMs?: number;
+  /**
+   * Probe readings the caller takes itself (a health-check round): used instead of probing here. A promise,
+   * so the other sources are read while the round's probes are still in flight.
+   */
+  probeReadings?: Promise<ProbeReadings>;
+}
+
+/** What a health-check round read: probe samples per cluster id, and the probe-metric alarm it evaluated. */
+export interface ProbeReadings {
+  probes: Record<string, ProbeResult[]>;
+  alarms: Record<string, AlarmObservation[]>;
 }
 
 /** Observations plus the sources that could not be read. */
@@ -64,8 +81,11 @@ export async function gatherObservations(d: GatherDeps, trigger: TriggerAlarm | 
   const onFleet = attempt('fleet membership', d.fleetMembers);
   const entries = await Promise.all(
     policy.clusters.map(async (c): Promise<[string, ClusterObservation]> => {
-      const [probes, detail, ready, h, members, attached] = await Promise.all([
-        probeCluster(c.probes, d.env, samples, d.probeSpacingMs ?? 150),
+      const [round, detail, ready, h, members, attached] = await Promise.all([
+        d.probeReadings ??
+          probeCluster(c.probes, d.env, samples, d.probeSpacingMs ?? 150).then(
+            (probes): ProbeReadings => ({ probes: { [c.id]: probes }, alarms: {} }),
+          ),
         attempt(`${c.id} cluster detail`, () => d.ack.clusterDetail(c.id)),
         attempt(`${c.id} ready replicas`, () =>
           withTimeout(`cluster ${c.id} member API`, d.memberReadTimeoutMs ?? 5_000, () =>
@@ -82,8 +102,8 @@ export async function gatherObservations(d: GatherDeps, trigger: TriggerAlarm | 
       return [
         c.id,
         {
-          alarms: [],
-          probes,
+          alarms: round.alarms[c.id] ?? [],
+          probes: round.probes[c.id] ?? [],
           ackState: detail ? { state: detail.state, at } : null,
           gatewayHealth: h ? { status, at } : null,
           readyReplicas: ready ? { ...ready, at } : null,

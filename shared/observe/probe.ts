@@ -1,39 +1,38 @@
 /**
- * Active probes from inside the VPC: one HTTP GET per sample with the probe's timeout. A blackholed zone
- * shows up as timeouts; the hysteresis in the decision policy needs several samples with distinct times.
+ * Active probes from inside the VPC: one HTTP GET per sample with the probe's timeout (http-probe.ts). A
+ * blackholed zone shows up as timeouts; the hysteresis in the decision policy needs several samples with
+ * distinct times. The health-check's rounds (probe-round.ts) use the same request.
  */
 import type { Probe } from '../config';
 import type { ProbeResult } from '../policy/types';
+import { httpProbe } from './http-probe';
 
-/** One probe sample. Never throws: a failure is a result with `ok: false`. */
-export async function probeOnce(probe: Probe, env: NodeJS.ProcessEnv): Promise<ProbeResult> {
-  const at = new Date().toISOString();
-  const started = performance.now();
+/** The probe's headers, secret ones filled in from the environment (a missing secret is left out). */
+export function probeHeaders(probe: Probe, env: NodeJS.ProcessEnv): Record<string, string> {
   const headers: Record<string, string> = { ...probe.headers };
   for (const [name, envName] of Object.entries(probe.secretHeadersEnv)) {
     const v = env[envName];
     if (v) headers[name] = v;
   }
-  const latency = () => Math.round(performance.now() - started);
-  try {
-    const res = await fetch(probe.url, { headers, signal: AbortSignal.timeout(probe.timeoutMs) });
-    await res.arrayBuffer().catch(() => undefined);
-    const ok = res.status === probe.expectedStatus;
-    return {
-      at,
-      ok,
-      status: res.status,
-      latencyMs: latency(),
-      ...(ok ? {} : { error: `HTTP ${res.status}` }),
-    };
-  } catch (err) {
-    const name = (err as Error)?.name;
-    const error =
-      name === 'TimeoutError' || name === 'AbortError'
-        ? `timeout after ${probe.timeoutMs} ms`
-        : `unreachable (${(err as { cause?: { code?: string } })?.cause?.code ?? (err as Error)?.message})`;
-    return { at, ok: false, latencyMs: latency(), error };
-  }
+  return headers;
+}
+
+/** One probe sample. Never throws: a failure is a result with `ok: false`. */
+export async function probeOnce(probe: Probe, env: NodeJS.ProcessEnv): Promise<ProbeResult> {
+  const at = new Date().toISOString();
+  const a = await httpProbe({
+    url: probe.url,
+    headers: probeHeaders(probe, env),
+    expectedStatus: probe.expectedStatus,
+    timeoutMs: probe.timeoutMs,
+  });
+  return {
+    at,
+    ok: a.ok,
+    ...(a.status !== undefined ? { status: a.status } : {}),
+    latencyMs: a.latencyMs,
+    ...(a.ok ? {} : { error: a.error ?? 'failed' }),
+  };
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -5,7 +5,7 @@
  * executes the Plan. A dry run decides on the committed state and writes nothing.
  */
 import type { Logger } from '../log';
-import { gatherObservations } from '../observe/gather';
+import { gatherObservations, type ProbeReadings } from '../observe/gather';
 import { decide } from '../policy/decide';
 import { ObservationsSchema, type Plan, type RoutingState } from '../policy/types';
 import type { Wiring } from '../runtime/wiring';
@@ -23,6 +23,10 @@ export interface DecisionRun {
   /** The function to wake when messages were queued (undefined: the caller delivers them itself). */
   notifyFunction?: string;
   probeSpacingMs?: number;
+  /** A health-check round's probe readings, used instead of probing again (gather.ts). */
+  probeReadings?: Promise<ProbeReadings>;
+  /** Deadline of each cluster's ready-replicas read (gather.ts; default 5000 ms). */
+  memberReadTimeoutMs?: number;
   /** Called right after the commit (crash injection in tests). */
   afterCommit?: (state: RoutingState) => Promise<void> | void;
 }
@@ -59,7 +63,12 @@ async function wake(
 }
 
 /** Reads every signal decide() needs; the alarm of an alarm trigger is merged in by the policy. */
-function observe(w: Wiring, trigger: Trigger, probeSpacingMs?: number) {
+function observe(
+  w: Wiring,
+  trigger: Trigger,
+  probeSpacingMs?: number,
+  round?: Pick<DecisionRun, 'probeReadings' | 'memberReadTimeoutMs'>,
+) {
   return gatherObservations(
     {
       policy: w.policy,
@@ -70,6 +79,8 @@ function observe(w: Wiring, trigger: Trigger, probeSpacingMs?: number) {
       gatewayMembers: async () => (await w.membership()).members(),
       fleetMembers: async () => (await w.fleet.managedClusters()).map((c) => c.clusterId),
       probeSpacingMs,
+      probeReadings: round?.probeReadings,
+      memberReadTimeoutMs: round?.memberReadTimeoutMs,
     },
     trigger.kind === 'alarm' ? trigger.alarm : null,
   );
@@ -93,7 +104,7 @@ export async function runDecision(o: DecisionRun): Promise<DecisionAnswer> {
     errors.push(...leftover.errors);
     queued += leftover.messagesQueued;
   }
-  const gathered = await t.step('signalsGathered', () => observe(w, trigger, o.probeSpacingMs));
+  const gathered = await t.step('signalsGathered', () => observe(w, trigger, o.probeSpacingMs, o));
   errors.push(...gathered.errors);
   const obs = ObservationsSchema.parse({ ...gathered.observations, ...decisionInputs(trigger) });
   const now = new Date().toISOString();

@@ -50,6 +50,7 @@ const CLIENT_CALLS: Record<string, string[]> = {
   'mse.serviceHealth': ['mse:ListGatewayService'],
   'cms.metricList': ['cms:DescribeMetricList'],
   'cms.putMetrics': ['cms:PutCustomMetric'],
+  'cms.putMetricsBatched': ['cms:PutCustomMetric'],
   'cms.putAuditEvent': ['cms:PutCustomEvent'],
   'fc.invokeAsync': ['fc:InvokeFunction'],
 };
