@@ -101,6 +101,9 @@ describe('fleet-dr main (in process)', () => {
   it('bin/fleet-dr.js gives main() the drill as `start`', async () => {
     const r = await runCli(['--help']);
     assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stdout, /^ {2}start \[--json\] \[--no-gateway-fallback\] +the failover drill on a fresh sandbox/m);
+    assert.match(
+      r.stdout,
+      /^ {2}start \[--json\] \[--no-gateway-fallback\] +the failover drill on a fresh sandbox/m,
+    );
   });
 });
