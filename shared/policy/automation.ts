@@ -32,11 +32,16 @@ export function decideAutomatically(ctx: DecisionContext): Plan {
   );
 }
 
-/** Weights that take all traffic off `cluster` (used by abort and fence). */
-export function abortPlan(ctx: DecisionContext, cluster: string, by: string, why: string): Plan {
+/** Weights that take all traffic off `cluster`, to the other healthy admitted clusters (null: none can). */
+export function weightsOff(ctx: DecisionContext, cluster: string) {
   const receivers = admittedUp(ctx);
   receivers.delete(cluster);
-  const weights = shiftAway(ctx.policy, ctx.base.weights, new Set([cluster]), receivers);
+  return shiftAway(ctx.policy, ctx.base.weights, new Set([cluster]), receivers);
+}
+
+/** The Plan that takes all traffic off a failing-back `cluster`. */
+export function abortPlan(ctx: DecisionContext, cluster: string, by: string, why: string): Plan {
+  const weights = weightsOff(ctx, cluster);
   if (!weights)
     return hold(
       ctx,

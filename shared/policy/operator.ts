@@ -4,9 +4,8 @@
  * stops failback steps (moving traffic back is what a pause is for holding); fences, aborts and planned
  * shifts, which move traffic away, still go through.
  */
-import { abortPlan, stepPlan } from './automation';
+import { abortPlan, stepPlan, weightsOff } from './automation';
 import {
-  admittedUp,
   assessment,
   type DecisionContext,
   hold,
@@ -18,7 +17,6 @@ import {
   waitText,
 } from './context';
 import type { OperatorRequest, Plan, PlanOf, RoutingState } from './types';
-import { shiftAway } from './weights';
 
 /** The Plan for an operator request. */
 export function decideForOperator(ctx: DecisionContext, req: OperatorRequest): Plan {
@@ -93,9 +91,7 @@ export function decideForOperator(ctx: DecisionContext, req: OperatorRequest): P
 
 function fence(ctx: DecisionContext, req: OperatorRequest, id: string): Plan {
   if (id in ctx.base.fenced) return hold(ctx, 'invalid-request', `${id} is already fenced`);
-  const receivers = admittedUp(ctx);
-  receivers.delete(id);
-  const weights = shiftAway(ctx.policy, ctx.base.weights, new Set([id]), receivers);
+  const weights = weightsOff(ctx, id);
   if (!weights)
     return hold(
       ctx,
@@ -272,9 +268,7 @@ function plannedShift(ctx: DecisionContext, req: OperatorRequest, id: string): P
       'operator-conflict',
       `${who} asked to shift traffic off ${id}, but fleet-dr is ${ctx.base.mode}${ctx.base.incident ? ` (incident ${ctx.base.incident.id} on ${ctx.base.incident.failedCluster})` : ''}: finish or abort that first`,
     );
-  const receivers = admittedUp(ctx);
-  receivers.delete(id);
-  const weights = shiftAway(ctx.policy, ctx.base.weights, new Set([id]), receivers);
+  const weights = weightsOff(ctx, id);
   if (!weights)
     return hold(
       ctx,
