@@ -27,8 +27,6 @@ export interface DecisionRun {
   probeReadings?: Promise<ProbeReadings>;
   /** Deadline of each cluster's ready-replicas read (gather.ts; default 5000 ms). */
   memberReadTimeoutMs?: number;
-  /** Called right after the commit (crash injection in tests). */
-  afterCommit?: (state: RoutingState) => Promise<void> | void;
 }
 
 const msg = (e: unknown) => (e instanceof Error ? e.message : String(e));
@@ -137,7 +135,6 @@ export async function runDecision(o: DecisionRun): Promise<DecisionAnswer> {
   );
   t.mark('committed');
   if (!plan || !before) throw new Error('the routing store committed without deciding');
-  if (result.committed) await o.afterCommit?.(result.value);
   let pending: number | undefined;
   if (result.committed) {
     const changed = policy.routes
