@@ -27,13 +27,14 @@ export type FaultOutcome = 'pass' | 'error5xx' | 'throttle' | 'handled';
 /** Per-product fault registry with an injectable random source so tests can be deterministic. */
 export class FaultRegistry {
   private readonly specs = new Map<string, FaultSpec>();
-  private readonly listeners = new Set<(product: string) => void>();
+  private readonly listeners = new Set<(product: string) => void | Promise<void>>();
+  private readonly pending = new Set<Promise<void>>();
   constructor(private readonly random: () => number = Math.random) {}
 
   /** Switch faults on for a product (replaces its previous spec). */
   set(product: string, f: FaultSpec): void {
     this.specs.set(product, { ...f });
-    for (const l of this.listeners) l(product);
+    this.tell([product]);
   }
 
   /** Clear one product's faults, or all. */
@@ -41,7 +42,21 @@ export class FaultRegistry {
     const affected = product ? [product] : [...this.specs.keys()];
     if (product) this.specs.delete(product);
     else this.specs.clear();
-    for (const p of affected) for (const l of this.listeners) l(p);
+    this.tell(affected);
+  }
+
+  /** Resolves once every server has acted on the faults set so far (stopped or resumed listening). */
+  async settled(): Promise<void> {
+    while (this.pending.size > 0) await Promise.all([...this.pending]);
+  }
+
+  private tell(products: string[]): void {
+    for (const p of products)
+      for (const l of this.listeners) {
+        const done = Promise.resolve(l(p)).catch(() => {});
+        this.pending.add(done);
+        void done.then(() => this.pending.delete(done));
+      }
   }
 
   /** The current spec for a product. */
@@ -50,7 +65,7 @@ export class FaultRegistry {
   }
 
   /** Be told when a product's faults change (servers that stop listening on `refuse` use it). */
-  onChange(l: (product: string) => void): () => void {
+  onChange(l: (product: string) => void | Promise<void>): () => void {
     this.listeners.add(l);
     return () => this.listeners.delete(l);
   }

@@ -48,7 +48,12 @@ export interface CloudStandInOptions {
 /** The running cloud stand-ins. */
 export interface CloudStandIn {
   openapi: { url: string; endpoint: string; port: number };
-  faults: { set(product: string, f: FaultSpec): void; clear(product?: string): void };
+  faults: {
+    set(product: string, f: FaultSpec): void;
+    clear(product?: string): void;
+    /** Resolves once the servers acted on the faults (a `refuse` closed its listener, a clear re-opened it). */
+    settled(): Promise<void>;
+  };
   credentials: {
     addAccessKey(id: string, secret: string): void;
     issueStsToken(opts?: { ttlMs?: number }): StsCredentials;
@@ -113,7 +118,11 @@ export async function startCloudStandIn(opts: CloudStandInOptions): Promise<Clou
     if (opts.autoTick ?? true) engine.start();
     return {
       openapi: { url: openapi.url, endpoint: openapi.endpoint, port: openapi.port },
-      faults: { set: (p, f) => faults.set(p, f), clear: (p) => faults.clear(p) },
+      faults: {
+        set: (p, f) => faults.set(p, f),
+        clear: (p) => faults.clear(p),
+        settled: () => faults.settled(),
+      },
       credentials: {
         addAccessKey: (id, secret) => credentials.addAccessKey(id, secret),
         issueStsToken: (o) => credentials.issueStsToken(o),

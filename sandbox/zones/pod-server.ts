@@ -1,9 +1,11 @@
 /**
  * One backend pod of the demo application: an HTTP server on 127.0.0.1 that answers with its cluster and pod
- * name, and misbehaves on demand (dead: listener closed, so connections are refused; blackhole: requests
- * are accepted and never answered; slow: answers after a delay; errors: a seeded share of 503s).
+ * name, and misbehaves on demand (dead: listener closed, so connections are refused; blackhole: new
+ * connections hang unanswered (see blackhole-listener.ts) and requests on connections opened before are never
+ * answered; slow: answers after a delay; errors: a seeded share of 503s).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { BlackholeListener } from './blackhole-listener';
 import { closeServer, listenOn, relisten } from './listen';
 import { type Rng, seededRng } from './rng';
 
@@ -47,6 +49,7 @@ export class PodServer {
   private readonly rng: Rng;
   private readonly held = new Set<ServerResponse>();
   private readonly timers = new Set<NodeJS.Timeout>();
+  private blackhole: BlackholeListener | null = null;
   private stopped = false;
 
   private constructor(opts: PodOptions) {
@@ -65,9 +68,14 @@ export class PodServer {
     return pod;
   }
 
-  /** Whether the pod's listener is open (false under `dead`). */
+  /** Whether something listens on the pod's port (false under `dead`; a blackholed port is taken, never answering). */
   get listening(): boolean {
-    return this.server.listening;
+    return this.server.listening || this.blackhole !== null;
+  }
+
+  /** Requests taken and held unanswered (under `blackhole`). */
+  get heldRequests(): number {
+    return this.held.size;
   }
 
   /** Switches the pod's behaviour; leaving `dead` re-opens the listener on the same port when it can. */
@@ -75,18 +83,49 @@ export class PodServer {
     if (this.stopped) return;
     this.faultOpts = { ...this.faultOpts, ...opts };
     this.fault = fault;
-    if (fault !== 'blackhole') this.releaseHeld();
+    if (fault !== 'blackhole') {
+      this.releaseHeld();
+      await this.leaveBlackhole();
+    }
     if (fault === 'dead') {
       await closeServer(this.server);
+    } else if (fault === 'blackhole') {
+      await this.enterBlackhole();
     } else if (!this.server.listening) {
       this.port = await relisten(this.server, this.port);
     }
+  }
+
+  /**
+   * Stops accepting without dropping open connections (their requests are held), and hands the port to a
+   * listener that never completes a handshake, so new connections hang as they do into a blackholed network.
+   */
+  private async enterBlackhole(): Promise<void> {
+    if (this.blackhole) return;
+    if (!this.server.listening) this.port = await relisten(this.server, this.port);
+    // http.Server#close() also closes idle kept-alive connections; in a blackhole they stay open and silent.
+    const closeIdle = this.server.closeIdleConnections;
+    this.server.closeIdleConnections = () => {};
+    try {
+      this.server.close();
+    } finally {
+      this.server.closeIdleConnections = closeIdle;
+    }
+    this.blackhole = await BlackholeListener.take(this.port);
+  }
+
+  private async leaveBlackhole(): Promise<void> {
+    const b = this.blackhole;
+    if (!b) return;
+    this.blackhole = null;
+    await b.release();
   }
 
   /** Closes the listener, every connection and every held request. */
   async stop(): Promise<void> {
     this.stopped = true;
     this.releaseHeld();
+    await this.leaveBlackhole();
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
     await closeServer(this.server);

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { request } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import CsModule from '@alicloud/cs20151215';
 import {
@@ -91,14 +92,19 @@ describe('DingTalk robot stand-in and per-product faults', () => {
 
   it('refuse on DingTalk stops listening (ECONNREFUSED) until cleared', async () => {
     cloud.faults.set('dingtalk', { refuse: true });
-    await new Promise((r) => setTimeout(r, 20));
-    const err = await fetch(cloud.dingtalk.url, { method: 'POST', body: '{}' }).then(
-      () => undefined,
-      (e: Error & { cause?: { code?: string } }) => e.cause?.code,
-    );
+    await cloud.faults.settled();
+    // A new connection (fetch's pool could hand out a socket the server just closed: a reset, not a refusal).
+    const err = await new Promise<string | undefined>((resolve) => {
+      const req = request(cloud.dingtalk.url, { method: 'POST', agent: false }, (res) => {
+        res.resume();
+        resolve(undefined);
+      });
+      req.on('error', (e: NodeJS.ErrnoException) => resolve(e.code));
+      req.end('{}');
+    });
     assert.equal(err, 'ECONNREFUSED');
     cloud.faults.clear('dingtalk');
-    await new Promise((r) => setTimeout(r, 20));
+    await cloud.faults.settled();
     now += 60 * 60_000;
     assert.equal((await send('signed', text('back'))).errcode, 0);
   });

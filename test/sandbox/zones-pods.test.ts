@@ -1,12 +1,17 @@
 import assert from 'node:assert/strict';
-import { request } from 'node:http';
+import { Agent, request } from 'node:http';
+import { connect } from 'node:net';
 import { after, describe, it } from 'node:test';
 import { PodServer } from '../../sandbox/zones/pod-server';
 
 /** One GET with a deadline: the status, or what went wrong. */
-function get(port: number, timeoutMs = 300): Promise<number | 'refused' | 'timeout' | 'reset'> {
+function get(
+  port: number,
+  timeoutMs = 300,
+  agent: Agent | false = false,
+): Promise<number | 'refused' | 'timeout' | 'reset'> {
   return new Promise((resolve) => {
-    const req = request({ host: '127.0.0.1', port, path: '/x', agent: false }, (res) => {
+    const req = request({ host: '127.0.0.1', port, path: '/x', agent }, (res) => {
       res.resume();
       res.on('end', () => resolve(res.statusCode ?? 0));
     });
@@ -21,6 +26,35 @@ function get(port: number, timeoutMs = 300): Promise<number | 'refused' | 'timeo
     req.on('close', () => clearTimeout(t));
     req.end();
   });
+}
+
+/** Whether a TCP connection to the port completes within `ms` (a blackholed port never does). */
+function connects(port: number, ms: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = connect(port, '127.0.0.1');
+    const t = setTimeout(() => {
+      s.destroy();
+      resolve(false);
+    }, ms);
+    s.once('connect', () => {
+      clearTimeout(t);
+      s.destroy();
+      resolve(true);
+    });
+    s.once('error', () => {
+      clearTimeout(t);
+      resolve(false);
+    });
+  });
+}
+
+/** Resolves once `pred` holds (checked every few ms), rejects after 5 s. */
+async function until(pred: () => boolean, what: string): Promise<void> {
+  const deadline = Date.now() + 5000;
+  while (!pred()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
 }
 
 describe('sandbox pod backends', () => {
@@ -56,15 +90,25 @@ describe('sandbox pod backends', () => {
     assert.equal(await get(port), 200);
   });
 
-  it('blackhole accepts and never answers; healing drops the held requests', async () => {
+  it('blackhole: new connections hang (no handshake), open ones are held unanswered; healing drops them', async () => {
     const p = await start();
-    await p.setFault('blackhole');
-    assert.equal(await get(p.port, 250), 'timeout');
-    const pending = get(p.port, 2000);
-    await new Promise((r) => setTimeout(r, 50));
-    await p.setFault('none');
-    assert.equal(await pending, 'reset');
-    assert.equal(await get(p.port), 200);
+    const port = p.port;
+    // A kept-alive connection opened before the fault.
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    try {
+      assert.equal(await get(port, 2000, agent), 200);
+      await p.setFault('blackhole');
+      assert.equal(await connects(port, 500), false, 'a new TCP connection never completes');
+      const held = get(port, 5000, agent);
+      await until(() => p.heldRequests === 1, 'the pod to hold the request');
+      await p.setFault('none');
+      assert.equal(await held, 'reset', 'the held request is dropped at the heal');
+      assert.equal(p.port, port, 'the same port again');
+      assert.equal(await get(port), 200);
+      assert.equal(await connects(port, 2000), true);
+    } finally {
+      agent.destroy();
+    }
   });
 
   it('slow answers after the delay', async () => {
