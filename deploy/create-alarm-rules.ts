@@ -106,13 +106,8 @@ const toSdk = (r: AlarmRuleRequest) =>
     }),
   });
 
-/** Runs the script; returns the exit code. `out` receives the printed lines. */
-export async function main(
-  argv: string[],
-  env: Record<string, string | undefined> = process.env,
-  out: (line: string) => void = console.log,
-): Promise<number> {
-  const { values } = parseArgs({
+const parseOptions = (argv: string[]) =>
+  parseArgs({
     args: argv,
     options: {
       policy: { type: 'string', default: 'deploy/policy.yaml' },
@@ -123,6 +118,41 @@ export async function main(
       'sandbox-endpoint': { type: 'string' },
     },
   });
+
+/** `--help`: every flag, and where the token and the credentials come from. */
+export const USAGE = `usage: node --import tsx deploy/create-alarm-rules.ts --callback-url <url> --account-id <uid> [options]
+
+Creates or updates one CloudMonitor threshold rule per cluster of the policy on fleet-dr's probe metric
+(published by fleet-dr-health-check), calling fleet-dr-alarm-failover's HTTP trigger with the callback token.
+  --callback-url <url>          the HTTP trigger URL of fleet-dr-alarm-failover (s deploy prints it)
+  --account-id <uid>            your Alibaba Cloud account id (the custom-metric namespace acs_customMetric_<uid>)
+  --policy <file>               the policy (default deploy/policy.yaml)
+  --contact-group <name>        the CloudMonitor contact group (default fleet-dr)
+  --dry-run                     print the requests (token redacted), send nothing, need no credentials
+  --sandbox-endpoint 127.0.0.1:PORT  send the requests to the sandbox's CloudMonitor stand-in instead
+  --help                        this text
+The token is read from the variable the policy's secrets.callbackTokenEnv names (FLEET_DR_CALLBACK_TOKEN in
+the example) and never printed; credentials from ALIBABA_CLOUD_ACCESS_KEY_ID / _SECRET (/ _SECURITY_TOKEN).
+exit: 0 done, 1 a bad argument, variable or request`;
+
+/** Runs the script; returns the exit code. `out` receives the printed lines. */
+export async function main(
+  argv: string[],
+  env: Record<string, string | undefined> = process.env,
+  out: (line: string) => void = console.log,
+): Promise<number> {
+  if (argv.includes('--help') || argv.includes('-h')) {
+    out(USAGE);
+    return 0;
+  }
+  let parsed: ReturnType<typeof parseOptions>;
+  try {
+    parsed = parseOptions(argv);
+  } catch (err) {
+    // node:util's parseArgs throws a TypeError for an unknown flag: a usage problem, said in one line.
+    throw new AlarmRulesError(`${err instanceof Error ? err.message : String(err)} (--help lists the flags)`);
+  }
+  const { values } = parsed;
   const callbackUrl = values['callback-url'];
   const accountId = values['account-id'];
   if (!callbackUrl || !accountId) throw new AlarmRulesError('--callback-url and --account-id are required');

@@ -3,10 +3,13 @@
  * `npm run sandbox -- fault|heal|status` changes or reads a sandbox started by another process. Its URL
  * and a random token are written to a state file in os.tmpdir() (mode 0600).
  */
+
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { type HealthStatus, type SyncStatus, setApplicationStatus } from './argocd';
+import { detachInConsole } from './cloud/products/adcp';
 import type { Sandbox } from './start-sandbox';
 import type { ZoneFault } from './world';
 import { ZoneError, type ZoneFaultOptions } from './zones/index';
@@ -43,10 +46,11 @@ export interface FaultRequest {
 /** Starts the control endpoint for a sandbox. */
 export async function startControlServer(
   sb: Sandbox,
+  extra?: StatusExtra,
 ): Promise<{ url: string; token: string; stop(): Promise<void> }> {
   const token = randomBytes(16).toString('hex');
   const server = createServer((req, res) => {
-    void handle(sb, token, req, res).catch((err: Error) => {
+    void handle(sb, token, req, res, extra).catch((err: Error) => {
       const status = err instanceof ZoneError ? 400 : 500;
       if (!res.headersSent) res.writeHead(status, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ error: err.message }));
@@ -56,7 +60,13 @@ export async function startControlServer(
   return { url: `http://127.0.0.1:${port}`, token, stop: () => closeServer(server) };
 }
 
-async function handle(sb: Sandbox, token: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function handle(
+  sb: Sandbox,
+  token: string,
+  req: IncomingMessage,
+  res: ServerResponse,
+  extra?: StatusExtra,
+): Promise<void> {
   if (req.headers.authorization !== `Bearer ${token}`) {
     res.writeHead(401).end('{"error":"bad token"}');
     return;
@@ -66,16 +76,35 @@ async function handle(sb: Sandbox, token: string, req: IncomingMessage, res: Ser
   if (req.method === 'POST' && req.url === '/fault') {
     const body = JSON.parse(Buffer.concat(chunks).toString() || '{}') as FaultRequest;
     await sb.zones.fault(body.zone, body.kind, body.options);
+  } else if (req.method === 'POST' && req.url === '/argocd') {
+    const body = JSON.parse(Buffer.concat(chunks).toString() || '{}') as AppStatusRequest;
+    setApplicationStatus(sb.fleet.store, body.name, body);
+  } else if (req.method === 'POST' && req.url === '/detach') {
+    detachInConsole(
+      sb.world,
+      (JSON.parse(Buffer.concat(chunks).toString() || '{}') as { cluster: string }).cluster,
+    );
   } else if (!(req.method === 'GET' && req.url === '/status')) {
     res.writeHead(404).end('{"error":"not found"}');
     return;
   }
-  res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(statusOf(sb)));
+  res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(statusOf(sb, extra)));
 }
 
-/** Zones, cluster states and gateway totals of a sandbox. */
-export function statusOf(sb: Sandbox): unknown {
+/** An Argo CD Application's new status (`npm run sandbox -- app`). */
+export interface AppStatusRequest {
+  name: string;
+  sync?: SyncStatus;
+  health?: HealthStatus;
+}
+
+/** More sections of the status, each computed at request time (e.g. `fleetDr` with --with-functions). */
+export type StatusExtra = Record<string, () => unknown>;
+
+/** Zones, cluster states and gateway totals of a sandbox (and the extra sections). */
+export function statusOf(sb: Sandbox, extra: StatusExtra = {}): unknown {
   return {
+    gatewayFallback: sb.gateway.healthFallback(),
     zones: sb.zones.list.map((z) => ({
       zone: z.name,
       cluster: z.cluster.id,
@@ -89,6 +118,7 @@ export function statusOf(sb: Sandbox): unknown {
       attachedToFleet: c.attachedToFleet,
     })),
     gateway: { url: sb.gateway.url, totals: sb.gateway.stats().totals },
+    ...Object.fromEntries(Object.entries(extra).map(([k, f]) => [k, f()])),
   };
 }
 

@@ -2,7 +2,7 @@
  * What the sandbox's Fleet holds at start, derived from the policy (the seed documents' fleet): the
  * application and state namespaces, Argo CD's namespace with one cluster Secret per member, the `mse`
  * IngressClass, the MseIngressConfig listing every member in remote-clusters, the base Ingress of each route
- * (no annotation: the gateway pools both clusters by pod count) and an Argo CD Application for the demo app.
+ * (no annotation: the gateway pools both clusters by pod count) and one Argo CD Application per route and cluster.
  */
 import { stringify } from 'yaml';
 import type { Policy } from '../shared/config';
@@ -82,21 +82,24 @@ export function fleetSeedYaml(policy: Policy): string {
         ],
       },
     });
-    docs.push({
-      apiVersion: 'argoproj.io/v1alpha1',
-      kind: 'Application',
-      metadata: { name: r.name, namespace: 'argocd' },
-      spec: {
-        project: 'default',
-        source: {
-          repoURL: 'https://git.sandbox.internal/web-demo.git',
-          path: 'deploy',
-          targetRevision: 'main',
+    // One Application per destination cluster (as an ApplicationSet's cluster generator makes them); the
+    // drill and the tests change their status (sandbox/argocd.ts) as Argo CD's controller would.
+    for (const c of policy.clusters)
+      docs.push({
+        apiVersion: 'argoproj.io/v1alpha1',
+        kind: 'Application',
+        metadata: { name: `${r.name}-${c.name}`, namespace: 'argocd' },
+        spec: {
+          project: 'default',
+          source: {
+            repoURL: 'https://git.sandbox.internal/web-demo.git',
+            path: 'deploy',
+            targetRevision: 'main',
+          },
+          destination: { namespace: r.namespace, name: c.name },
         },
-        destination: { namespace: r.namespace, name: 'in-cluster' },
-      },
-      status: { sync: { status: 'Synced' }, health: { status: 'Healthy' } },
-    });
+        status: { sync: { status: 'Synced' }, health: { status: 'Healthy' } },
+      });
   }
   return docs.map((d) => stringify(d)).join('---\n');
 }

@@ -8,6 +8,15 @@ import { join, resolve } from 'node:path';
 import { build } from 'esbuild';
 import { bundleOptions } from './bundle-options.mjs';
 
+if (process.argv.includes('--help') || process.argv.includes('-h')) {
+  console.log(`usage: npm run build [-- --outdir DIR]   (node scripts/build.mjs [--outdir DIR])
+
+Bundles each functions/<name>/handler.ts with esbuild into <outdir>/<name>/index.mjs, with deploy/policy.yaml
+beside each bundle; what s.yaml deploys (npm run deploy refuses when dist/ is missing or older than the sources).
+  --outdir DIR   where to write the bundles (default dist); the directory is replaced
+  --help         this text`);
+  process.exit(0);
+}
 const root = new URL('..', import.meta.url).pathname;
 const at = process.argv.indexOf('--outdir');
 const outRoot = at > 0 && process.argv[at + 1] ? resolve(process.argv[at + 1]) : join(root, 'dist');

@@ -169,6 +169,22 @@ const EQUIVALENT = [
 // Arguments
 // ---------------------------------------------------------------------------------------------------------
 const args = process.argv.slice(2);
+if (args.includes('--help') || args.includes('-h')) {
+  console.log(`usage: npm run mutation [-- options]   (node scripts/mutation.mjs [options])
+
+Mutation testing of shared/policy, shared/state, shared/gateway, shared/runtime/http-edge.ts and shared/notify
+over a temp copy of the working tree (never the tree itself); prints the score per folder.
+  --folder NAME[,NAME]  only these folders: ${FOLDERS.map((f) => f.name).join(', ')}
+  --workers N           test processes at once (default 2, at most 4)
+  --json                print JSON instead of the table
+  --out FILE            also write the JSON to FILE
+  --list                print the mutants and stop
+  --sample N            a fixed sample of N mutants per folder, for a quick try
+  --match TEXT          only mutants whose file:line or mutator contains TEXT
+  --keep                leave the temp copies, to debug the harness
+  --help                this text`);
+  process.exit(0);
+}
 const opt = (name) => {
   const i = args.indexOf(name);
   return i >= 0 ? args[i + 1] : undefined;

@@ -11,6 +11,39 @@ import { problem } from './config-path';
 
 type Check = (p: Policy) => string[];
 
+/**
+ * The pin (`gateway.pin`, shared/gateway/pin.ts) can tell every cluster apart: a `label` pin needs each
+ * cluster's podLabel; a `zone` pin needs each cluster in its own zone.
+ */
+export const checkPins: Check = (p) => {
+  const clusters = arr(p.clusters);
+  const pin = p.gateway?.pin;
+  if (pin === 'label')
+    return clusters.flatMap((c, i) =>
+      c && !c.podLabel
+        ? [
+            problem(
+              ['clusters', i, 'podLabel'],
+              'required by gateway.pin "label": the label that pins this cluster\'s canary',
+            ),
+          ]
+        : [],
+    );
+  if (pin !== 'zone') return [];
+  const out: string[] = [];
+  dupes(
+    clusters.map((c) => c?.zone),
+    (i, j, v) =>
+      out.push(
+        problem(
+          ['clusters', i, 'zone'],
+          `zone "${v}" also holds clusters[${j}]: gateway.pin "zone" would pin both canaries to both clusters`,
+        ),
+      ),
+  );
+  return out;
+};
+
 /** Cluster ids, names and pod labels, route names and Ingresses are each unique. */
 export const checkUniqueIds: Check = (p) => {
   const out: string[] = [];
@@ -193,6 +226,20 @@ export const checkDetection: Check = (p) => {
   return out;
 };
 
+/** The health-check's rounds must not overlap: its probe interval is above the slowest probe timeout. */
+export const checkProbeInterval: Check = (p) => {
+  const interval = p.detection?.probeIntervalSeconds;
+  const timeouts = arr(p.clusters).flatMap((c) => arr(c?.probes).map((x) => x?.timeoutMs));
+  const slowest = Math.max(0, ...timeouts.filter((t): t is number => typeof t === 'number'));
+  if (typeof interval !== 'number' || interval * 1000 > slowest) return [];
+  return [
+    problem(
+      ['detection', 'probeIntervalSeconds'],
+      `${interval} s is not above the slowest probe timeout (${slowest} ms): a health-check round would run into the next`,
+    ),
+  ];
+};
+
 /** The shortest period between two scheduled rounds: Function Compute timers fire at most once a minute. */
 export const SHORTEST_ROUND_SECONDS = 60;
 
@@ -274,12 +321,14 @@ export const checkInlineSecrets: Check = (p) =>
 /** Every cross-field check, in the order problems are listed. */
 export const CHECKS: Check[] = [
   checkUniqueIds,
+  checkPins,
   checkZones,
   checkVpc,
   checkNetworkBlocks,
   checkWeights,
   checkFailback,
   checkDetection,
+  checkProbeInterval,
   checkReadingAge,
   checkInlineSecrets,
 ];

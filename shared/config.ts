@@ -37,8 +37,8 @@ export const ClusterSchema = z.strictObject({
   vSwitches: z.array(z.strictObject({ id: z.string().min(1), cidr })).default([]),
   podCidr: cidr.optional(),
   serviceCidr: cidr.optional(),
-  /** The pod label whose value identifies this cluster's pods; the weight writer pins canaries with it. */
-  podLabel: z.strictObject({ key: z.string().min(1), value: z.string().min(1) }),
+  /** A pod label of the team's own that identifies this cluster's pods; the pin when `gateway.pin` is `label`. */
+  podLabel: z.strictObject({ key: z.string().min(1), value: z.string().min(1) }).optional(),
   probes: z.array(ProbeSchema).min(1),
 });
 
@@ -167,6 +167,11 @@ export const PolicySchema = z.strictObject({
       automatic: z.boolean().default(false),
       /** Weight of the recovered cluster at each step; the last step restores the baseline. */
       steps: z.array(percent).min(1).default([10, 50, 100]),
+      /**
+       * Least time between two failback steps, manual or automatic, so each step's traffic is watched before
+       * the next. Default: `timing.minStableSecondsBeforeFailback`.
+       */
+      stepDwellSeconds: z.number().int().min(0).max(86_400).optional(),
     })
     .default({ automatic: false, steps: [10, 50, 100] }),
   gateway: z
@@ -175,11 +180,17 @@ export const PolicySchema = z.strictObject({
       annotationPrefix: z.string().default('nginx.ingress.kubernetes.io'),
       msePrefix: z.string().default('mse.ingress.kubernetes.io'),
       remoteClustersAnnotation: z.string().default('mse.alibabacloud.com/remote-clusters'),
+      /**
+       * What pins each canary to its cluster (shared/gateway/pin.ts): `cluster-id` (topology.istio.io/cluster,
+       * which the gateway sets itself), `zone` (the nodes' topology.kubernetes.io/zone) or `label` (podLabel).
+       */
+      pin: z.enum(['cluster-id', 'zone', 'label']).default('cluster-id'),
     })
     .default({
       annotationPrefix: 'nginx.ingress.kubernetes.io',
       msePrefix: 'mse.ingress.kubernetes.io',
       remoteClustersAnnotation: 'mse.alibabacloud.com/remote-clusters',
+      pin: 'cluster-id',
     }),
   notify: z.strictObject({
     dingtalk: z.strictObject({
@@ -201,6 +212,26 @@ export const PolicySchema = z.strictObject({
     /** HMAC keys for signed operator requests (failback). */
     operatorHmacKeysEnv: envName,
   }),
+  /** The drift check (functions/drift-check, docs/drift.md). */
+  drift: z
+    .strictObject({
+      /** `report`: only tell people; `safe`: also repair what is safe, through the decision pipeline. */
+      repair: z.enum(['report', 'safe']).default('report'),
+      /** How often the check runs (its timer fires every minute and runs when this much time has passed). */
+      intervalSeconds: z.number().int().min(60).max(86_400).default(300),
+      /**
+       * Capacity: the share (0–1) of a route's whole traffic each cluster must be able to take, read as its
+       * ready replicas against this share of the replicas all clusters are asked to run.
+       */
+      minCapacityShare: z.number().min(0).max(1).default(0.5),
+      /** fleet-dr itself: records waiting in its outboxes before that is drift. */
+      maxOutboxBacklog: z.number().int().min(1).default(20),
+      /** fleet-dr itself: the oldest waiting record's age (seconds) before that is drift. */
+      maxOutboxAgeSeconds: z.number().int().min(1).default(900),
+      /** fleet-dr itself: a failback step older than this (seconds) is a ramp stuck mid-way. */
+      maxFailbackStepSeconds: z.number().int().min(1).default(3_600),
+    })
+    .prefault({}),
   dryRun: z.boolean().default(false),
   paused: z.boolean().default(false),
 });

@@ -9,6 +9,7 @@
  */
 import { z } from 'zod';
 import type { Policy } from '../../shared/config';
+import { checkProbeInterval } from '../../shared/config-checks';
 import { ConfigError } from '../../shared/errors';
 import { parseEvent } from '../../shared/schemas/parse-event';
 
@@ -83,10 +84,9 @@ export function readSettings(o: {
   const { policy } = o;
   const probeTimeoutMs = Math.max(...policy.clusters.flatMap((c) => c.probes.map((p) => p.timeoutMs)));
   const intervalMs = Math.round(policy.detection.probeIntervalSeconds * 1000);
-  if (intervalMs <= probeTimeoutMs)
-    throw new ConfigError(
-      `detection.probeIntervalSeconds: ${policy.detection.probeIntervalSeconds} s is not above the slowest probe timeout (${probeTimeoutMs} ms): a round would run into the next`,
-    );
+  // The config loader refuses such a policy; a policy built in code is checked here by the same rule.
+  const overlap = checkProbeInterval(policy);
+  if (overlap.length) throw new ConfigError(overlap.join('; '));
   const timeoutMs = (o.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS) * 1000;
   const budgetMs = Math.min(timeoutMs, (run.maxRunSeconds ?? Number.POSITIVE_INFINITY) * 1000);
   // The invocation may have begun before this handler ran (a cold start loads the bundle first, and that time

@@ -1,8 +1,9 @@
 /**
  * notify (deployed as fleet-dr-notify): finishes what committed decisions left in the routing state's outbox
- * (pipeline/finish-committed.ts), then drains the DingTalk outbox. Invoked asynchronously by
- * alarm-failover after a decision and by a timer every minute, so deferred messages go out when DingTalk
- * allows. Undeliverable messages are reported, never dropped.
+ * (pipeline/finish-committed.ts), then drains the DingTalk outbox. Invoked by a timer every minute, so
+ * deferred messages go out when DingTalk allows, and asynchronously by a decision as soon as it queued a message
+ * (`deliverOnly`: that run only delivers). Undeliverable messages are reported, never dropped. An empty outbox
+ * costs reads and writes nothing.
  *
  * The clock is the system clock, always. A timer event's `triggerTime` is only information (logged and
  * echoed in the answer): the outbox stamps sends, retries and DingTalk's throttle window with the time it is
@@ -27,6 +28,20 @@ export function triggerTimeOf(input: unknown): Date | undefined {
   return undefined;
 }
 
+/**
+ * A wake-up from a function that just queued a message (`{ deliverOnly: true }`): that function finishes its
+ * own outbox records, so this run only delivers; the minute timer finishes what invocations leave.
+ */
+export function deliverOnly(input: unknown): boolean {
+  try {
+    const text = Buffer.isBuffer(input) ? input.toString('utf8') : typeof input === 'string' ? input : '';
+    const v = text ? (JSON.parse(text) as { deliverOnly?: unknown }) : input;
+    return typeof v === 'object' && v !== null && (v as { deliverOnly?: unknown }).deliverOnly === true;
+  } catch {
+    return false;
+  }
+}
+
 /** The FC 3.0 handler. */
 export const handler = createHandler({
   fn: 'notify',
@@ -42,7 +57,9 @@ export const handler = createHandler({
       });
     // First finish what committed decisions left undone (a failed audit write, a message not yet handed to
     // the DingTalk outbox, weights or membership a crash interrupted), then deliver.
-    const finished = await finishLeftovers(inv.wiring(), log);
+    const finished = deliverOnly(inv.input)
+      ? { actions: [], errors: [], pending: undefined }
+      : await finishLeftovers(inv.wiring(), log);
     const outbox = await inv.wiring().outbox(Date.now, log);
     const report = await outbox.deliver();
     log.info('outbox drained', {

@@ -8,6 +8,7 @@
  */
 
 import { runDecision } from '../../shared/pipeline/run-decision';
+import { stepDwellSeconds } from '../../shared/policy/context';
 import type { OperatorRequest, RoutingState } from '../../shared/policy/types';
 import { type ActionDeps, nextStepIndex } from './actions';
 
@@ -23,7 +24,7 @@ export interface TickReport {
 /** The requests due at `now` (pure: from the committed state). */
 export function dueRequests(
   s: RoutingState,
-  minStableSeconds: number,
+  dwellSeconds: number,
   policyPaused: boolean,
   now: Date,
 ): Array<{ why: string; request: OperatorRequest }> {
@@ -32,7 +33,7 @@ export function dueRequests(
   const out: Array<{ why: string; request: OperatorRequest }> = [];
   const fb = s.failback;
   if (s.mode === 'failing-back' && fb?.auto) {
-    const due = Date.parse(fb.stepStartedAt) + minStableSeconds * 1000;
+    const due = Date.parse(fb.stepStartedAt) + dwellSeconds * 1000;
     if (now.getTime() >= due)
       out.push({
         why: `automatic failback of ${fb.cluster}: step ${fb.stepIndex + 2}`,
@@ -73,7 +74,7 @@ export async function tick(d: ActionDeps): Promise<TickReport> {
   const policy = d.wiring.policy;
   const now = d.now();
   const state = (await (await d.wiring.routing()).read()).value;
-  const due = dueRequests(state, policy.timing.minStableSecondsBeforeFailback, policy.paused, now);
+  const due = dueRequests(state, stepDwellSeconds(policy), policy.paused, now);
   if (due.length === 0)
     return { now: now.toISOString(), ran: [], idle: 'no automatic ramp step or expired shift due' };
   const ran: TickReport['ran'] = [];

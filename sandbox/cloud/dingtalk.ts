@@ -6,6 +6,7 @@
  */
 import { createHmac } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { requestLedger } from '../ledger';
 import type { FaultRegistry } from './faults';
 import { closeServer, createJsonServer, listenLocal, readBody, sendJson } from './http-util';
 import { parseQuery, splitUrl } from './signature';
@@ -110,6 +111,8 @@ export async function startDingTalk(opts: {
   };
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    requestLedger.track('dingtalk', 'robot', req, res);
+    await requestLedger.delay();
     const raw = await readBody(req);
     const outcome = await opts.faults.apply('dingtalk', req, res);
     if (outcome === 'handled') return;

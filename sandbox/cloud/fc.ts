@@ -6,6 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { requestLedger } from '../ledger';
 import type { CredentialStore, StsCredentials } from './credentials';
 import { errorBody, OpenApiError } from './errors';
 import type { FaultRegistry } from './faults';
@@ -87,6 +88,8 @@ export async function startFc(opts: {
   };
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    requestLedger.track('fc', 'invoke', req, res);
+    await requestLedger.delay();
     const body = await readBody(req);
     const requestId = randomUUID();
     const outcome = await opts.faults.apply('fc', req, res);

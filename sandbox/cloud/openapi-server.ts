@@ -4,6 +4,7 @@
  * ROA actions (cs) by version + method + path. Every request passes the fault switches, then the ACS3 check.
  */
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { requestLedger } from '../ledger';
 import type { CredentialStore } from './credentials';
 import { errorBody, OpenApiError } from './errors';
 import type { FaultRegistry } from './faults';
@@ -115,11 +116,13 @@ async function handle(
   req: IncomingMessage,
   res: ServerResponse,
 ): Promise<void> {
-  const requestId = newRequestId();
-  const body = await readBody(req);
   const version = header(req, 'x-acs-version');
   const action = header(req, 'x-acs-action');
   const product = deps.products.find((p) => p.version === version);
+  requestLedger.track('openapi', product?.name ?? (version || 'unknown'), req, res, action || undefined);
+  await requestLedger.delay();
+  const requestId = newRequestId();
+  const body = await readBody(req);
   const outcome = product ? await deps.faults.apply(product.name, req, res) : 'pass';
   if (outcome === 'handled') return;
   const reply = (status: number, b: unknown) => sendJson(res, status, b, { 'x-acs-request-id': requestId });

@@ -29,7 +29,8 @@ export interface FailoverReport {
   lastN: PhaseCounts;
   decision: AlarmAnswer;
   auditEvents: number;
-  dingtalk: Array<{ msgtype: string; title: string }>;
+  /** Each DingTalk message delivered: its type, title and markdown body (and the button's link, if any). */
+  dingtalk: Array<{ msgtype: string; title: string; text: string; url?: string }>;
   finalWeights: Record<string, number>;
   totalMs: number;
 }
@@ -156,7 +157,14 @@ function decisionOf(payload: Buffer): AlarmAnswer | undefined {
   }
 }
 
-function summary(body: unknown): { msgtype: string; title: string } {
-  const b = body as { msgtype?: string; actionCard?: { title?: string }; markdown?: { title?: string } };
-  return { msgtype: b.msgtype ?? '?', title: b.actionCard?.title ?? b.markdown?.title ?? '' };
+function summary(body: unknown): { msgtype: string; title: string; text: string; url?: string } {
+  type Part = { title?: string; text?: string; singleURL?: string };
+  const b = body as { msgtype?: string; actionCard?: Part; markdown?: Part };
+  const part = b.actionCard ?? b.markdown ?? {};
+  return {
+    msgtype: b.msgtype ?? '?',
+    title: part.title ?? '',
+    text: part.text ?? '',
+    ...(part.singleURL ? { url: part.singleURL } : {}),
+  };
 }

@@ -4,6 +4,7 @@
  * It lives in sandbox/drill, not shared/cli, because it starts the sandbox: the product never imports
  * sandbox/, so bin/fleet-dr.js hands this command to the product's main() (see `startCommandSpec`).
  */
+import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { type CliIo, EXIT } from '../../shared/cli/io';
 import type { ExtraCommand } from '../../shared/cli/main';
@@ -44,7 +45,14 @@ export function formatReport(r: FailoverReport): string {
     `  after failover    ${q.after.requests} / ${q.after.failures}`,
     '',
     `audit events: ${r.auditEvents}`,
-    `DingTalk: ${r.dingtalk.map((m) => `${m.msgtype} "${m.title}"`).join('; ') || 'nothing'}`,
+    `DingTalk: ${r.dingtalk.length ? `${r.dingtalk.length} message(s)` : 'nothing'}`,
+    ...r.dingtalk.flatMap((m) => [
+      `  ${m.msgtype} "${m.title}"${m.url ? ` (button: ${m.url})` : ''}`,
+      ...m.text
+        .split('\n')
+        .filter((l) => l.trim() !== '')
+        .map((l) => `    ${l}`),
+    ]),
     `total ${(r.totalMs / 1000).toFixed(1)} s`,
   ];
   return `${lines.join('\n')}\n`;
@@ -53,16 +61,19 @@ export function formatReport(r: FailoverReport): string {
 /** Runs the drill; exit 0 when the failover worked (no failures after it), 1 otherwise. */
 export async function startCommand(argv: string[], io: CliIo): Promise<number> {
   let json: boolean;
+  let jsonFile: string | undefined;
   let noFallback: boolean;
   try {
     const { values } = parseArgs({
       args: argv,
       options: {
         json: { type: 'boolean', default: false },
+        'json-file': { type: 'string' },
         'no-gateway-fallback': { type: 'boolean', default: false },
       },
     });
     json = values.json;
+    jsonFile = values['json-file'];
     noFallback = values['no-gateway-fallback'];
   } catch (err) {
     // A wrong argument is bad input (exit 2, one line), like every other command's.
@@ -78,6 +89,7 @@ export async function startCommand(argv: string[], io: CliIo): Promise<number> {
     gatewayFallback: !noFallback,
     log: json ? undefined : (line) => io.stderr.write(`… ${line}\n`),
   });
+  if (jsonFile) writeFileSync(jsonFile, `${JSON.stringify(report, null, 2)}\n`);
   io.stdout.write(json ? `${JSON.stringify(report, null, 2)}\n` : formatReport(report));
   const ok = report.decision.decision === 'shift' && report.requests.after.failures === 0;
   return ok ? EXIT.ok : EXIT.internal;
@@ -86,6 +98,21 @@ export async function startCommand(argv: string[], io: CliIo): Promise<number> {
 /** `start` as main() takes it from bin/fleet-dr.js. */
 export const startCommandSpec: ExtraCommand = {
   usage:
-    'start [--json] [--no-gateway-fallback]   the failover drill on a fresh sandbox, beside the gateway fallback (what `npm start` runs)',
+    'start [--json] [--json-file <f>] [--no-gateway-fallback]   the failover drill on a fresh sandbox (what `npm start` runs)',
+  help: [
+    'usage: fleet-dr start [--json] [--json-file <file>] [--no-gateway-fallback]',
+    '',
+    'The failover drill on a fresh local sandbox (what `npm start` runs): load through the gateway, AZ1',
+    "blackholed, CloudMonitor's alarm calls alarm-failover, which fails the zone over; prints the time of each",
+    'step, the load before/during/after, the decision, the final weights and the DingTalk messages (title and',
+    'body). Everything it starts is stopped before it returns.',
+    '  --json                 print the report as JSON on stdout (progress lines go to stderr). Through npm,',
+    "                         use `npm start --silent -- --json`: npm's own banner would come first otherwise",
+    '  --json-file <file>     also write the JSON report to this file (the text report still prints)',
+    "  --no-gateway-fallback  turn the gateway's own health fallback off (it is ON by default, as MSE's",
+    '                         gateway always checks endpoints) to study fleet-dr alone; not a production setup',
+    'exit: 0 the failover worked (no failures after it), 1 otherwise, 2 bad arguments',
+    '',
+  ].join('\n'),
   run: startCommand,
 };

@@ -1,6 +1,6 @@
 /**
  * Reads the gateway's inputs over the real Kubernetes HTTP API (as MSE does): the Fleet's Ingresses and
- * MseIngressConfigs, and each member cluster's EndpointSlices and Pods. Plain list calls with a bearer token.
+ * MseIngressConfigs, and each member cluster's EndpointSlices, Pods and Nodes. Plain list calls with a bearer token.
  */
 import type { KubeObject } from '../kubernetes/types';
 import { endpointsFromObjects, type GatewayEndpoint } from './endpoints';
@@ -66,11 +66,12 @@ export async function readEndpoints(
       const deadline = AbortSignal.timeout(MEMBER_READ_TIMEOUT_MS);
       const sig = signal ? AbortSignal.any([signal, deadline]) : deadline;
       try {
-        const [slices, pods] = await Promise.all([
+        const [slices, pods, nodes] = await Promise.all([
           list(access, '/apis/discovery.k8s.io/v1/endpointslices', sig),
           list(access, '/api/v1/pods', sig),
+          list(access, '/api/v1/nodes', sig),
         ]);
-        out.set(cluster, endpointsFromObjects(cluster, slices, pods));
+        out.set(cluster, endpointsFromObjects(cluster, slices, pods, nodes));
       } catch {
         // Like a gateway that lost its watch on a member's API server: keep serving the last known view.
         out.set(cluster, last.get(cluster) ?? []);

@@ -1,5 +1,9 @@
-/** Turns a member cluster's EndpointSlices and Pods into the gateway's endpoint list (with pod labels). */
+/**
+ * Turns a member cluster's EndpointSlices, Pods and Nodes into the gateway's endpoint list, labelled as Istio
+ * labels endpoints (endpoint-labels.ts: the pod's labels, the cluster id, the node's zone and region).
+ */
 import type { KubeObject } from '../kubernetes/types';
+import { gatewayLabels } from './endpoint-labels';
 
 /** One pod endpoint of one Service in one member cluster. */
 export interface GatewayEndpoint {
@@ -12,6 +16,7 @@ export interface GatewayEndpoint {
   port: number;
   /** The pod IP the cluster shows (Pod.status.podIP, from the pod CIDR); `address` when unknown. */
   podIP: string;
+  /** What a subset is matched against: the pod's labels augmented by the gateway (endpoint-labels.ts). */
   labels: Record<string, string>;
   ready: boolean;
 }
@@ -22,14 +27,16 @@ interface SliceEndpoint {
   targetRef?: { kind?: string; name?: string; namespace?: string };
 }
 
-/** Endpoints of every Service of one cluster, from its EndpointSlices, labelled from the matching Pods. */
+/** Endpoints of every Service of one cluster, from its EndpointSlices, labelled from the Pods and their Nodes. */
 export function endpointsFromObjects(
   cluster: string,
   slices: KubeObject[],
   pods: KubeObject[],
+  nodes: KubeObject[] = [],
 ): GatewayEndpoint[] {
   const byName = new Map<string, KubeObject>();
   for (const p of pods) byName.set(`${p.metadata.namespace}/${p.metadata.name}`, p);
+  const nodesByName = new Map(nodes.map((n) => [n.metadata.name, n]));
   const out: GatewayEndpoint[] = [];
   for (const s of slices) {
     const service = s.metadata.labels?.['kubernetes.io/service-name'];
@@ -49,7 +56,7 @@ export function endpointsFromObjects(
           address,
           port,
           podIP: podIP ?? address,
-          labels: podObj?.metadata.labels ?? {},
+          labels: gatewayLabels(cluster, podObj, nodesByName),
           // Kubernetes: a nil `ready` means ready.
           ready: e.conditions?.ready !== false,
         });

@@ -6,8 +6,9 @@
  *   so traffic is shared by pod count;
  * - canary Ingresses on the same host/path take `canary-weight` of `canary-weight-total` (default 100);
  *   header canaries match first, then cookie, then weight;
- * - `service-subset` + `subset-labels` ("<key> <value>") keep the pods carrying those labels, and if NO pod
- *   matches, ALL pods of the Service;
+ * - `service-subset` + `subset-labels` ("<key> <value>") keep the endpoints carrying those labels, matched
+ *   against the endpoint labels as Istio augments them (endpoint-labels.ts: the pod's labels, the cluster id,
+ *   the node's zone and region), and if NO endpoint matches, ALL pods of the Service;
  * - only clusters listed in the remote-clusters annotation of the MseIngressConfig take part.
  * Only ready endpoints count (what a Kubernetes-fed gateway sees).
  */

@@ -28,6 +28,7 @@ export const RESOURCE_TYPES: ResourceType[] = [
   r('', 'v1', 'Event', 'events', true, ['ev']),
   r('', 'v1', 'Service', 'services', true, ['svc'], true),
   r('', 'v1', 'Pod', 'pods', true, ['po'], true),
+  r('', 'v1', 'Node', 'nodes', false, ['no'], true),
   r('apps', 'v1', 'Deployment', 'deployments', true, ['deploy'], true, [
     ['READY', ['status', 'readyReplicas']],
     ['REPLICAS', ['spec', 'replicas']],

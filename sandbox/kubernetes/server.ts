@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { requestLedger } from '../ledger';
 import { TokenAuth } from './auth';
 import { startControllers } from './controllers';
 import { coreVersionsDoc, groupDocFor, groupListDoc, resourceListDoc, versionDoc } from './discovery';
@@ -141,15 +142,19 @@ export async function startKubeApiServer(opts: KubeApiServerOptions): Promise<Ku
 
   const tls = await sandboxTls();
   const listener = await listenAll((req, res) => {
-    void handle(req, res).then(({ code, token }) => {
-      if (requestLog.length >= MAX_LOG) requestLog.splice(0, requestLog.length - MAX_LOG + 1);
-      requestLog.push({
-        method: req.method ?? 'GET',
-        path: req.url ?? '/',
-        status: code,
-        ...(token ? { token } : {}),
+    requestLedger.track('kubernetes', opts.name, req, res);
+    void requestLedger
+      .delay()
+      .then(() => handle(req, res))
+      .then(({ code, token }) => {
+        if (requestLog.length >= MAX_LOG) requestLog.splice(0, requestLog.length - MAX_LOG + 1);
+        requestLog.push({
+          method: req.method ?? 'GET',
+          path: req.url ?? '/',
+          status: code,
+          ...(token ? { token } : {}),
+        });
       });
-    });
   }, tls);
   const port = listener.port;
   hostPort = `127.0.0.1:${port}`;

@@ -1,12 +1,14 @@
 /**
  * The Kubernetes objects a member cluster shows for the demo application, derived from what actually runs in
- * its zone: Namespace, Deployment (status.readyReplicas), Service, one Pod per backend and one EndpointSlice
- * per pod. Every pod listens on 127.0.0.1 with its own port, and an EndpointSlice carries one port for all
- * its endpoints, so each pod gets its own slice (as Kubernetes does for differing port sets). The "pod IP"
+ * its zone: Namespace, Deployment (status.readyReplicas), Service, one Pod per backend, one EndpointSlice
+ * per pod, and the zone's Node the pods run on (with its zone and region labels). Every pod listens on
+ * 127.0.0.1 with its own port, and an EndpointSlice carries one port for all its endpoints, so each pod gets
+ * its own slice (as Kubernetes does for differing port sets). The "pod IP"
  * from the cluster's pod CIDR is only shown in Pod.status.podIP; the real address is in the slice and in the
  * `sandbox.fleet-dr/listen` annotation.
  */
 import type { KubeObject } from '../kubernetes/types';
+import { zoneNodeName } from './node-events';
 
 /** Annotation on sandbox pods holding the address they really listen on. */
 export const LISTEN_ANNOTATION = 'sandbox.fleet-dr/listen';
@@ -19,7 +21,10 @@ export interface AppSpec {
   servicePort: number;
   clusterId: string;
   zone: string;
-  podLabel: { key: string; value: string };
+  /** The cluster's region (the node's topology.kubernetes.io/region label); none when not given. */
+  region?: string;
+  /** A label of the team's own on every pod (a `label` pin); none by default. */
+  podLabel?: { key: string; value: string };
 }
 
 /** One pod as the objects show it. */
@@ -33,7 +38,11 @@ export interface PodView {
 /** Builds every object of the app in the member cluster, in creation order. */
 export function appObjects(app: AppSpec, pods: PodView[]): KubeObject[] {
   const labels = { app: app.name };
-  const podLabels = { ...labels, [app.podLabel.key]: app.podLabel.value, 'pod-template-hash': 'sandbox' };
+  const podLabels = {
+    ...labels,
+    ...(app.podLabel ? { [app.podLabel.key]: app.podLabel.value } : {}),
+    'pod-template-hash': 'sandbox',
+  };
   const ready = pods.filter((p) => p.ready).length;
   const deployment: KubeObject = {
     apiVersion: 'apps/v1',
@@ -72,6 +81,7 @@ export function appObjects(app: AppSpec, pods: PodView[]): KubeObject[] {
     service,
     ...pods.map((p) => podObject(app, podLabels, p)),
     ...pods.map((p) => sliceObject(app, p)),
+    nodeObject(app, ready > 0),
   ];
 }
 
@@ -87,7 +97,7 @@ function podObject(app: AppSpec, labels: Record<string, string>, p: PodView): Ku
       annotations: { [LISTEN_ANNOTATION]: `127.0.0.1:${p.port}` },
     },
     spec: {
-      nodeName: `${app.clusterId}-node-${app.zone}`,
+      nodeName: zoneNodeName(app.clusterId, app.zone),
       containers: [{ name: app.name, ports: [{ name: 'http', containerPort: p.port }] }],
     },
     status: {
@@ -98,6 +108,29 @@ function podObject(app: AppSpec, labels: Record<string, string>, p: PodView): Ku
         { type: 'ContainersReady', status },
       ],
     },
+  };
+}
+
+/**
+ * The zone's one node, labelled as cloud nodes are (well-known labels: the zone and region from the cloud
+ * provider, the hostname from the kubelet). The gateway reads the zone and region from here, not from pods.
+ */
+function nodeObject(app: AppSpec, ready: boolean): KubeObject {
+  const name = zoneNodeName(app.clusterId, app.zone);
+  return {
+    apiVersion: 'v1',
+    kind: 'Node',
+    metadata: {
+      name,
+      labels: {
+        'kubernetes.io/hostname': name,
+        'kubernetes.io/os': 'linux',
+        ...(app.region ? { 'topology.kubernetes.io/region': app.region } : {}),
+        'topology.kubernetes.io/zone': app.zone,
+      },
+    },
+    spec: {},
+    status: { conditions: [{ type: 'Ready', status: ready ? 'True' : 'False' }] },
   };
 }
 

@@ -34,7 +34,8 @@ export interface ZoneOptions {
   world: FleetWorld;
   clusterId: string;
   app: { namespace: string; name: string; servicePort: number };
-  podLabel: { key: string; value: string };
+  /** A label of the team's own to put on the pods (for a `label` pin); none by default. */
+  podLabel?: { key: string; value: string };
   store?: MemberStore;
   /** The member cluster's API server: unreachable while the zone holding its control plane is lost. */
   memberApi?: Pick<KubeApiServer, 'setUnreachable'>;
@@ -64,7 +65,7 @@ export class Zone {
     if (!c) throw new ZoneError(`no cluster ${opts.clusterId} in the world`);
     this.cluster = c;
     this.name = c.zone;
-    this.app = { ...opts.app, clusterId: c.id, zone: c.zone, podLabel: opts.podLabel };
+    this.app = { ...opts.app, clusterId: c.id, zone: c.zone, region: c.regionId, podLabel: opts.podLabel };
   }
 
   /** Starts the zone's pods and entry point and writes the member cluster's objects. */

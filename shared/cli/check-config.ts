@@ -2,6 +2,7 @@
 import type { Policy } from '../config';
 import { loadPolicy } from '../config-loader';
 import { ConfigError } from '../errors';
+import { explainPin } from '../gateway/pin';
 import { type CliIo, EXIT } from './io';
 
 /** One line that says what the policy governs. */
@@ -9,7 +10,7 @@ export function summarisePolicy(p: Policy): string {
   const clusters = p.clusters.map((c) => `${c.id} ${c.role} in ${c.zone}`).join(', ');
   const routes = p.routes.map((r) => `${r.namespace}/${r.ingress}`).join(', ');
   const flags = [p.dryRun ? 'dry run' : '', p.paused ? 'paused' : ''].filter(Boolean).join(', ');
-  return `valid policy: region ${p.region}, Fleet ${p.fleet.id}, ${p.clusters.length} clusters (${clusters}), ${p.routes.length} route(s) (${routes})${flags ? `, ${flags}` : ''}`;
+  return `valid policy: region ${p.region}, Fleet ${p.fleet.id}, ${p.clusters.length} clusters (${clusters}), ${p.routes.length} route(s) (${routes}), ${explainPin(p.gateway.pin, p.clusters)}${flags ? `, ${flags}` : ''}`;
 }
 
 /** Runs the command; returns the exit code (0 valid, 2 invalid or unreadable). */

@@ -6,6 +6,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import { FleetDrError } from '../errors';
+import { commandHelp, wantsHelp } from './help';
 import { type CliIo, EXIT, processIo } from './io';
 
 /** A subcommand: runs with its arguments and the output streams, returns the exit code. */
@@ -15,6 +16,8 @@ export type Command = (argv: string[], io: CliIo) => Promise<number>;
 export interface ExtraCommand {
   /** `name args   what it does`, aligned like the built-in lines. */
   usage: string;
+  /** The whole `--help` text, with every flag (default: the usage line). */
+  help?: string;
   run: Command;
 }
 
@@ -30,6 +33,8 @@ const COMMAND_USAGE = [
   'pause --reason <text>   hold every automatic action and failback step',
   'resume --reason <text>  end a pause',
   'plan ...                plan a routing change for a policy and an outage',
+  'drift [--config <policy>] [--json]: what differs from the committed state, read-only (exit 1 on drift)',
+  'observe --event <file>  gather, read-only, the observations for an alarm event (feeds plan)',
 ];
 
 /** How the operator commands (status, failback, shift, pause, resume) reach the operator function. */
@@ -48,6 +53,8 @@ const COMMANDS: Record<string, Command> = {
   'check-config': async (argv, io) => (await import('./check-config')).checkConfigCommand(argv, io),
   'explain-event': async (argv, io) => (await import('./explain-event')).explainEventCommand(argv, io),
   plan: async (argv, io) => (await import('./plan-command')).planCommand(argv, io),
+  drift: async (argv, io) => (await import('../drift/drift-command')).driftCommand(argv, io),
+  observe: async (argv, io) => (await import('./observe-command')).observeCommand(argv, io),
   status: async (argv, io) => (await import('./status-command')).statusCommand(argv, io),
   failback: async (argv, io) => (await import('./failback-command')).failbackCommand(argv, io),
   shift: async (argv, io) => (await import('./control-commands')).shiftCommand(argv, io),
@@ -79,6 +86,11 @@ export async function main(
   if (!command) {
     io.stderr.write(`fleet-dr: unknown command "${name}"\n${usage(extra)}`);
     return EXIT.invalid;
+  }
+  if (wantsHelp(rest)) {
+    const line = COMMAND_USAGE.find((l) => l.startsWith(`${name} `)) ?? extra[name]?.usage;
+    io.stdout.write(extra[name]?.help ?? commandHelp(name, line) ?? usage(extra));
+    return EXIT.ok;
   }
   try {
     return await command(rest, io);

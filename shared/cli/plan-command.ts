@@ -1,6 +1,7 @@
 /**
  * `fleet-dr plan --config <file> --observations <file> [--state <file>] [--now <iso>]`: runs the pure decision
- * on files and prints the Plan as JSON. Without --state it starts from the initial state; without --now it
+ * on files and prints the Plan as JSON (a one-line summary on stderr; `--summary` prints only that line, on
+ * stdout). Without --state it starts from the initial state; without --now it
  * decides at the observations' `observedAt`, so the same files always print the same Plan.
  */
 import { readFileSync } from 'node:fs';
@@ -15,13 +16,34 @@ import {
   initialRoutingState,
   type Observations,
   ObservationsSchema,
+  type Plan,
   type RoutingState,
   RoutingStateSchema,
 } from '../policy/types';
 import { type CliIo, EXIT } from './io';
 
 const USAGE =
-  'usage: fleet-dr plan --config <policy.yaml> --observations <file> [--state <file>] [--now <iso-time>]\n';
+  'usage: fleet-dr plan --config <policy.yaml> --observations <file> [--state <file>] [--now <iso-time>] [--summary]\n';
+
+/** One line a person reads first: the kind (and rule), the cluster, the weights after, the reason. */
+export function summarisePlan(plan: Plan): string {
+  const what = plan.kind === 'hold' ? `hold (${plan.rule})` : plan.kind;
+  const cluster = 'cluster' in plan ? ` ${plan.cluster}` : '';
+  const weights =
+    'weights' in plan
+      ? `; weights ${Object.entries(plan.weights)
+          .map(
+            ([route, w]) =>
+              `${route}: ${Object.entries(w)
+                .map(([c, x]) => `${c} ${x}`)
+                .join(', ')}`,
+          )
+          .join('; ')}`
+      : '';
+  const wait =
+    plan.kind === 'hold' && plan.remainingSeconds !== undefined ? ` (${plan.remainingSeconds} s left)` : '';
+  return `plan: ${what}${cluster}${weights}${wait}: ${plan.reason.split('\n')[0]}`;
+}
 
 /** Bad arguments or an input file that does not parse or validate; `problems` lists `path: message`. */
 export class PlanInputError extends ConfigError {}
@@ -31,6 +53,10 @@ function parseArgs(argv: string[]): Record<string, string> {
   const known = new Set(['--config', '--observations', '--state', '--now']);
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
+    if (a === '--summary') {
+      out.summary = 'true';
+      continue;
+    }
     const [flag, inline] = a.includes('=')
       ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)]
       : [a, undefined];
@@ -99,7 +125,13 @@ export async function planCommand(argv: string[], io: CliIo): Promise<number> {
     const now = args.now ?? observations.observedAt;
     if (!IsoTimeSchema.safeParse(now).success)
       throw new PlanInputError(`--now "${now}" is not an ISO-8601 time such as 2025-06-01T08:00:00Z`);
-    io.stdout.write(`${JSON.stringify(decide(policy, observations, state, now), null, 2)}\n`);
+    const plan = decide(policy, observations, state, now);
+    // The summary goes to stderr by default, so stdout stays one JSON document a program can read.
+    if (args.summary) io.stdout.write(`${summarisePlan(plan)}\n`);
+    else {
+      io.stderr.write(`${summarisePlan(plan)}\n`);
+      io.stdout.write(`${JSON.stringify(plan, null, 2)}\n`);
+    }
     return EXIT.ok;
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;

@@ -1,13 +1,16 @@
 /**
  * ACK (cs 2015-12-15) through `@alicloud/cs20151215`: cluster detail and state, and a member cluster's
- * kubeconfig (DescribeClusterUserKubeconfig) to read its Deployments, Pods and Services.
+ * kubeconfig (DescribeClusterUserKubeconfig) to read its Deployments, Pods and Services. A member's
+ * Kubernetes client (with its kept-alive connections) is cached per warm instance until shortly before its
+ * certificate expires, as the Fleet's is (fleet-client.ts).
  */
 import * as CsMod from '@alicloud/cs20151215';
 import { cjsDefault } from './cjs';
 import type { CredentialSource } from './credentials';
 import { type EndpointOverrides, resolveEndpoint } from './endpoints';
-import { CloudApiError } from './errors';
+import { CloudApiError, KubeApiError } from './errors';
 import { type KubeClient, kubeClientFromKubeconfig } from './kube-client';
+import { kubeconfigNotAfter } from './kubeconfig-expiry';
 import { runtime, sdkConfig, toCloudError } from './openapi';
 import { type CallLimits, DEFAULT_LIMITS, retryRead } from './retry';
 
@@ -28,8 +31,10 @@ export interface AckClient {
   readonly endpoint: string;
   clusterDetail(clusterId: string): Promise<ClusterDetail>;
   memberKubeconfig(clusterId: string): Promise<string>;
-  /** A Kubernetes client for a member cluster (kubeconfig fetched through ACK). */
+  /** A Kubernetes client for a member cluster (kubeconfig fetched through ACK; cached per warm instance). */
   memberKube(clusterId: string): Promise<KubeClient>;
+  /** Forget a member's cached client (after a 401: its kubeconfig was revoked or rotated). */
+  forgetMemberKube(clusterId: string): void;
 }
 
 /** Options for the ACK client. */
@@ -38,6 +43,40 @@ export interface AckClientOptions {
   credentials: CredentialSource;
   overrides?: EndpointOverrides;
   limits?: CallLimits;
+  /** Refresh a cached member kubeconfig this long before its certificate's notAfter; default 5 min. */
+  refreshMarginMs?: number;
+  now?: () => number;
+}
+
+interface MemberEntry {
+  kube: Promise<KubeClient>;
+  expiresAt: number;
+}
+
+// Per warm instance: one client (one connection pool) per member cluster, shared by later invocations.
+const memberCache = new Map<string, MemberEntry>();
+
+/** The same client, whose 401 answers drop it from the cache: the next invocation fetches a new kubeconfig. */
+function forgetOn401(kube: KubeClient, forget: () => void): KubeClient {
+  return new Proxy(kube, {
+    get(target, prop, receiver) {
+      const v = Reflect.get(target, prop, receiver);
+      if (typeof v !== 'function' || prop === 'close') return v;
+      return async (...args: unknown[]) => {
+        try {
+          return await v.apply(target, args);
+        } catch (err) {
+          if (err instanceof KubeApiError && err.status === 401) forget();
+          throw err;
+        }
+      };
+    },
+  });
+}
+
+/** Forget every cached member client (tests). */
+export function clearMemberKubeCache(): void {
+  memberCache.clear();
 }
 
 /** Create the ACK client. */
@@ -73,12 +112,39 @@ export function createAckClient(o: AckClientOptions): AckClient {
       },
       limits,
     );
+  const now = o.now ?? Date.now;
+  const margin = o.refreshMarginMs ?? 5 * 60_000;
+  const keyOf = (clusterId: string) => `${ep.url}|${clusterId}`;
+  const forget = (key: string, entry?: MemberEntry) => {
+    const hit = memberCache.get(key);
+    if (!hit || (entry && hit !== entry)) return;
+    memberCache.delete(key);
+    void hit.kube.then((k) => k.close?.()).catch(() => {});
+  };
   return {
     endpoint: ep.url,
     memberKubeconfig,
-    async memberKube(clusterId) {
-      return kubeClientFromKubeconfig(`cluster ${clusterId}`, await memberKubeconfig(clusterId), limits);
+    memberKube(clusterId) {
+      const key = keyOf(clusterId);
+      const hit = memberCache.get(key);
+      if (hit && hit.expiresAt - margin > now()) return hit.kube;
+      if (hit) forget(key, hit);
+      const entry: MemberEntry = {
+        expiresAt: Number.POSITIVE_INFINITY,
+        kube: memberKubeconfig(clusterId).then((cfg) => {
+          entry.expiresAt = kubeconfigNotAfter(cfg) ?? Number.POSITIVE_INFINITY;
+          const kube = kubeClientFromKubeconfig(`cluster ${clusterId}`, cfg, limits);
+          return forgetOn401(kube, () => forget(key, entry));
+        }),
+      };
+      // A failed fetch is not cached: the next call asks ACK again.
+      entry.kube.catch(() => {
+        if (memberCache.get(key) === entry) memberCache.delete(key);
+      });
+      memberCache.set(key, entry);
+      return entry.kube;
     },
+    forgetMemberKube: (clusterId) => forget(keyOf(clusterId)),
     clusterDetail: (clusterId) =>
       retryRead(
         'DescribeClusterDetail',

@@ -1,7 +1,8 @@
 /**
  * ACK One Fleet (adcp 2022-01-01) through openapi-core `callApi`, because `@alicloud/adcp20220101` is not
  * served by the registry. Also hands out the Fleet's Kubernetes client, built from
- * DescribeHubClusterKubeconfig and cached per warm instance until shortly before the certificate expires.
+ * DescribeHubClusterKubeconfig and cached per warm instance until shortly before the certificate expires:
+ * one client, so one kept-alive connection pool (kube-client.ts), serves every invocation of the instance.
  */
 import type { CredentialSource } from './credentials';
 import { type EndpointOverrides, resolveEndpoint } from './endpoints';
@@ -97,6 +98,8 @@ export function createFleetClient(o: FleetClientOptions): FleetClient {
     if (hit && hit.expiresAt - margin > now()) return hit.kube;
     const cfg = await hubKubeconfig();
     const client = kubeClientFromKubeconfig(`fleet ${o.fleetId}`, cfg, limits);
+    // The replaced client's kept-alive connections go with it.
+    if (hit) void hit.kube.close?.().catch(() => {});
     hubCache.set(cacheKey, { kube: client, expiresAt: kubeconfigNotAfter(cfg) ?? Number.POSITIVE_INFINITY });
     return client;
   };
@@ -119,6 +122,10 @@ export function createFleetClient(o: FleetClientOptions): FleetClient {
         return await fn(await kube());
       } catch (err) {
         if (!(err instanceof KubeApiError && err.status === 401)) throw err;
+        void hubCache
+          .get(cacheKey)
+          ?.kube.close?.()
+          .catch(() => {});
         hubCache.delete(cacheKey);
         return fn(await kube());
       }

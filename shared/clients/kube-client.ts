@@ -2,9 +2,12 @@
  * A Kubernetes API (the Fleet's or a member cluster's) through @kubernetes/client-node, reduced to the calls
  * fleet-dr makes. Reads are retried on transient errors; writes are sent once. A 404 on get is `undefined`;
  * every other failure is a KubeApiError naming the object, verb and status (409 = lost a conditional write).
+ * Every request of one client goes through ONE kept-alive connection pool (sharedPool below).
  */
+import type { AgentOptions } from 'node:https';
 import {
   AppsV1Api,
+  type Cluster,
   CoreV1Api,
   CustomObjectsApi,
   KubeConfig,
@@ -56,6 +59,62 @@ export interface KubeClient {
   listDeployments(namespace: string, labelSelector?: string): Promise<V1Deployment[]>;
   getClusterCustomObject(ref: CustomResourceRef, name: string): Promise<KubeJson | undefined>;
   replaceClusterCustomObject(ref: CustomResourceRef, obj: KubeJson): Promise<KubeJson>;
+  /** Close the client's connection pool (idle sockets go at once, busy ones when their request ends). */
+  close?(): Promise<void>;
+}
+
+/**
+ * Limits of the one connection pool per Kubernetes API (undici Agent options). A warm instance keeps its
+ * connections between invocations for `keepAliveTimeout` (below the 60 s idle timeout of Alibaba Cloud's
+ * load balancers in front of API servers); `connections` bounds what a burst (canary writes, reads beside the
+ * probes) opens; a hung API server frees its socket after `headersTimeout` (each call's own timeout rejects
+ * sooner, see retry.ts).
+ */
+export const KUBE_POOL_LIMITS = {
+  connections: 8,
+  pipelining: 1,
+  keepAliveTimeout: 30_000,
+  keepAliveMaxTimeout: 60_000,
+  headersTimeout: 30_000,
+  bodyTimeout: 30_000,
+} as const;
+
+/** What client-node's dispatchers (undici Agents) are to us: something to close. */
+interface Pool {
+  close(): Promise<void>;
+}
+
+/** The private factory client-node calls on EVERY request (applySecurityAuthentication). */
+interface DispatcherFactory {
+  createDispatcher(cluster: Cluster | null, agentOptions: AgentOptions): Pool | undefined;
+}
+
+/**
+ * One connection pool for every request made through `kc`. @kubernetes/client-node 2.0.1 builds a new undici
+ * Agent per request (KubeConfig.applySecurityAuthentication → createDispatcher), so each request opened a new
+ * TCP (and TLS) connection. Its factory is private and its undici is its own (not importable from here), so
+ * this is the one place that patches it: the first call builds the Agent as the library would (same TLS
+ * options, same class) but with KUBE_POOL_LIMITS, and every later call returns that Agent. A proxy or SOCKS
+ * dispatcher is shared as the library built it.
+ */
+export function sharedPool(kc: KubeConfig): { close(): Promise<void> } {
+  const lib = kc as unknown as DispatcherFactory;
+  const build = lib.createDispatcher.bind(kc);
+  let pool: Pool | undefined;
+  let built = false;
+  lib.createDispatcher = (cluster, agentOptions) => {
+    if (built) return pool;
+    built = true;
+    const made = build(cluster, agentOptions);
+    const o = kc.createDispatcherOptions(cluster, agentOptions);
+    if (made && o.type === 'agent') {
+      const Agent = made.constructor as new (opts: object) => Pool;
+      void made.close();
+      pool = new Agent({ connect: o.connect, ...KUBE_POOL_LIMITS });
+    } else pool = made;
+    return pool;
+  };
+  return { close: async () => pool?.close() };
 }
 
 /** Map a client-node failure to KubeApiError. */
@@ -81,6 +140,19 @@ function safeJson(s: string): unknown {
   }
 }
 
+/**
+ * Runs one call and returns once its connection is back in the pool. undici frees a connection in a turn of the
+ * event loop after the response body ended, so a request sent at once after the previous answer finds its
+ * connection still busy and opens another one (sequential requests alternated between two connections).
+ */
+async function settled<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } finally {
+    await new Promise<void>((resolve) => setImmediate(resolve));
+  }
+}
+
 /** Build a KubeClient from kubeconfig YAML (token or client-certificate users both work). */
 export function kubeClientFromKubeconfig(
   name: string,
@@ -89,6 +161,7 @@ export function kubeClientFromKubeconfig(
 ): KubeClient {
   const kc = new KubeConfig();
   kc.loadFromString(kubeconfig);
+  const pool = sharedPool(kc);
   const core = kc.makeApiClient(CoreV1Api);
   const net = kc.makeApiClient(NetworkingV1Api);
   const apps = kc.makeApiClient(AppsV1Api);
@@ -102,7 +175,7 @@ export function kubeClientFromKubeconfig(
         what,
         async () => {
           try {
-            return await fn();
+            return await settled(fn);
           } catch (err) {
             throw toKubeError(what, 'get', err);
           }
@@ -119,7 +192,7 @@ export function kubeClientFromKubeconfig(
       what,
       async () => {
         try {
-          return (await fn()).items;
+          return (await settled(fn)).items;
         } catch (err) {
           throw toKubeError(what, 'list', err);
         }
@@ -131,7 +204,7 @@ export function kubeClientFromKubeconfig(
       what,
       async () => {
         try {
-          return await fn();
+          return await settled(fn);
         } catch (err) {
           throw toKubeError(what, verb, err);
         }
@@ -141,6 +214,7 @@ export function kubeClientFromKubeconfig(
 
   return {
     name,
+    close: () => pool.close(),
     getConfigMap: (namespace, n) =>
       read(obj('configmap', namespace, n), () => core.readNamespacedConfigMap({ name: n, namespace })),
     createConfigMap: (cm) =>

@@ -1,9 +1,11 @@
 /**
  * The one module that knows the MSE Ingress annotation keys, fleet-dr's ownership labels and the canary
  * naming. The keys are UNVERIFIED for per-cluster routing (the ACK One docs' YAML could not be read), so
- * the prefixes come from `policy.gateway` and can be changed without code changes.
+ * the prefixes come from `policy.gateway` and can be changed without code changes. What a pin matches is
+ * pin.ts.
  */
 import type { Policy } from '../config';
+import type { Pin, PinKind } from './pin';
 
 /** The keys the weight writer and membership use. */
 export interface GatewayKeys {
@@ -20,6 +22,8 @@ export interface GatewayKeys {
   cluster: string;
   /** Annotation carrying the committed state revision a canary was written for. */
   revision: string;
+  /** What `subset-labels` pins each canary by (`gateway.pin`; see pin.ts). */
+  pin: PinKind;
 }
 
 /** Value of the managed-by label. */
@@ -40,6 +44,7 @@ export function gatewayKeys(gateway: Policy['gateway']): GatewayKeys {
     route: 'fleet-dr.io/route',
     cluster: 'fleet-dr.io/cluster',
     revision: 'fleet-dr.io/revision',
+    pin: gateway.pin,
   };
 }
 
@@ -48,7 +53,7 @@ export function canaryName(ingress: string, clusterId: string): string {
   return `${ingress}-fleet-dr-${clusterId}`;
 }
 
-/** The `subset-labels` value pinning a canary to one cluster's pods: "<key> <value>". */
-export function subsetLabelsValue(podLabel: { key: string; value: string }): string {
-  return `${podLabel.key} ${podLabel.value}`;
+/** The `subset-labels` value pinning a canary to one cluster's endpoints: "<key> <value>". */
+export function subsetLabelsValue(pin: Pin): string {
+  return `${pin.key} ${pin.value}`;
 }

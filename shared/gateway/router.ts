@@ -21,4 +21,9 @@ export interface TrafficRouter {
   readmit(clusterId: string): Promise<void>;
   /** The clusters the traffic manager routes to now. */
   members(): Promise<string[]>;
+  /**
+   * Start reading what setWeights(route) will need — the route's current objects, each cluster's pin check —
+   * beside the gathering, so none of it waits on the decision. Optional; setWeights works without it.
+   */
+  prepare?(route: Route): void;
 }

@@ -1,8 +1,9 @@
 /**
  * The weight writer for the MSE multi-cluster gateway. fleet-dr owns one canary Ingress per member cluster
- * (`<ingress>-fleet-dr-<clusterId>`), a copy of the base Ingress's rules pinned to that cluster's pods with
- * service-subset/subset-labels and carrying canary-weight; the canaries' weights sum to 100. The base Ingress
- * (often owned by GitOps) is never modified. Removing the canaries hands the route back to the gateway.
+ * (`<ingress>-fleet-dr-<clusterId>`), a copy of the base Ingress's rules pinned to that cluster's endpoints
+ * with service-subset/subset-labels (the policy's pin: pin.ts) and carrying canary-weight; the canaries'
+ * weights sum to 100. The base Ingress (often owned by GitOps) is never modified. Removing the canaries hands
+ * the route back to the gateway.
  */
 import type { V1Ingress } from '@kubernetes/client-node';
 import pLimit from 'p-limit';
@@ -12,13 +13,15 @@ import type { KubeClient } from '../clients/kube-client';
 import type { Cluster, Route } from '../config';
 import { canaryName, type GatewayKeys, MANAGED_BY, subsetLabelsValue } from './annotations';
 import { canaryWeights, type Weights } from './canary-weights';
-import { checkPin } from './pin-check';
+import type { ClusterView } from './endpoint-view';
+import { type Pin, pinOf } from './pin';
+import { checkPin, type MemberReader, needsNodes, readClusterView } from './pin-check';
 
 /** Writes and reads a route's traffic split. */
 export interface WeightWriter {
   /** Check pins, then write every cluster's canary (bounded parallelism). Idempotent. */
   /** With `revision`, a canary already stamped with a newer revision is left alone (a newer commit won). */
-  apply(route: Route, weights: Weights, opts?: { revision?: number }): Promise<void>;
+  apply(route: Route, weights: Weights, opts?: ApplyOptions): Promise<void>;
   /** The weights the canaries carry now, or undefined if fleet-dr has no canary for the route. */
   read(route: Route): Promise<Weights | undefined>;
   /** Delete the route's canaries: the gateway's default split applies again. */
@@ -27,11 +30,31 @@ export interface WeightWriter {
   checkPins(route: Route, weights: Weights): Promise<void>;
 }
 
+/** What a caller already knows when it applies weights (read beside the gathering, see RouteSnapshot). */
+export interface ApplyOptions {
+  /** A canary already stamped with a newer committed revision is left alone (a newer commit won). */
+  revision?: number;
+  /** The route's objects as read earlier in this invocation: no read before the conditional writes. */
+  snapshot?: RouteSnapshot;
+  /** The caller ran the pin check of every cluster these weights give traffic (beside the gathering). */
+  pinsChecked?: boolean;
+}
+
+/**
+ * A route's objects on the Fleet as read once: the base Ingress and fleet-dr's canaries by name (a canary
+ * absent from the list is written with a create). The canaries are written conditionally on these
+ * resourceVersions, so one changed or created by someone else since is caught by the 409 and read again.
+ */
+export interface RouteSnapshot {
+  base: V1Ingress | undefined;
+  canaries: Map<string, V1Ingress>;
+}
+
 /** Dependencies of the Ingress weight writer. */
 export interface IngressWeightWriterOptions {
   fleet: KubeClient;
-  /** A member cluster's Kubernetes API (for the pin check). */
-  member: (clusterId: string) => Promise<KubeClient>;
+  /** A member cluster's Kubernetes API (for the pin check: Service, Pods, and Nodes for zone pins). */
+  member: (clusterId: string) => Promise<KubeClient | MemberReader>;
   clusters: Cluster[];
   keys: GatewayKeys;
   concurrency?: number;
@@ -49,26 +72,49 @@ export class IngressWeightWriter implements WeightWriter {
     return c;
   }
 
+  /** The pin of a cluster's canary, as the policy chooses (`gateway.pin`). */
+  private pin(id: string): Pin {
+    return pinOf(this.cluster(id), this.o.keys.pin);
+  }
+
   async checkPins(route: Route, weights: Weights): Promise<void> {
     const limit = pLimit(this.o.concurrency ?? 4);
     // A cluster given no traffic is not checked: it may be the dead one we are failing away from.
     const ids = Object.entries(weights)
       .filter(([, w]) => w > 0)
       .map(([id]) => id);
+    const nodes = ids.some((id) => needsNodes(this.pin(id)));
+    // Each cluster is read once per check, whichever pins look at it.
+    const views = new Map<string, Promise<ClusterView>>();
+    const view = (pin: Pin) => (id: string) => {
+      let v = views.get(id);
+      if (!v) {
+        v = limit(async () =>
+          readClusterView(await this.o.member(id), this.cluster(id), route.namespace, route.service, {
+            pin,
+            nodes,
+          }),
+        );
+        views.set(id, v);
+      }
+      return v;
+    };
     await Promise.all(
-      ids.map((id) =>
-        limit(async () =>
-          checkPin(await this.o.member(id), id, route.namespace, route.service, this.cluster(id).podLabel),
-        ),
-      ),
+      ids.map((id) => {
+        const pin = this.pin(id);
+        const others = this.o.clusters.filter((c) => c.id !== id);
+        return checkPin(view(pin), this.cluster(id), others, route.namespace, route.service, pin);
+      }),
     );
   }
 
-  async apply(route: Route, weights: Weights, opts: { revision?: number } = {}): Promise<void> {
+  async apply(route: Route, weights: Weights, opts: ApplyOptions = {}): Promise<void> {
     const ids = this.o.clusters.map((c) => c.id);
     const w = canaryWeights(weights, ids);
-    await this.checkPins(route, w);
-    const base = await this.o.fleet.getIngress(route.namespace, route.ingress);
+    if (!opts.pinsChecked) await this.checkPins(route, w);
+    const base = opts.snapshot
+      ? opts.snapshot.base
+      : await this.o.fleet.getIngress(route.namespace, route.ingress);
     if (!base)
       throw new KubeApiError(
         `fleet: ingress ${route.namespace}/${route.ingress}`,
@@ -78,7 +124,35 @@ export class IngressWeightWriter implements WeightWriter {
       );
     const limit = pLimit(this.o.concurrency ?? 4);
     await Promise.all(
-      ids.map((id) => limit(() => this.upsert(this.canary(route, base, id, w[id] ?? 0, opts.revision)))),
+      ids.map((id) =>
+        limit(() => {
+          const desired = this.canary(route, base, id, w[id] ?? 0, opts.revision);
+          const known = opts.snapshot && (opts.snapshot.canaries.get(desired.metadata!.name!) ?? null);
+          return this.upsert(desired, known);
+        }),
+      ),
+    );
+  }
+
+  /** The route's base Ingress and fleet-dr's canaries, read in parallel (one get, one list). */
+  async snapshot(route: Route): Promise<RouteSnapshot> {
+    const k = this.o.keys;
+    const [base, list] = await Promise.all([
+      this.o.fleet.getIngress(route.namespace, route.ingress),
+      this.o.fleet.listIngresses(route.namespace, `${k.managedBy}=${MANAGED_BY},${k.route}=${route.name}`),
+    ]);
+    return { base, canaries: new Map(list.map((i) => [i.metadata?.name ?? '?', i])) };
+  }
+
+  /** The weights a snapshot's canaries carry, or undefined when fleet-dr has no canary for the route. */
+  weightsOf(s: RouteSnapshot): Weights | undefined {
+    const k = this.o.keys;
+    if (s.canaries.size === 0) return undefined;
+    return Object.fromEntries(
+      [...s.canaries.values()].map((i) => [
+        i.metadata?.labels?.[k.cluster] ?? '?',
+        Number(i.metadata?.annotations?.[k.canaryWeight] ?? Number.NaN),
+      ]),
     );
   }
 
@@ -129,7 +203,7 @@ export class IngressWeightWriter implements WeightWriter {
           [k.canaryWeight]: String(weight),
           [k.canaryWeightTotal]: '100',
           [k.serviceSubset]: clusterId,
-          [k.subsetLabels]: subsetLabelsValue(this.cluster(clusterId).podLabel),
+          [k.subsetLabels]: subsetLabelsValue(this.pin(clusterId)),
           ...(revision !== undefined ? { [k.revision]: String(revision) } : {}),
         },
       },
@@ -137,8 +211,11 @@ export class IngressWeightWriter implements WeightWriter {
     };
   }
 
-  /** Create or replace one canary; a conflict is re-read and re-written (the desired object is absolute). */
-  private async upsert(desired: V1Ingress): Promise<void> {
+  /**
+   * Create or replace one canary; a conflict is re-read and re-written (the desired object is absolute).
+   * `known` (null: known absent) is what a snapshot read, used instead of the first read.
+   */
+  private async upsert(desired: V1Ingress, known?: V1Ingress | null): Promise<void> {
     const fleet = this.o.fleet;
     const ns = desired.metadata!.namespace!;
     const name = desired.metadata!.name!;
@@ -146,7 +223,8 @@ export class IngressWeightWriter implements WeightWriter {
     await updateWithRetry({
       what,
       maxAttempts: this.o.maxAttempts ?? 5,
-      read: () => fleet.getIngress(ns, name),
+      read: async (attempt) =>
+        attempt === 1 && known !== undefined ? (known ?? undefined) : fleet.getIngress(ns, name),
       change: (cur) => {
         // Thrown from `change`, so never retried although its status is 409.
         if (cur && cur.metadata?.labels?.[this.o.keys.managedBy] !== MANAGED_BY)

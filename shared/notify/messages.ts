@@ -39,7 +39,8 @@ function failbackSteps(policy: Policy, clusterId: string): string {
   const steps = policy.failback.steps.join('% → ');
   return [
     `**Failback** (manual${policy.failback.automatic ? ' or automatic' : ''}): once ${clusterId} has been healthy for ${policy.timing.minStableSecondsBeforeFailback} s,`,
-    `send a signed \`failback-step\` request (weights ${steps}%); \`failback-abort\` stops it.`,
+    `send a signed \`failback-step\` request, \`fleet-dr failback --cluster ${clusterId} --step --reason <why>\` (weights ${steps}%); \`--abort\` (\`failback-abort\`) stops it.`,
+    `Runbook: ${policy.notify.runbookUrl}`,
   ].join(' ');
 }
 
@@ -79,6 +80,7 @@ function recovered(policy: Policy, f: MessageFacts, timings?: Timings): Notifica
     `**Incident**: ${f.incidentId ?? 'none'}`,
     `**Zone**: ${zone} (${f.cluster})`,
     `No traffic was moved: ${f.reason}`,
+    ...heldAwayLines(policy, f),
     '**Signals**:',
     ...signalLines(f),
     '**Weights** (unchanged):',
@@ -88,6 +90,25 @@ function recovered(policy: Policy, f: MessageFacts, timings?: Timings): Notifica
     failbackSteps(policy, f.cluster),
   ].join('\n\n');
   return { title, text, incidentId: f.incidentId ?? undefined };
+}
+
+/**
+ * Why a healed cluster still gets nothing, and until when: the gateway alone would send traffic back as soon
+ * as its health checks pass; fleet-dr keeps the cluster away until it has been stable, then fails back by ramp.
+ */
+function heldAwayLines(policy: Policy, f: MessageFacts): string[] {
+  if (!f.heldAway) return [];
+  const { until, remainingSeconds } = f.heldAway;
+  const when =
+    remainingSeconds > 0
+      ? `from ${until} (in ${remainingSeconds} s)`
+      : `now (it has been stable since ${until})`;
+  const how = policy.failback.automatic ? 'automatic failback may start' : 'an operator may start failback';
+  const shares = Object.values(f.weightsAfter).map((w) => w[f.cluster] ?? 0);
+  const now = shares.every((w) => w === 0) ? 'gets no traffic' : `keeps ${shares.join('/')}%`;
+  return [
+    `**Held away**: ${f.cluster} ${now} until it has been healthy ${policy.timing.minStableSecondsBeforeFailback} s, so a flapping zone does not take traffic back; ${how} ${when}. The gateway's own health check would return traffic at once.`,
+  ];
 }
 
 /** The message for a loud hold: something is wrong, and fleet-dr could not move the traffic. */

@@ -164,9 +164,11 @@ export class Outbox {
     return (await this.doc.read()).value.messages;
   }
 
-  /** Send what is due within the rate limit; commit the results. */
+  /** Send what is due within the rate limit; commit the results. Nothing due: one read, no write. */
   async deliver(): Promise<DeliveryReport> {
-    const claimed = await this.claim();
+    const { claimed, seen } = await this.claim();
+    if (claimed.length === 0)
+      return this.reportOf(seen, { delivered: [], pending: [], undeliverable: [], deferredUntil: null });
     const results = new Map<string, { partsSent: number; error?: NotifyError }>();
     let throttled = false;
     for (const m of claimed) {
@@ -200,10 +202,10 @@ export class Outbox {
     return this.settle(results, throttled);
   }
 
-  private async claim(): Promise<OutboxMessage[]> {
+  private async claim(): Promise<{ claimed: OutboxMessage[]; seen: OutboxDoc }> {
     let claimed: OutboxMessage[] = [];
     const perMinute = this.o.perMinute ?? 20;
-    await this.doc.commit((cur) => {
+    const r = await this.doc.commit((cur) => {
       claimed = [];
       const t = this.now();
       const robot = cur.robots[this.o.robotId] ?? { sent: [], deferredUntil: null };
@@ -230,7 +232,7 @@ export class Outbox {
       cur.robots[this.o.robotId] = robot;
       return claimed.length ? cur : undefined;
     });
-    return claimed;
+    return { claimed, seen: r.value };
   }
 
   private async settle(
@@ -272,14 +274,19 @@ export class Outbox {
       }
       return cur;
     });
+    return this.reportOf(r.value, report);
+  }
+
+  /** What is left in the outbox after a delivery run, added to its report. */
+  private reportOf(doc: OutboxDoc, report: DeliveryReport): DeliveryReport {
     const log = this.o.log ?? silentLogger;
-    for (const m of r.value.messages) {
+    for (const m of doc.messages) {
       if (m.robotId !== this.o.robotId) continue;
       if (m.state === 'undeliverable')
         report.undeliverable.push({ id: m.id, title: m.title, lastError: m.lastError });
       else report.pending.push(m.id);
     }
-    report.deferredUntil = r.value.robots[this.o.robotId]?.deferredUntil ?? null;
+    report.deferredUntil = doc.robots[this.o.robotId]?.deferredUntil ?? null;
     if (report.undeliverable.length)
       log.error('notifications undeliverable, kept in the outbox', { undeliverable: report.undeliverable });
     return report;

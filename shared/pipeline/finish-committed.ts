@@ -15,6 +15,7 @@ import type { Logger } from '../log';
 import { renderMessage, type Timings } from '../notify/messages';
 import type { Outbox } from '../notify/outbox';
 import type { OutboxRecord, RoutingState } from '../policy/types';
+import type { Versioned } from '../state/config-map-document';
 import type { RecordOutcome, RoutingStore } from '../state/routing-store';
 
 /** What finishing needs. */
@@ -35,6 +36,10 @@ export interface FinishOptions {
   routes?: string[];
   /** The invocation's step timings, quoted in the messages it queues. */
   timings?: Timings;
+  /** The state with its version as this invocation read or committed it: the settle writes without a read. */
+  current?: Versioned<RoutingState>;
+  /** Called once, as soon as a message is in the DingTalk outbox (the caller wakes `notify`). */
+  onQueued?: () => void;
 }
 
 /** What a finishing pass did. */
@@ -139,15 +144,23 @@ export async function finishCommitted(
     d.log.error('committed weights not written; the next invocation repairs them', { error: msg(e) });
   }
   report.weightsMs = Math.round(performance.now() - started);
-  const outcomes: RecordOutcome[] = [];
-  for (const r of state.outbox) {
-    if (r.notBefore && Date.parse(r.notBefore) > now()) continue;
-    if (r.kind === 'membership' && !weightsOk) continue;
+  // Membership changes in order (and only once the weights are written); audit records and messages beside
+  // them. Each message is queued in order, and the first one queued wakes `notify` at once.
+  const due = state.outbox.filter((r) => !(r.notBefore && Date.parse(r.notBefore) > now()));
+  const outcomes = new Map<string, RecordOutcome>();
+  let woken = false;
+  const attempt = async (r: OutboxRecord) => {
     try {
       const action = await carryOut(d, r, opts.timings);
       report.actions.push(action);
-      if (r.kind === 'message' && action === 'notification queued') report.messagesQueued++;
-      outcomes.push({ id: r.id, done: true });
+      if (r.kind === 'message' && action === 'notification queued') {
+        report.messagesQueued++;
+        if (!woken && opts.onQueued) {
+          woken = true;
+          opts.onQueued();
+        }
+      }
+      outcomes.set(r.id, { id: r.id, done: true });
     } catch (e) {
       report.errors.push(`${r.kind} ${r.id}: ${msg(e)}`);
       d.log.error('outbox record failed; kept for the next try', {
@@ -155,18 +168,28 @@ export async function finishCommitted(
         kind: r.kind,
         error: msg(e),
       });
-      outcomes.push({
+      outcomes.set(r.id, {
         id: r.id,
         done: false,
         error: msg(e).slice(0, 500),
         notBefore: new Date(now() + backoffMs(r.attempts)).toISOString(),
       });
     }
-  }
+  };
+  const inOrder = async (records: OutboxRecord[]) => {
+    for (const r of records) await attempt(r);
+  };
+  await Promise.all([
+    inOrder(due.filter((r) => r.kind === 'membership' && weightsOk)),
+    Promise.all(due.filter((r) => r.kind === 'audit').map(attempt)),
+    inOrder(due.filter((r) => r.kind === 'message')),
+  ]);
   let left = state.outbox.length;
-  if (outcomes.length) {
+  if (outcomes.size) {
     try {
-      const settled = await d.store.settle(outcomes);
+      // In outbox order, whatever order they finished in.
+      const inOutboxOrder = due.flatMap((r) => outcomes.get(r.id) ?? []);
+      const settled = await d.store.settle(inOutboxOrder, opts.current);
       left = settled.value.outbox.length;
     } catch (e) {
       // Finished records stay in the outbox and are done again (idempotently) by the next pass.

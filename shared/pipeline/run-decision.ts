@@ -1,14 +1,17 @@
 /**
- * The one decision pipeline, for every trigger: finish what an earlier invocation left → observe → decide →
- * commit (one conditional write: the state with the outbox of side effects it calls for) → finish (weights,
- * membership, audit, messages) → wake `notify`. decide() owns every piece of bookkeeping; this module only
- * executes the Plan. A dry run decides on the committed state and writes nothing.
+ * The one decision pipeline, for every trigger: read the routing state once (a repeat ends there) → observe,
+ * with what applying weights needs read beside it → decide → commit (one conditional write on the version read:
+ * the state with the outbox of side effects it calls for) → finish (weights, then membership, audit, messages,
+ * this commit's and what an earlier invocation left) → wake `notify`. decide() owns every piece of bookkeeping;
+ * this module only executes the Plan. A dry run decides on the committed state and writes nothing.
  */
 import type { Logger } from '../log';
 import { gatherObservations, type ProbeReadings } from '../observe/gather';
+import { changesNothing } from '../policy/bookkeeping';
 import { decide } from '../policy/decide';
 import { ObservationsSchema, type Plan, type RoutingState } from '../policy/types';
 import type { Wiring } from '../runtime/wiring';
+import type { CommitResult } from '../state/config-map-document';
 import type { RoutingStore } from '../state/routing-store';
 import { answerOf, type DecisionAnswer } from './answer';
 import { type FinishDeps, finishCommitted } from './finish-committed';
@@ -52,7 +55,9 @@ async function wake(
   log: Logger,
 ): Promise<{ action?: string; error?: string }> {
   try {
-    await w.fc.invokeAsync(fn, { source: from });
+    // The message is in the DingTalk outbox already and this invocation settles its own records: the woken
+    // notify only delivers (its minute timer finishes what invocations leave).
+    await w.fc.invokeAsync(fn, { source: from, deliverOnly: true });
     return { action: `${fn} invoked` };
   } catch (e) {
     log.warn('notify not invoked; its timer will deliver', { error: msg(e) });
@@ -84,7 +89,26 @@ function observe(
   );
 }
 
-/** Runs one decision for a trigger and answers what was decided and done. */
+/** Observations that observed nothing: what decide() sees of a trigger before any signal was read. */
+function unobserved(w: Wiring, trigger: Trigger, now: string) {
+  return ObservationsSchema.parse({
+    observedAt: now,
+    clusters: Object.fromEntries(w.policy.clusters.map((c) => [c.id, {}])),
+    ...decisionInputs(trigger),
+  });
+}
+
+/** Outbox records due now: an earlier commit left work to finish. */
+const dueRecords = (s: RoutingState, now = Date.now()) =>
+  s.outbox.some((r) => !r.notBefore || Date.parse(r.notBefore) <= now);
+
+/**
+ * Runs one decision for a trigger and answers what was decided and done. The sequential path: ONE read of the
+ * routing state (a repeat ends there) → the gathering, with the route's objects, the pin checks and the member
+ * kubeconfigs read beside it → decide → ONE conditional write (on the version read; a lost race reads again)
+ * → the canaries, written conditionally without a read → audit and messages side by side (notify woken as soon
+ * as a message is queued) → one settle.
+ */
 export async function runDecision(o: DecisionRun): Promise<DecisionAnswer> {
   const { wiring: w, log, trigger } = o;
   const policy = w.policy;
@@ -92,24 +116,34 @@ export async function runDecision(o: DecisionRun): Promise<DecisionAnswer> {
   const deps = await finishDeps(w, log);
   const errors: string[] = [];
   const actions: string[] = [];
-  let queued = 0;
-  if (!policy.dryRun) {
-    // Whatever an earlier invocation committed and did not finish (a crash, a failed write) is done first.
-    const leftover = await t.step('converge', async () =>
-      finishCommitted(deps, (await deps.store.read()).value),
-    );
-    actions.push(...leftover.actions.map((a) => `earlier commit: ${a}`));
-    errors.push(...leftover.errors);
-    queued += leftover.messagesQueued;
-  }
-  const gathered = await t.step('signalsGathered', () => observe(w, trigger, o.probeSpacingMs, o));
-  errors.push(...gathered.errors);
-  const obs = ObservationsSchema.parse({ ...gathered.observations, ...decisionInputs(trigger) });
-  const now = new Date().toISOString();
   const described = describeTrigger(trigger);
+  const read = await t.step('stateRead', () => deps.store.read());
+
+  // A trigger the state already answers (a repeat, an out-of-order alarm, an operator request handled before)
+  // changes nothing whatever the signals say: it ends after that one read, unless an earlier commit left work.
+  const at = new Date().toISOString();
+  const early = decide(policy, unobserved(w, trigger, at), read.value, at);
+  if (changesNothing(early) && (policy.dryRun || !dueRecords(read.value)))
+    return answerOf({
+      plan: early,
+      trigger: described,
+      actions: policy.dryRun ? ['dry run: nothing written'] : [],
+      timings: t.timings,
+      dryRun: policy.dryRun,
+      errors,
+      ...(policy.dryRun ? { full: true } : { committed: false, pending: read.value.outbox.length }),
+    });
+
+  // Beside the gathering: what writing weights needs (the routes' objects, each cluster's pin check).
+  if (!policy.dryRun && !changesNothing(early)) for (const r of policy.routes) deps.router.prepare?.(r);
+  const gathered = changesNothing(early)
+    ? undefined
+    : await t.step('signalsGathered', () => observe(w, trigger, o.probeSpacingMs, o));
+  errors.push(...(gathered?.errors ?? []));
+  const now = new Date().toISOString();
   if (policy.dryRun) {
-    const { value } = await deps.store.read();
-    const plan = await t.step('decided', () => decide(policy, obs, value, now));
+    const obs = ObservationsSchema.parse({ ...gathered!.observations, ...decisionInputs(trigger) });
+    const plan = await t.step('decided', () => decide(policy, obs, read.value, now));
     return answerOf({
       plan,
       trigger: described,
@@ -121,38 +155,66 @@ export async function runDecision(o: DecisionRun): Promise<DecisionAnswer> {
     });
   }
 
-  let plan: Plan | undefined;
-  let before: RoutingState | undefined;
-  const decideStart = performance.now();
-  const result = await deps.store.commit(
-    (cur) => {
-      before = cur;
-      plan = decide(policy, obs, cur, now);
-      t.timings.decided = Math.round(performance.now() - decideStart);
-      return JSON.stringify(plan.nextState) === JSON.stringify(cur) ? undefined : plan.nextState;
-    },
-    { maxAttempts: 20 },
-  );
-  t.mark('committed');
-  if (!plan || !before) throw new Error('the routing store committed without deciding');
+  let plan: Plan = early;
+  let result: CommitResult<RoutingState> = {
+    committed: false,
+    value: read.value,
+    resourceVersion: read.resourceVersion,
+    attempts: 0,
+  };
+  if (gathered) {
+    const obs = ObservationsSchema.parse({ ...gathered.observations, ...decisionInputs(trigger) });
+    const decideStart = performance.now();
+    result = await deps.store.commit(
+      (cur) => {
+        plan = decide(policy, obs, cur, now);
+        t.timings.decided = Math.round(performance.now() - decideStart);
+        return JSON.stringify(plan.nextState) === JSON.stringify(cur) ? undefined : plan.nextState;
+      },
+      { maxAttempts: 20, current: read },
+    );
+    t.mark('committed');
+  }
+
+  // Finish what the state calls for: its weights (read beside the gathering, written only where the canaries
+  // differ), then its due outbox records, this decision's and those an earlier invocation left. When another
+  // invocation committed meanwhile (this one lost the race and then changed nothing), what it committed is its
+  // own to finish: only the records already left when this invocation read the state are finished here.
   let pending: number | undefined;
-  if (result.committed) {
-    const changed = policy.routes
-      .map((r) => r.name)
-      .filter((n) => JSON.stringify(before!.weights[n]) !== JSON.stringify(result.value.weights[n]));
+  let queued = 0;
+  let woke: Promise<{ action?: string; error?: string }> | undefined;
+  const ours = result.committed;
+  const undisturbed = result.value.revision === read.value.revision;
+  const left = new Set(read.value.outbox.map((r) => r.id));
+  const state =
+    ours || undisturbed
+      ? result.value
+      : { ...result.value, outbox: result.value.outbox.filter((r) => left.has(r.id)) };
+  if (ours || (undisturbed && state.governsSplit) || dueRecords(state)) {
     const done = await t.step('finished', () =>
-      finishCommitted(deps, result.value, { routes: changed, timings: { ...t.timings } }),
+      finishCommitted(deps, state, {
+        ...(ours || undisturbed ? {} : { routes: [] }),
+        timings: { ...t.timings },
+        current: { value: result.value, resourceVersion: result.resourceVersion },
+        onQueued: () => {
+          if (o.notifyFunction) woke = wake(w, o.notifyFunction, trigger.kind, log);
+        },
+      }),
     );
     if (done.weightsWritten.length) t.timings.canariesWritten = done.weightsMs;
-    actions.push(...done.actions);
+    actions.push(...done.actions.map((a) => (ours ? a : `earlier commit: ${a}`)));
     errors.push(...done.errors);
     pending = done.pending;
-    queued += done.messagesQueued;
+    queued = done.messagesQueued;
   }
-  if (queued > 0 && o.notifyFunction) {
-    const woke = await wake(w, o.notifyFunction, trigger.kind, log);
-    if (woke.action) actions.push(woke.action);
-    if (woke.error) errors.push(woke.error);
+  if (woke) {
+    const r = await woke;
+    if (r.action) actions.push(r.action);
+    if (r.error) errors.push(r.error);
+  } else if (queued > 0 && o.notifyFunction) {
+    const r = await wake(w, o.notifyFunction, trigger.kind, log);
+    if (r.action) actions.push(r.action);
+    if (r.error) errors.push(r.error);
   }
   return answerOf({
     plan,

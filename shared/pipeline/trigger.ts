@@ -21,12 +21,15 @@ export type Trigger =
 export function decisionInputs(t: Trigger): {
   trigger: TriggerAlarm | null;
   operatorRequest?: OperatorRequest;
+  driftRepair?: { cause: string };
 } {
   switch (t.kind) {
     case 'alarm':
       return { trigger: t.alarm };
     case 'operator':
       return { trigger: null, operatorRequest: t.request };
+    case 'drift-repair':
+      return { trigger: null, driftRepair: { cause: t.cause } };
     default:
       return { trigger: null };
   }

@@ -240,6 +240,16 @@ function repairMembership(ctx: DecisionContext): Plan | null {
         nextState: ctx.base,
       });
     }
+    // Off the gateway although nobody fenced it (someone edited remote-clusters): only a drift repair re-adds it.
+    if (ctx.obs.driftRepair && m?.attachedToFleet && !m.onGateway && !(id in ctx.base.fenced)) {
+      if (id in ctx.base.detached) continue;
+      return plan<PlanOf<'readmit'>>(ctx, {
+        kind: 'readmit',
+        cluster: id,
+        reason: `re-add ${id} to the gateway's remote-clusters, its weights as committed (drift repair: ${ctx.obs.driftRepair.cause}): it is healthy (up since ${ctx.base.verdicts[id]?.upSince}), on the Fleet and not fenced, but missing from remote-clusters`,
+        nextState: ctx.base,
+      });
+    }
     const f = ctx.base.fenced[id];
     if (f && f.by === 'automation') {
       const reason = `re-admit ${id} to the gateway at weight 0: it is healthy again (up since ${ctx.base.verdicts[id]?.upSince})`;

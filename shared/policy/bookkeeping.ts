@@ -4,7 +4,7 @@
  * changes, audit records, messages) the Plan calls for. The side effects go into the state's outbox, so they
  * are committed in the same conditional write as the state (a transactional outbox) and never lost.
  */
-import type { DecisionContext } from './context';
+import { assessment, type DecisionContext, stableWait } from './context';
 import type { MessageFacts, OutboxRecord, Plan, RoutingState, Weights } from './types';
 
 /** How many handled alarm keys and alarm streams the state remembers (oldest dropped first). */
@@ -20,15 +20,34 @@ export const alarmStream = (t: { ruleId?: string; name: string; clusterId: strin
 const remember = (keys: string[], key: string): string[] =>
   [...keys.filter((k) => k !== key), key].slice(-HANDLED_KEYS_LIMIT);
 
-/** An OK alarm on the failed cluster of the open incident, not reported before. */
+/**
+ * The failed cluster of the open incident looks healthy again, not yet announced: an OK alarm on it (not
+ * reported before), or its verdict is up (whatever the trigger: a probe round, a cluster event, an alarm).
+ * Announced once per recovery: a cluster that goes down again may be announced again.
+ */
 export function isRecovery(ctx: DecisionContext): boolean {
+  const inc = ctx.prior.incident;
+  if (!inc || ctx.prior.mode !== 'failed-over' || inc.recoveryAnnounced || ctx.obs.operatorRequest)
+    return false;
   const t = ctx.obs.trigger;
-  return (
+  const okAlarm =
     !!t &&
     t.state === 'OK' &&
-    ctx.prior.incident?.failedCluster === t.clusterId &&
-    !ctx.prior.handledAlarmKeys.includes(t.key)
-  );
+    inc.failedCluster === t.clusterId &&
+    !ctx.prior.handledAlarmKeys.includes(t.key);
+  return okAlarm || assessment(ctx, inc.failedCluster)?.verdict === 'up';
+}
+
+/** The incident with its recovery marked announced, or cleared once its cluster is down again. */
+function recoveryMark(ctx: DecisionContext, s: RoutingState, recovered: boolean): RoutingState['incident'] {
+  const inc = s.incident;
+  if (!inc || inc.id !== ctx.prior.incident?.id) return inc;
+  if (recovered) return { ...inc, recoveryAnnounced: ctx.now };
+  if (inc.recoveryAnnounced && assessment(ctx, inc.failedCluster)?.verdict === 'down') {
+    const { recoveryAnnounced: _, ...rest } = inc;
+    return rest;
+  }
+  return inc;
 }
 
 const sameWeights = (a: Weights, b: Weights) => JSON.stringify(a) === JSON.stringify(b);
@@ -57,7 +76,14 @@ function facts(ctx: DecisionContext, p: Plan, template: MessageFacts['template']
     weightsBefore: ctx.prior.weights,
     weightsAfter: p.nextState.weights,
     signals: p.signals.filter((s) => s.cluster === cluster && s.source !== 'trigger'),
+    ...(template === 'recovered' ? { heldAway: heldAway(ctx, cluster) } : {}),
   };
+}
+
+/** How long a recovered cluster stays away: until it has been up the stable window (the earliest failback step). */
+function heldAway(ctx: DecisionContext, cluster: string): NonNullable<MessageFacts['heldAway']> {
+  const w = stableWait(ctx, cluster);
+  return { until: w.until, remainingSeconds: w.remainingSeconds };
 }
 
 /** Drops undefined fields, so the record round-trips through JSON unchanged. */
@@ -97,7 +123,8 @@ function sideEffects(ctx: DecisionContext, p: Plan, recovered: boolean, loud: bo
   > = [];
   if (p.kind === 'fence' || p.kind === 'readmit' || p.kind === 'reassociate')
     out.push({ kind: 'membership', op: p.kind, cluster: p.cluster });
-  const asked = ctx.obs.trigger !== null || ctx.obs.operatorRequest !== undefined;
+  const asked =
+    ctx.obs.trigger !== null || ctx.obs.operatorRequest !== undefined || ctx.obs.driftRepair !== undefined;
   if (p.kind !== 'hold' || recovered || loud || asked)
     out.push({ kind: 'audit', content: auditContent(ctx, p) });
   if (p.kind !== 'hold') out.push({ kind: 'message', message: facts(ctx, p, 'transition') });
@@ -131,6 +158,7 @@ export function keepBooks(ctx: DecisionContext, p: Plan): Plan {
       s.alarmsSeen = Object.fromEntries(entries);
     }
   }
+  s.incident = recoveryMark(ctx, s, recovered);
   if (!sameWeights(s.weights, ctx.prior.weights)) s.governsSplit = true;
   const loudRule = p.kind === 'hold' && LOUD_HOLDS.has(p.rule) ? p.rule : null;
   const loud = loudRule !== null && !ctx.prior.holdAlert;

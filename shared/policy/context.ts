@@ -46,6 +46,10 @@ export function stableWait(ctx: DecisionContext, id: string): Wait {
   return waitAfter(ctx, since, ctx.policy.timing.minStableSecondsBeforeFailback);
 }
 
+/** Least time between two failback steps (manual or automatic). */
+export const stepDwellSeconds = (policy: Policy): number =>
+  policy.failback.stepDwellSeconds ?? policy.timing.minStableSecondsBeforeFailback;
+
 /** Seconds a cluster has been continuously up (0 when it is not up). */
 export function upForSeconds(ctx: DecisionContext, id: string): number {
   const since = ctx.base.verdicts[id]?.upSince;

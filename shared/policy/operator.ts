@@ -11,6 +11,7 @@ import {
   hold,
   plan,
   stableWait,
+  stepDwellSeconds,
   summary,
   upForSeconds,
   waitAfter,
@@ -193,13 +194,14 @@ function failbackStep(ctx: DecisionContext, req: OperatorRequest): Plan {
       { wait: stable },
     );
   }
-  if (req.auto && fb && ctx.base.mode === 'failing-back') {
-    const dwell = waitAfter(ctx, fb.stepStartedAt, minStable);
+  if (fb && ctx.base.mode === 'failing-back') {
+    const seconds = stepDwellSeconds(ctx.policy);
+    const dwell = waitAfter(ctx, fb.stepStartedAt, seconds);
     if (dwell.remainingSeconds > 0)
       return hold(
         ctx,
         'min-dwell',
-        `failback of ${id} at step ${fb.stepIndex + 1} of ${steps.length} since ${fb.stepStartedAt}; each automatic step dwells ${minStable} s: ${waitText(dwell, 'the next step')}`,
+        `${who} asked for the next failback step of ${id}, at step ${fb.stepIndex + 1} of ${steps.length} since ${fb.stepStartedAt}; each step dwells ${seconds} s so its traffic is watched: ${waitText(dwell, 'the next step')}`,
         { wait: dwell },
       );
   }

@@ -128,6 +128,8 @@ export const ObservationsSchema = z.strictObject({
   clusters: z.record(z.string(), ClusterObservationSchema),
   trigger: TriggerAlarmSchema.nullable().default(null),
   operatorRequest: OperatorRequestSchema.optional(),
+  /** The drift check asked for this decision (policy `drift.repair: safe`): what it found to repair. */
+  driftRepair: z.strictObject({ cause: z.string().min(1) }).optional(),
 });
 
 /** Weights per route name per cluster id (integers 0..100, each route sums to 100). */
@@ -174,6 +176,8 @@ export const RoutingStateSchema = z.strictObject({
       cause: z.string(),
       failedCluster: z.string().min(1),
       openedAt: IsoTimeSchema,
+      /** When fleet-dr said that the failed cluster looks healthy again (once per recovery). */
+      recoveryAnnounced: IsoTimeSchema.optional(),
     })
     .nullable(),
   lastTransition: z.strictObject({ at: IsoTimeSchema, by: actorSchema, reason: z.string() }).nullable(),
@@ -242,6 +246,8 @@ export const MessageFactsSchema = z.strictObject({
   weightsBefore: WeightsSchema,
   weightsAfter: WeightsSchema,
   signals: z.array(SignalSchema),
+  /** recovered: the cluster keeps no traffic until the earliest failback step (its stable window ends). */
+  heldAway: z.strictObject({ until: IsoTimeSchema, remainingSeconds: z.number().min(0) }).optional(),
 });
 
 const outboxBase = {

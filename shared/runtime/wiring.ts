@@ -93,7 +93,11 @@ export function wire(policy: Policy, context: FcContext, env: NodeJS.ProcessEnv 
         clusters: policy.clusters,
         keys: gatewayKeys(policy.gateway),
       });
-      return new MseIngressRouter(writer, await membership());
+      return new MseIngressRouter(
+        writer,
+        await membership(),
+        policy.clusters.map((c) => c.id),
+      );
     },
     membership,
     async outbox(now, log) {

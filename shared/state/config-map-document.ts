@@ -29,10 +29,15 @@ export interface CommitResult<T> {
 }
 
 /** Options of a commit. */
-export interface CommitOptions {
+export interface CommitOptions<T = never> {
   maxAttempts?: number;
   /** Called after each read with its resourceVersion (instrumentation, e.g. a race barrier in tests). */
   afterRead?: (resourceVersion: string | undefined, attempt: number) => Promise<void> | void;
+  /**
+   * The document as this invocation already read (or wrote) it: the first round decides on it and writes
+   * conditionally on its version without reading again; a lost race (409) reads afresh.
+   */
+  current?: Versioned<T>;
 }
 
 /** A JSON document in one ConfigMap. */
@@ -95,13 +100,13 @@ export class ConfigMapDocument<T> {
    */
   async commit(
     decide: (current: T) => T | undefined | Promise<T | undefined>,
-    opts: CommitOptions = {},
+    opts: CommitOptions<T> = {},
   ): Promise<CommitResult<T>> {
     const r = await updateWithRetry({
       what: this.what,
       maxAttempts: opts.maxAttempts ?? 8,
       read: async (attempt) => {
-        const cur = await this.read();
+        const cur = attempt === 1 && opts.current ? opts.current : await this.read();
         await opts.afterRead?.(cur.resourceVersion, attempt);
         return cur;
       },

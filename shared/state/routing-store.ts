@@ -7,7 +7,12 @@
 import type { KubeClient } from '../clients/kube-client';
 import type { Policy } from '../config';
 import { initialRoutingState, type RoutingState, RoutingStateSchema } from '../policy/types';
-import { type CommitOptions, type CommitResult, ConfigMapDocument } from './config-map-document';
+import {
+  type CommitOptions,
+  type CommitResult,
+  ConfigMapDocument,
+  type Versioned,
+} from './config-map-document';
 
 /** ConfigMap names of fleet-dr's state documents. */
 export const STATE_CONFIGMAPS = {
@@ -52,7 +57,7 @@ export class RoutingStore {
    */
   commit(
     decide: (current: RoutingState) => RoutingState | undefined | Promise<RoutingState | undefined>,
-    opts: CommitOptions = {},
+    opts: CommitOptions<RoutingState> = {},
   ): Promise<CommitResult<RoutingState>> {
     return this.doc.commit(async (cur) => {
       const next = await decide(cur);
@@ -62,9 +67,13 @@ export class RoutingStore {
 
   /**
    * Take finished records out of the outbox and note the failures (attempts, error, next try), in one
-   * conditional write. Records another invocation settled meanwhile are simply no longer there.
+   * conditional write. Records another invocation settled meanwhile are simply no longer there. With
+   * `current` (the state this invocation read or committed) the write is conditional on it, without a read.
    */
-  async settle(outcomes: RecordOutcome[]): Promise<CommitResult<RoutingState>> {
+  async settle(
+    outcomes: RecordOutcome[],
+    current?: Versioned<RoutingState>,
+  ): Promise<CommitResult<RoutingState>> {
     const byId = new Map(outcomes.map((o) => [o.id, o]));
     return this.doc.commit(
       (cur) => {
@@ -77,7 +86,7 @@ export class RoutingStore {
         });
         return { ...cur, outbox, revision: cur.revision + 1 };
       },
-      { maxAttempts: 20 },
+      { maxAttempts: 20, current },
     );
   }
 }

@@ -34,17 +34,35 @@ describe('fleet-dr main (in process)', () => {
       io,
     );
     assert.equal(code, 0, io.err());
-    assert.equal(io.err(), '');
+    assert.match(io.err(), /^plan: hold \(steady\): .+\n$/, 'a one-line summary on stderr');
     const plan = JSON.parse(io.out());
     assert.equal(plan.kind, 'hold');
     assert.equal(plan.rule, 'steady');
   });
 
+  it('plan --summary prints only the one-line summary, on stdout', async () => {
+    const io = capture();
+    const code = await main(
+      [
+        'plan',
+        '--config',
+        'deploy/policy.yaml',
+        '--observations',
+        'events/observations/zone-down-confirmed.json',
+        '--summary',
+      ],
+      io,
+    );
+    assert.equal(code, 0, io.err());
+    assert.equal(io.err(), '');
+    assert.match(io.out(), /^plan: shift; weights web-demo: c-ack-az1 0, c-reg-az2 100: .+\n$/);
+  });
+
   it('refuses an unknown plan argument with exit 2 and one line, no stack', async () => {
     const io = capture();
-    assert.equal(await main(['plan', '--help'], io), 2);
+    assert.equal(await main(['plan', '--bogus'], io), 2);
     assert.equal(io.out(), '');
-    assert.match(io.err(), /unknown argument "--help"/);
+    assert.match(io.err(), /unknown argument "--bogus"/);
     assert.doesNotMatch(io.err(), /\n\s+at /);
   });
 
@@ -83,7 +101,12 @@ describe('fleet-dr main (in process)', () => {
     assert.equal(io.out(), 'drilled\n');
     const help = capture();
     assert.equal(await main(['help'], help, extra), 0);
-    assert.match(help.out(), /^ {2}plan \.\.\..*\n {2}drill \[--json\] {10}a stand-in command\n$/m);
+    assert.match(help.out(), /^ {2}plan \.\.\..*$/m);
+    assert.match(
+      help.out(),
+      /^ {2}drill \[--json\] {10}a stand-in command$/m,
+      'extra commands follow the built-in ones',
+    );
     const bad = capture();
     assert.equal(await main(['drill', '--bad'], bad, extra), 2);
     assert.equal(bad.err(), 'fleet-dr drill: the drill refused\n');
@@ -103,7 +126,7 @@ describe('fleet-dr main (in process)', () => {
     assert.equal(r.code, 0, r.stderr);
     assert.match(
       r.stdout,
-      /^ {2}start \[--json\] \[--no-gateway-fallback\] +the failover drill on a fresh sandbox/m,
+      /^ {2}start \[--json\] \[--json-file <f>\] \[--no-gateway-fallback\] +the failover drill on a fresh sandbox/m,
     );
   });
 });

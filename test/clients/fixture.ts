@@ -60,7 +60,7 @@ spec: { name: mse-ingress, ingress: { local: { ingressClass: mse } } }
 
 function memberSeed(p: Policy, clusterId: string, podLabelValue: string, pods = 2): string {
   const r = p.routes[0]!;
-  const key = p.clusters.find((c) => c.id === clusterId)!.podLabel.key;
+  const key = p.clusters.find((c) => c.id === clusterId)!.podLabel?.key ?? 'topology.istio.io/cluster';
   const podDocs = Array.from(
     { length: pods },
     (_, i) => `
@@ -125,7 +125,7 @@ export async function startFixture(
     for (const c of policy.clusters) {
       const m = await startKubeApiServer({
         name: c.id,
-        seedYaml: memberSeed(policy, c.id, opts.podLabelValues?.[c.id] ?? c.podLabel.value),
+        seedYaml: memberSeed(policy, c.id, opts.podLabelValues?.[c.id] ?? c.podLabel?.value ?? c.id),
       });
       stops.push(() => m.stop());
       members.set(c.id, m);

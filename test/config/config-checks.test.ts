@@ -170,6 +170,7 @@ describe('cross-field checks', () => {
       'readings that expire within one probe round',
       (p) => {
         p.detection.maxReadingAgeSeconds = 61;
+        p.detection.probeIntervalSeconds = 31;
         p.clusters[1].probes[0].timeoutMs = 30_000;
       },
       [
@@ -190,6 +191,16 @@ describe('cross-field checks', () => {
       },
       [
         'clusters[0].probes[0].headers.Authorization: looks like a secret: name its environment variable in secretHeadersEnv instead',
+      ],
+    ],
+    [
+      'a probe interval not above the slowest probe timeout',
+      (p) => {
+        p.detection.probeIntervalSeconds = 2;
+        p.clusters[1].probes[0].timeoutMs = 2000;
+      },
+      [
+        'detection.probeIntervalSeconds: 2 s is not above the slowest probe timeout (2000 ms): a health-check round would run into the next',
       ],
     ],
   ];

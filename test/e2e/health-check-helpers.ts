@@ -26,7 +26,7 @@ export const BOUND_MS = 2 * P_SECONDS * 1000 + T_MS;
  * The gateway's active check switched to HTTP (MSE `UpdateGatewayServiceCheck`: Protocol HTTP, HttpPath, Timeout,
  * Interval, thresholds), its timeout well below the probe interval: then MSE's service health is an independent
  * source that sees a zone that accepts connections but does not answer in time. With MSE's default TCP check
- * (the sandbox's default too), a blackholed or slow zone passes, and only the probes see it.
+ * (the sandbox's default too), a slow zone passes, and a blackholed one fails only after the check's own timeout.
  */
 export const HTTP_GATEWAY_CHECK = {
   protocol: 'HTTP' as const,

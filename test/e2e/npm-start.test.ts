@@ -1,14 +1,22 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
-/** Runs `fleet-dr start --json` (what `npm start` runs) as a child process, as a user would. */
+const jsonFile = join(mkdtempSync(join(tmpdir(), 'fleet-dr-start-')), 'report.json');
+
+/**
+ * Runs `npm start --silent -- --json --json-file <f>` as a user would: the documented way to get the report as
+ * JSON on stdout (without --silent npm prints its banner first), and the file beside it.
+ */
 function runStart(): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['bin/fleet-dr.js', 'start', '--json'], {
+    const child = spawn('npm', ['start', '--silent', '--', '--json', '--json-file', jsonFile], {
       cwd: root,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -34,6 +42,7 @@ describe('npm start (fleet-dr start): the drill on a fresh sandbox', { timeout: 
     const r = await runStart();
     assert.equal(r.code, 0, r.stderr);
     const report = JSON.parse(r.stdout);
+    assert.deepEqual(JSON.parse(readFileSync(jsonFile, 'utf8')), report, '--json-file holds the same report');
     assert.equal(report.decision.decision, 'shift', r.stdout);
     assert.deepEqual(report.finalWeights, { [report.failedCluster]: 0, [report.healthyCluster]: 100 });
     assert.equal(report.requests.after.failures, 0, r.stdout);
@@ -41,6 +50,13 @@ describe('npm start (fleet-dr start): the drill on a fresh sandbox', { timeout: 
     assert.equal(report.auditEvents, 1, r.stdout);
     assert.equal(report.dingtalk.length, 1, r.stdout);
     assert.equal(report.dingtalk[0].msgtype, 'actionCard');
+    // The message body, not only its title: the decision, the weights, how to fail back and the runbook.
+    assert.match(report.dingtalk[0].text, /Decision\*\*: shift/);
+    assert.match(
+      report.dingtalk[0].text,
+      new RegExp(`fleet-dr failback --cluster ${report.failedCluster} --step`),
+    );
+    assert.match(report.dingtalk[0].url, /^https?:\/\//, 'the runbook button');
     for (const step of Object.values(report.timings)) assert.equal(typeof step, 'number');
   });
 });

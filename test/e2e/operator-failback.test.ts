@@ -48,6 +48,9 @@ describe('e2e: signed failback along the ramp, with load', () => {
   const op = (args: string[], key = ALICE.id) =>
     cli([...args, '--url', o.url, '--key-file', o.keyFile[key]!]);
   const step = { cluster: A, mode: 'step', reason: 'AZ1 healthy again' };
+  /** Waits out the dwell since the last step (failback.stepDwellSeconds: the stable window by default). */
+  const afterDwell = () =>
+    atTime(new Date(Date.parse(routingState(o.d).failback!.stepStartedAt) + STABLE_S * 1000).toISOString());
 
   before(async () => {
     o = await startOperatorDrill({ policy });
@@ -236,6 +239,7 @@ describe('e2e: signed failback along the ramp, with load', () => {
   });
 
   it('two operators asking for step 2 at once give one step: 50%', async () => {
+    await afterDwell();
     const ask = (key: typeof ALICE) => operatorFetch(o.url, 'failback', { ...step, step: 2 }, { key });
     const [a, b] = await Promise.all([ask(ALICE), ask(BOB)]);
     const answers = [a, b].sort((x, y) => x.status - y.status);
@@ -256,6 +260,7 @@ describe('e2e: signed failback along the ramp, with load', () => {
   });
 
   it('step 3: the baseline is back, 100% on AZ1, and the incident is closed', async () => {
+    await afterDwell();
     const r = await op(
       ['failback', '--cluster', A, '--step', '--reason', 'last step', '--to-step', '3'],
       BOB.id,

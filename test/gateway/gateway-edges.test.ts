@@ -12,7 +12,7 @@ import type { KubeClient, KubeJson } from '../../shared/clients/kube-client';
 import { gatewayKeys } from '../../shared/gateway/annotations';
 import { normaliseTo100 } from '../../shared/gateway/canary-weights';
 import { GatewayMembership } from '../../shared/gateway/membership';
-import { checkPin } from '../../shared/gateway/pin-check';
+import { checkPin, readClusterView } from '../../shared/gateway/pin-check';
 import { IngressWeightWriter } from '../../shared/gateway/weight-writer';
 import { examplePolicy } from '../clients/fixture';
 
@@ -73,26 +73,39 @@ const service = (selector?: Record<string, string>): V1Service => ({
 const pod = (labels: Record<string, string>): V1Pod => ({ metadata: { name: 'p', labels } });
 
 describe('pin check refusals', () => {
-  const check = (kube: KubeClient) => checkPin(kube, 'c-ack-az1', route.namespace, route.service, LABEL);
+  const read =
+    (kube: KubeClient, pin = LABEL) =>
+    (id: string) =>
+      readClusterView(kube, { id }, route.namespace, route.service, { pin, nodes: false });
+  const check = (kube: KubeClient, pin = LABEL) =>
+    checkPin(read(kube, pin), { id: 'c-ack-az1' }, [], route.namespace, route.service, pin);
   const refused = (re: RegExp) => (e: unknown) => e instanceof PinLabelError && re.test(e.message);
 
-  it('refuses a missing Service, a Service without a selector, and one that selects another value', async () => {
+  it('refuses a missing Service and a Service without a selector', async () => {
     await assert.rejects(check(memoryKube().kube), refused(/does not exist/));
     await assert.rejects(check(memoryKube({ service: service() }).kube), refused(/has no selector/));
     await assert.rejects(check(memoryKube({ service: service({}) }).kube), refused(/has no selector/));
-    await assert.rejects(
-      check(memoryKube({ service: service({ app: 'web-demo', [LABEL.key]: 'elsewhere' }) }).kube),
-      refused(/selects topology.istio.io\/cluster=elsewhere/),
-    );
   });
 
-  it('accepts a Service whose selector already names the pin, counting the pods it selects', async () => {
-    const pods = [
-      pod({ app: 'web-demo', [LABEL.key]: LABEL.value }),
-      pod({ app: 'web-demo', [LABEL.key]: 'x' }),
-    ];
-    const { kube } = memoryKube({ service: service({ app: 'web-demo', [LABEL.key]: LABEL.value }), pods });
-    assert.equal(await check(kube), 1);
+  it('refuses a Service with no pods in the cluster', async () => {
+    const { kube } = memoryKube({ service: service({ app: 'web-demo' }) });
+    await assert.rejects(check(kube), refused(/the Service has no pods in c-ack-az1/));
+  });
+
+  it('counts every pod of the Service for a cluster-id pin, whatever the pods carry', async () => {
+    const pods = [pod({ app: 'web-demo', [LABEL.key]: 'elsewhere' }), pod({ app: 'web-demo' })];
+    const { kube } = memoryKube({ service: service({ app: 'web-demo' }), pods });
+    assert.equal(await check(kube), 2);
+  });
+
+  it("refuses a team's label no pod carries, naming the values it saw", async () => {
+    const team = { key: 'team.example/cluster', value: 'az1' };
+    const pods = [pod({ app: 'web-demo', [team.key]: 'az2' })];
+    const { kube } = memoryKube({ service: service({ app: 'web-demo' }), pods });
+    await assert.rejects(
+      check(kube, team),
+      refused(/carries team.example\/cluster=az1 \(values seen: az2\)/),
+    );
   });
 });
 
@@ -125,7 +138,7 @@ describe('gateway membership edges', () => {
 
 describe('weight writer edges', () => {
   const keys = gatewayKeys(policy.gateway);
-  const pods = policy.clusters.map((c) => pod({ app: 'web-demo', [c.podLabel.key]: c.podLabel.value }));
+  const pods = policy.clusters.map(() => pod({ app: 'web-demo' }));
   const base: V1Ingress = {
     metadata: { name: route.ingress, namespace: route.namespace },
     spec: { ingressClassName: 'mse', rules: [{ host: 'web-demo.example.com' }] },

@@ -1,7 +1,7 @@
 /**
  * Weights are looked up by cluster id, never by position: weights whose keys come in another order than the
  * policy's clusters, or that cover only some clusters (a route that does not span the whole fleet), must put
- * each weight on its own cluster's canary, pinned to that cluster's pods. Against the Kubernetes stand-in
+ * each weight on its own cluster's canary, pinned to that cluster's id (the pods carry no pin label). Against the Kubernetes stand-in
  * with three clusters (one API server serves as the Fleet and as each member for the pin check).
  */
 import assert from 'node:assert/strict';
@@ -11,6 +11,7 @@ import { type KubeClient, kubeClientFromKubeconfig } from '../../shared/clients/
 import type { Cluster, Route } from '../../shared/config';
 import { canaryName, gatewayKeys, subsetLabelsValue } from '../../shared/gateway/annotations';
 import { canaryWeights } from '../../shared/gateway/canary-weights';
+import { pinOf } from '../../shared/gateway/pin';
 import { IngressWeightWriter } from '../../shared/gateway/weight-writer';
 import { examplePolicy, FAST, kubeconfigOf } from '../clients/fixture';
 
@@ -19,12 +20,7 @@ const [AZ1, AZ2] = policy.clusters.map((c) => c.id) as [string, string];
 const AZ3 = 'c-ack-az3';
 const clusters: Cluster[] = [
   ...policy.clusters,
-  {
-    ...policy.clusters[0]!,
-    id: AZ3,
-    name: 'ack-az3',
-    podLabel: { ...policy.clusters[0]!.podLabel, value: AZ3 },
-  },
+  { ...policy.clusters[0]!, id: AZ3, name: 'ack-az3', zone: 'cn-hangzhou-j' },
 ];
 /** A route that spans only AZ2 and AZ3. */
 const route: Route = { ...policy.routes[0]!, name: 'web-demo-b', baselineWeights: { [AZ2]: 50, [AZ3]: 50 } };
@@ -60,7 +56,7 @@ kind: Pod
 metadata:
   name: ${route.service}-${c.id}
   namespace: ${route.namespace}
-  labels: { app: ${route.service}, ${c.podLabel.key}: ${c.podLabel.value} }
+  labels: { app: ${route.service} }
 spec: { containers: [{ name: app, image: web-demo:1 }] }`,
   )
   .join('\n')}
@@ -112,7 +108,7 @@ describe('the weight writer: each canary carries its own cluster weight', () => 
     Object.fromEntries(
       clusters.map((c) => [
         c.id,
-        { weight: String(w[c.id] ?? 0), pin: subsetLabelsValue(c.podLabel), subset: c.id },
+        { weight: String(w[c.id] ?? 0), pin: subsetLabelsValue(pinOf(c, 'cluster-id')), subset: c.id },
       ]),
     );
 

@@ -46,6 +46,20 @@ describe('DingTalk messages, from the facts decide() committed', () => {
     assert.match(n.text, /c-ack-az1 0 → 0/);
   });
 
+  it('a recovery message says why the healed cluster is held away, and until when', () => {
+    const f = {
+      ...factsOf('recovered'),
+      weightsBefore: plan.nextState.weights,
+      heldAway: { until: '2025-06-01T08:12:00.000Z', remainingSeconds: 600 },
+    };
+    const n = renderMessage(policy, f);
+    assert.match(
+      n.text,
+      /\*\*Held away\*\*: c-ack-az1 gets no traffic until it has been healthy 600 s, so a flapping zone does not take traffic back; an operator may start failback from 2025-06-01T08:12:00.000Z \(in 600 s\)/,
+    );
+    assert.doesNotMatch(renderMessage(policy, factsOf('recovered')).text, /Held away/, 'only when known');
+  });
+
   it('a loud hold says traffic could not be moved, and why', () => {
     const n = renderMessage(policy, {
       ...factsOf('hold'),

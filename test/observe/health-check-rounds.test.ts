@@ -231,7 +231,7 @@ describe('health-check settings (the edge)', () => {
           timeoutSeconds: 60,
           startedAt: START,
         }),
-      /detection\.probeIntervalSeconds: 1 s is not above the slowest probe timeout \(1000 ms\)/,
+      /detection\.probeIntervalSeconds: 1 s is not above the slowest probe timeout \(1000 ms\): a health-check round/,
     );
   });
 });

@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import type { Policy } from '../../shared/config';
 import { decide } from '../../shared/policy/decide';
 import {
   initialRoutingState,
@@ -76,9 +77,10 @@ describe('operator requests in the decision', () => {
 
   it('aborts a ramp whose cluster regressed when the next step is asked for', () => {
     const s1 = step(failedOverHealed(), 20);
-    const s2 = step(s1.nextState, 21);
-    assert.equal(s2.kind, 'failback-step');
-    const p = step(s2.nextState, 22, {}, { [AZ1]: zoneDown(22), [AZ2]: healthy(22) });
+    const s2 = step(s1.nextState, 31);
+    assert.equal(s2.kind, 'failback-step', s2.reason);
+    // A regression aborts at once: the dwell does not delay an abort.
+    const p = step(s2.nextState, 32, {}, { [AZ1]: zoneDown(32), [AZ2]: healthy(32) });
     assert.equal(p.kind, 'failback-abort', p.reason);
     if (p.kind !== 'failback-abort') return;
     assert.match(p.reason, /failback of c-ack-az1 regressed at step 2/);
@@ -96,9 +98,24 @@ describe('operator requests in the decision', () => {
     const next = step(early.nextState, 30, { auto: true, stepIndex: 1 });
     assert.equal(next.kind, 'failback-step', next.reason);
     assert.deepEqual(next.nextState.failback?.auto, { by: 'alice', at: t(20), reason: 'night shift' });
-    const manual = step(first.nextState, 21, { stepIndex: 1 });
-    assert.equal(manual.kind, 'failback-step', 'a manual step does not wait for the dwell');
-    assert.equal(manual.nextState.failback?.auto, undefined, 'and takes the ramp over');
+    expectHold(step(first.nextState, 21, { stepIndex: 1 }), 'min-dwell');
+    const manual = step(first.nextState, 30, { stepIndex: 1 });
+    assert.equal(manual.kind, 'failback-step', manual.reason);
+    assert.equal(manual.nextState.failback?.auto, undefined, 'a manual step takes the ramp over');
+  });
+
+  it('a manual step waits out the dwell too: failback.stepDwellSeconds, with the time left', () => {
+    const dwell2m: Policy = { ...policy, failback: { ...policy.failback, stepDwellSeconds: 120 } };
+    const stepWith = (st: RoutingState, m: number) =>
+      decide(dwell2m, observe(m, both(m), op(m, { action: 'failback-step', cluster: AZ1 })), st, t(m));
+    const first = stepWith(failedOverHealed(), 20);
+    assert.equal(first.kind, 'failback-step', first.reason);
+    const early = stepWith(first.nextState, 21);
+    expectHold(early, 'min-dwell');
+    assert.equal(early.kind === 'hold' ? early.remainingSeconds : undefined, 60);
+    assert.match(early.reason, /each step dwells 120 s so its traffic is watched: 60 s left/);
+    assert.deepEqual(early.nextState.weights, first.nextState.weights, 'a refusal moves nothing');
+    assert.equal(stepWith(first.nextState, 22).kind, 'failback-step');
   });
 
   it('a planned shift moves traffic off a healthy cluster until its expiry, and can be extended', () => {

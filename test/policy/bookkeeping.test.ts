@@ -158,6 +158,66 @@ describe('decide: recoveries', () => {
   });
 });
 
+describe('decide: a recovery seen by probe rounds (no alarm)', () => {
+  const round = (m: number, az1: ReturnType<typeof healthy>, s: RoutingState) =>
+    decide(policy, observe(m, { [AZ1]: az1, [AZ2]: healthy(m) }), s, t(m));
+  /** Probe rounds until AZ1's verdict is up; the committed state after each. */
+  const untilUp = (s: RoutingState, from: number) => {
+    let st = s;
+    for (let m = from; m < from + 10; m++) {
+      const p = round(m, healthy(m), st);
+      st = committed(p);
+      if (st.verdicts[AZ1]?.upSince) return { state: st, plan: p, minute: m, before: s.outbox.length };
+    }
+    throw new Error('AZ1 never turned up');
+  };
+  const messages = (s: RoutingState, from: number) =>
+    s.outbox.slice(from).filter((r) => r.kind === 'message');
+
+  it('says once that the failed cluster looks healthy, why it is held away and until when', () => {
+    const s = failedOver();
+    const up = untilUp(s, 1);
+    const said = messages(up.state, s.outbox.length);
+    assert.equal(said.length, 1);
+    const m = said[0]!;
+    assert.ok(m.kind === 'message' && m.message.template === 'recovered');
+    const upSince = up.state.verdicts[AZ1]!.upSince!;
+    const until = new Date(
+      Date.parse(upSince) + policy.timing.minStableSecondsBeforeFailback * 1000,
+    ).toISOString();
+    assert.deepEqual(m.kind === 'message' && m.message.heldAway, {
+      until,
+      remainingSeconds: policy.timing.minStableSecondsBeforeFailback,
+    });
+    assert.ok(up.state.incident?.recoveryAnnounced);
+    const next = committed(round(up.minute + 1, healthy(up.minute + 1), up.state));
+    assert.equal(messages(next, up.state.outbox.length).length, 0, 'not twice');
+    // An OK alarm after the probe rounds said it: no second message either.
+    const ok = decide(
+      policy,
+      observe(
+        up.minute + 2,
+        { [AZ1]: healthy(up.minute + 2), [AZ2]: healthy(up.minute + 2) },
+        {
+          trigger: trigger(up.minute + 2, AZ1, 'OK'),
+        },
+      ),
+      next,
+      t(up.minute + 2),
+    );
+    assert.equal(messages(ok.nextState, next.outbox.length).length, 0);
+  });
+
+  it('a cluster that goes down again is announced again when it recovers', () => {
+    const up = untilUp(failedOver(), 1);
+    let s = up.state;
+    for (let m = up.minute + 1; m < up.minute + 6; m++) s = committed(round(m, zoneDown(m), s));
+    assert.equal(s.incident?.recoveryAnnounced, undefined, 'cleared while down');
+    const again = untilUp(s, up.minute + 6);
+    assert.equal(messages(again.state, s.outbox.length).length, 1);
+  });
+});
+
 describe('decide: loud holds', () => {
   it('every cluster down at once: one message and one audit record per incident, not one per decision', () => {
     const obs = (m: number) =>

@@ -359,7 +359,7 @@ describe('decide: recovery and failback', () => {
       { [AZ1]: 50, [AZ2]: 50 },
     ];
     for (const [i, w] of expected.entries()) {
-      const m = 45 + i;
+      const m = 45 + i * 10; // each step after the dwell (the stable window by default)
       const p = decide(
         policy,
         observe(m, { [AZ1]: healthy(m), [AZ2]: healthy(m) }, op(m, 'failback-step', `s${i}`)),

@@ -61,7 +61,8 @@ export function decisionState(s: RoutingState) {
   return {
     mode: s.mode,
     weights: s.weights,
-    incident: s.incident,
+    // Whether a recovery was announced is message bookkeeping: an OK alarm announces it before the verdict is up.
+    incident: s.incident && { ...s.incident, recoveryAnnounced: undefined },
     lastTransition: s.lastTransition,
     fenced: s.fenced,
     detached: s.detached,

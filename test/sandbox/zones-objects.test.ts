@@ -10,7 +10,8 @@ const app = {
   servicePort: 80,
   clusterId: 'c-ack-az1',
   zone: 'cn-hangzhou-h',
-  podLabel: { key: 'topology.istio.io/cluster', value: 'c-ack-az1' },
+  region: 'cn-hangzhou',
+  podLabel: { key: 'team.example/cell', value: 'cell-1' },
 };
 const pods = [
   { name: 'web-demo-c-ack-az1-0', port: 4100, podIP: '172.20.0.10', ready: true },
@@ -18,7 +19,7 @@ const pods = [
 ];
 
 describe('zone objects', () => {
-  it('shows ready replicas, pod labels and one EndpointSlice per pod', () => {
+  it('shows ready replicas, pod labels, one EndpointSlice per pod and the node with its zone', () => {
     const objs = appObjects(app, pods);
     const kinds = objs.map((o) => o.kind);
     assert.deepEqual(kinds, [
@@ -29,13 +30,19 @@ describe('zone objects', () => {
       'Pod',
       'EndpointSlice',
       'EndpointSlice',
+      'Node',
     ]);
     const dep = objs[1]!.status as Record<string, number>;
     assert.equal(dep.readyReplicas, 1);
     assert.equal(dep.replicas, 2);
     const pod = objs[3]!;
-    assert.equal(pod.metadata.labels?.['topology.istio.io/cluster'], 'c-ack-az1');
+    assert.equal(pod.metadata.labels?.['team.example/cell'], 'cell-1');
+    assert.equal(pod.metadata.labels?.['topology.istio.io/cluster'], undefined, 'no pin label needed');
     assert.equal(pod.metadata.labels?.app, 'web-demo');
+    const node = objs.at(-1)!;
+    assert.equal((pod.spec as { nodeName: string }).nodeName, node.metadata.name);
+    assert.equal(node.metadata.labels?.['topology.kubernetes.io/zone'], 'cn-hangzhou-h');
+    assert.equal(node.metadata.labels?.['topology.kubernetes.io/region'], 'cn-hangzhou');
     assert.equal(pod.metadata.annotations?.[LISTEN_ANNOTATION], '127.0.0.1:4100');
   });
 
@@ -47,20 +54,32 @@ describe('zone objects', () => {
     assert.equal((objs[1]!.status as Record<string, unknown>).readyReplicas, undefined);
   });
 
-  it('round-trips into gateway endpoints with labels, pod IPs and readiness', () => {
+  it('round-trips into gateway endpoints with pod IPs, readiness and the labels the gateway adds', () => {
     const objs = appObjects(app, pods);
     const eps = endpointsFromObjects(
       'c-ack-az1',
       objs.filter((o) => o.kind === 'EndpointSlice'),
       objs.filter((o) => o.kind === 'Pod'),
+      objs.filter((o) => o.kind === 'Node'),
     );
+    const node = 'c-ack-az1-node-cn-hangzhou-h';
     assert.deepEqual(
-      eps.map((e) => [e.pod, e.address, e.port, e.podIP, e.ready, e.labels['topology.istio.io/cluster']]),
+      eps.map((e) => [e.pod, e.address, e.port, e.podIP, e.ready]),
       [
-        ['web-demo-c-ack-az1-0', '127.0.0.1', 4100, '172.20.0.10', true, 'c-ack-az1'],
-        ['web-demo-c-ack-az1-1', '127.0.0.1', 4101, '172.20.0.11', false, 'c-ack-az1'],
+        ['web-demo-c-ack-az1-0', '127.0.0.1', 4100, '172.20.0.10', true],
+        ['web-demo-c-ack-az1-1', '127.0.0.1', 4101, '172.20.0.11', false],
       ],
     );
+    for (const e of eps)
+      assert.deepEqual(e.labels, {
+        app: 'web-demo',
+        'team.example/cell': 'cell-1',
+        'pod-template-hash': 'sandbox',
+        'topology.istio.io/cluster': 'c-ack-az1',
+        'topology.kubernetes.io/region': 'cn-hangzhou',
+        'topology.kubernetes.io/zone': 'cn-hangzhou-h',
+        'kubernetes.io/hostname': node,
+      });
   });
 });
 

@@ -29,7 +29,7 @@ kind: Pod
 metadata:
   name: ${route.service}-${c.id}
   namespace: ${route.namespace}
-  labels: { app: ${route.service}, ${c.podLabel.key}: ${c.podLabel.value} }
+  labels: { app: ${route.service}, ${c.podLabel?.key ?? 'topology.istio.io/cluster'}: ${c.podLabel?.value ?? c.id} }
 spec: { containers: [{ name: app, image: web-demo:1 }] }`,
   )
   .join('\n---');

@@ -189,18 +189,28 @@ describe('the pin check', () => {
   });
   after(async () => fx?.stop());
 
-  it('refuses a pin that selects no pod of the Service, and writes nothing', async () => {
-    const { writer } = await wire(fx);
+  it('refuses a zone pin whose nodes show no zone, and writes nothing', async () => {
+    const { writer } = await wire({
+      ...fx,
+      policy: { ...fx.policy, gateway: { ...fx.policy.gateway, pin: 'zone' } },
+    });
     const route = fx.policy.routes[0]!;
     await assert.rejects(
-      writer.apply(route, { 'c-ack-az1': 50, 'c-reg-az2': 50 }),
+      writer.apply(route, { 'c-ack-az1': 0, 'c-reg-az2': 100 }),
       (e: unknown) =>
         e instanceof PinLabelError &&
         e.clusterId === 'c-reg-az2' &&
-        /selects none of the pods/.test(e.message),
+        /topology.kubernetes.io\/zone/.test(e.message),
     );
     assert.equal(await writer.read(route), undefined);
-    // A cluster that gets no traffic is not checked (it may be the dead one).
+  });
+
+  it('pins by cluster id whatever the pods carry; a cluster that gets no traffic is not checked', async () => {
+    // c-reg-az2's pods carry topology.istio.io/cluster=somewhere-else: the gateway overwrites it with the id.
+    const { writer } = await wire(fx);
+    const route = fx.policy.routes[0]!;
+    await writer.apply(route, { 'c-ack-az1': 50, 'c-reg-az2': 50 });
+    assert.deepEqual(await writer.read(route), { 'c-ack-az1': 50, 'c-reg-az2': 50 });
     await writer.apply(route, { 'c-ack-az1': 100, 'c-reg-az2': 0 });
     assert.deepEqual(await writer.read(route), { 'c-ack-az1': 100, 'c-reg-az2': 0 });
   });

@@ -39,6 +39,17 @@ function setMembership(world: FleetWorld, params: Record<string, string>, attach
   return { ClusterId: world.fleetId, ManagedClusterIds: ids, TaskId: `T-${Date.now().toString(36)}` };
 }
 
+/**
+ * A detach done in the ACK One console (or by someone else's DetachClusterFromHub): the cluster leaves the
+ * Fleet and DescribeManagedClusters stops listing it. ACK One publishes no event for it, so fleet-dr learns
+ * of it only by polling (the drift check, a cluster-event check).
+ */
+export function detachInConsole(world: FleetWorld, clusterId: string): void {
+  if (!world.cluster(clusterId))
+    throw new OpenApiError('NotFound.Cluster', `cluster ${clusterId} not found`, 404);
+  world.updateCluster(clusterId, { attachedToFleet: false });
+}
+
 /** The adcp product for the OpenAPI server. */
 export function adcpProduct(world: FleetWorld): RpcProduct {
   return {

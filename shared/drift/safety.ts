@@ -1,0 +1,27 @@
+/**
+ * When a repair must not go toward a cluster: it is down (or only suspect) by the committed verdicts, ACK does
+ * not report it running, an operator fenced it, or an operator detached it. Pure: reads the snapshot only.
+ */
+import type { RoutingState } from '../policy/types';
+import type { DriftSnapshot } from './types';
+
+/** The committed routing state of a snapshot, when it parsed. */
+export function stateOf(s: DriftSnapshot): RoutingState | undefined {
+  return s.state?.ok ? s.state.value : undefined;
+}
+
+/** Why no repair may go toward `clusterId`, or undefined when nothing stops it. */
+export function repairBlocker(s: DriftSnapshot, clusterId: string): string | undefined {
+  const state = stateOf(s);
+  if (!state) return 'the routing state could not be read';
+  const verdict = state.verdicts[clusterId]?.verdict;
+  if (verdict === 'down' || verdict === 'suspect') return `${clusterId} is ${verdict}`;
+  const ack = s.clusterStates[clusterId];
+  if (ack === undefined) return `the state of ${clusterId} could not be read`;
+  if (ack !== 'running') return `${clusterId} is ${ack}`;
+  const fenced = state.fenced[clusterId];
+  if (fenced && fenced.by !== 'automation') return `${fenced.by} fenced ${clusterId} at ${fenced.at}`;
+  const detached = state.detached[clusterId];
+  if (detached) return `${detached.by} detached ${clusterId} at ${detached.at}`;
+  return undefined;
+}
