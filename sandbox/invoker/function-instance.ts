@@ -26,9 +26,13 @@ export interface InstanceOutcome {
 }
 
 type Message =
+  | { kind: 'started'; id: number }
   | { kind: 'log'; id: number; line: FcLogLine }
   | { kind: 'done'; id: number; payload: Uint8Array }
   | { kind: 'failed'; id: number; error: FcErrorPayload };
+
+/** The longest a cold start may take to load the handler's sources before its invocation fails as a timeout. */
+const LOAD_TIMEOUT_MS = 300_000;
 
 /** A worker thread that imported one handler module; `run` sends it one invocation at a time. */
 export class FunctionInstance {
@@ -78,7 +82,8 @@ export class FunctionInstance {
       };
       const onMessage = (m: Message) => {
         if (m.id !== id) return;
-        if (m.kind === 'log') logs.push(m.line);
+        if (m.kind === 'started') timer = overrun(context.function.timeout * 1000);
+        else if (m.kind === 'log') logs.push(m.line);
         else if (m.kind === 'done') finish({ payload: Buffer.from(m.payload) });
         else finish({ payload: Buffer.from(JSON.stringify(m.error)), error: m.error });
       };
@@ -86,12 +91,19 @@ export class FunctionInstance {
         const error = instanceCrashError(this.functionName, cause);
         finish({ payload: Buffer.from(JSON.stringify(error)), error });
       };
-      const timer = setTimeout(() => {
-        // FC stops the instance that overran; a later request gets a new one.
-        void this.stop();
-        const error = timeoutError(this.functionName, context.function.timeout);
-        finish({ payload: Buffer.from(JSON.stringify(error)), error });
-      }, context.function.timeout * 1000);
+      const overrun = (ms: number) => {
+        clearTimeout(timer);
+        return setTimeout(() => {
+          // FC stops the instance that overran; a later request gets a new one.
+          void this.stop();
+          const error = timeoutError(this.functionName, context.function.timeout);
+          finish({ payload: Buffer.from(JSON.stringify(error)), error });
+        }, ms);
+      };
+      // The timeout counts from the handler's start: a cold start here loads TypeScript sources through tsx
+      // (seconds, far more on a busy machine), which a deployed bundle does not. Loading has its own bound.
+      let timer: NodeJS.Timeout | undefined;
+      timer = overrun(Math.max(LOAD_TIMEOUT_MS, context.function.timeout * 1000));
       this.worker.on('message', onMessage);
       this.worker.once('error', onCrash);
       this.worker.once('exit', onCrash);

@@ -74,6 +74,8 @@ const call = (handler, event, context) =>
 parentPort.on('message', async ({ id, event, context }) => {
   try {
     const handler = await loadHandler();
+    // The function's timeout counts from here: loading the sources through tsx is the sandbox's cost, not FC's.
+    parentPort.postMessage({ kind: 'started', id });
     const ctx = { ...context, logger: makeLogger(id, context.requestId) };
     const result = await call(handler, Buffer.from(event.buffer, event.byteOffset, event.byteLength), ctx);
     parentPort.postMessage({ kind: 'done', id, payload: toPayload(result) });

@@ -100,6 +100,12 @@ function printAnswer(io: CliIo, a: Record<string, unknown>): void {
   }
 }
 
+/** `error rate 33% (1 of 3 probes failed, at …)`: the newest probe round fleet-dr counted for the cluster. */
+export function errorRateNote(p: FleetStatus['clusters'][number]['probes']): string {
+  if (!p) return 'error rate not measured yet';
+  return `error rate ${p.errorRatePercent}% (${p.failed} of ${p.total} probes failed, at ${p.at})`;
+}
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Follows an automatic ramp through GET /status until it completes (exit 0) or aborts (exit 1). */
@@ -138,12 +144,18 @@ async function follow(
       return done ? EXIT.ok : EXIT.refused;
     }
     const now = `step ${fb.step} of ${fb.of}: ${share}`;
+    const probes = s.clusters.find((c) => c.id === cluster)?.probes ?? null;
+    const rate = errorRateNote(probes);
     if (json) {
       if (now !== last)
-        io.stdout.write(`${JSON.stringify({ event: 'step', failback: fb, weights: route?.weights })}\n`);
+        io.stdout.write(
+          `${JSON.stringify({ event: 'step', failback: fb, weights: route?.weights, probes })}\n`,
+        );
     } else if (tty)
-      io.stdout.write(`\r\x1b[K${now} (following for ${Math.round((Date.now() - started) / 1000)} s)`);
-    else if (now !== last) io.stdout.write(`${now}\n`);
+      io.stdout.write(
+        `\r\x1b[K${now}; ${rate} (following for ${Math.round((Date.now() - started) / 1000)} s)`,
+      );
+    else if (now !== last) io.stdout.write(`${now}; ${rate}\n`);
     last = now;
   }
 }

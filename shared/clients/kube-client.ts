@@ -15,6 +15,7 @@ import {
   type V1ConfigMap,
   type V1Deployment,
   type V1Ingress,
+  type V1Node,
   type V1Pod,
   type V1Service,
 } from '@kubernetes/client-node';
@@ -26,6 +27,12 @@ export interface CustomResourceRef {
   group: string;
   version: string;
   plural: string;
+}
+
+/** A custom resource type and the namespace to list it in. */
+export interface NamespacedResourceRef extends CustomResourceRef {
+  namespace: string;
+  labelSelector?: string;
 }
 
 /** A Kubernetes object as plain JSON (custom resources). */
@@ -57,6 +64,10 @@ export interface KubeClient {
   getService(namespace: string, name: string): Promise<V1Service | undefined>;
   listPods(namespace: string, labelSelector?: string): Promise<V1Pod[]>;
   listDeployments(namespace: string, labelSelector?: string): Promise<V1Deployment[]>;
+  /** The cluster's Nodes (cluster-scoped: needs a ClusterRole); zone and region pins read their labels. */
+  listNodes(labelSelector?: string): Promise<V1Node[]>;
+  /** The custom objects of one type in one namespace, as plain JSON. */
+  listCustomObjects(ref: NamespacedResourceRef): Promise<KubeJson[]>;
   getClusterCustomObject(ref: CustomResourceRef, name: string): Promise<KubeJson | undefined>;
   replaceClusterCustomObject(ref: CustomResourceRef, obj: KubeJson): Promise<KubeJson>;
   /** Close the client's connection pool (idle sockets go at once, busy ones when their request ends). */
@@ -187,12 +198,12 @@ export function kubeClientFromKubeconfig(
       throw err;
     }
   };
-  const list = <T>(what: string, fn: () => Promise<{ items: T[] }>): Promise<T[]> =>
+  const list = <T>(what: string, fn: () => Promise<{ items?: T[] }>): Promise<T[]> =>
     retryRead(
       what,
       async () => {
         try {
-          return (await settled(fn)).items;
+          return (await settled(fn)).items ?? [];
         } catch (err) {
           throw toKubeError(what, 'list', err);
         }
@@ -266,6 +277,16 @@ export function kubeClientFromKubeconfig(
     listDeployments: (namespace, labelSelector) =>
       list(obj('deployments', namespace, labelSelector ?? '*'), () =>
         apps.listNamespacedDeployment({ namespace, labelSelector }),
+      ),
+    listNodes: (labelSelector) =>
+      list(obj('nodes', undefined, labelSelector ?? '*'), () => core.listNode({ labelSelector })),
+    listCustomObjects: ({ namespace, labelSelector, ...ref }) =>
+      list(
+        obj(ref.plural, namespace, labelSelector ?? '*'),
+        () =>
+          custom.listNamespacedCustomObject({ ...ref, namespace, labelSelector }) as Promise<{
+            items?: KubeJson[];
+          }>,
       ),
     getClusterCustomObject: (ref, n) =>
       read(

@@ -1,12 +1,8 @@
 /**
- * Argo CD Applications on the Fleet (`argoproj.io/v1alpha1`, namespace `argocd`), read-only. The Fleet's
- * KubeClient (shared/clients/kube-client.ts) has no namespaced custom-object list yet, so this adapter builds
- * its own CustomObjectsApi from the Fleet kubeconfig; it belongs in kube-client.ts as
- * `listNamespacedCustomObject` (docs/drift.md, "Open points").
+ * Argo CD Applications on the Fleet (`argoproj.io/v1alpha1`, namespace `argocd`), read-only, through the
+ * Fleet's KubeClient (its one connection pool).
  */
-import { CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
-import { toKubeError } from '../clients/kube-client';
-import { DEFAULT_LIMITS, retryRead } from '../clients/retry';
+import type { KubeClient } from '../clients/kube-client';
 import type { ApplicationView } from './types';
 
 /** The Argo CD Application resource. */
@@ -44,24 +40,10 @@ export function applicationView(raw: unknown): ApplicationView {
   };
 }
 
-/** Lists the Applications in `namespace` with the Fleet's kubeconfig. */
-export async function listApplications(kubeconfig: string, namespace = 'argocd'): Promise<ApplicationView[]> {
-  const kc = new KubeConfig();
-  kc.loadFromString(kubeconfig);
-  const custom = kc.makeApiClient(CustomObjectsApi);
-  const what = `fleet: applications ${namespace}`;
-  const body = await retryRead(
-    what,
-    async () => {
-      try {
-        return (await custom.listNamespacedCustomObject({ ...APPLICATIONS, namespace })) as {
-          items?: unknown[];
-        };
-      } catch (err) {
-        throw toKubeError(what, 'list', err);
-      }
-    },
-    DEFAULT_LIMITS,
-  );
-  return (body.items ?? []).map(applicationView);
+/** Lists the Applications in `namespace` on the Fleet. */
+export async function listApplications(
+  fleet: Pick<KubeClient, 'listCustomObjects'>,
+  namespace = 'argocd',
+): Promise<ApplicationView[]> {
+  return (await fleet.listCustomObjects({ ...APPLICATIONS, namespace })).map(applicationView);
 }

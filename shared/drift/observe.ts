@@ -160,7 +160,7 @@ export async function observeDrift(w: Wiring, o: ObserveOptions = {}): Promise<D
         status: typeof status === 'string' ? status : null,
       };
     }),
-    attempt('Argo CD applications', async () => listApplications(await w.fleet.hubKubeconfig())),
+    attempt('Argo CD applications', () => listApplications(fleet)),
     Promise.all(
       policy.clusters.map(async (c) => {
         const d = await attempt(`cluster ${c.id} state`, () => w.ack.clusterDetail(c.id));

@@ -1,13 +1,15 @@
 /**
  * Gathers the Observations decide() reads: probe samples of every cluster (enough for the hysteresis to
  * reach a verdict in one invocation), ACK state, MSE service health per cluster, ready replicas and
- * membership. A source that cannot be read is left unobserved (never healthy) and reported in `errors`.
+ * membership, and for a failback step the Argo CD Applications. A source that cannot be read is left
+ * unobserved (never healthy) and reported in `errors`.
  */
 import type { AckClient } from '../clients/ack-client';
 import type { KubeClient } from '../clients/kube-client';
 import type { MseClient } from '../clients/mse-client';
 import { withTimeout } from '../clients/retry';
 import type { Policy } from '../config';
+import type { ApplicationView } from '../drift/types';
 import type {
   AlarmObservation,
   ClusterObservation,
@@ -15,6 +17,7 @@ import type {
   ProbeResult,
   TriggerAlarm,
 } from '../policy/types';
+import { gitopsReading } from './gitops';
 import { probeCluster } from './probe';
 
 /** What gather needs. */
@@ -41,6 +44,11 @@ export interface GatherDeps {
    * so the other sources are read while the round's probes are still in flight.
    */
   probeReadings?: Promise<ProbeReadings>;
+  /**
+   * The Argo CD Applications on the Fleet, for a failback step's GitOps precondition (undefined: not read, and
+   * the observations carry no GitOps reading). Listed once, beside the other sources.
+   */
+  applications?: () => Promise<ApplicationView[]>;
 }
 
 /** What a health-check round read: probe samples per cluster id, and the probe-metric alarm it evaluated. */
@@ -79,9 +87,19 @@ export async function gatherObservations(d: GatherDeps, trigger: TriggerAlarm | 
   });
   const onGateway = attempt('gateway membership', d.gatewayMembers);
   const onFleet = attempt('fleet membership', d.fleetMembers);
+  const apps = d.applications;
+  const listed = apps
+    ? apps().then(
+        (applications) => ({ applications }),
+        (e: unknown) => {
+          errors.push(`Argo CD applications: ${describe(e)}`);
+          return { error: `Argo CD Applications could not be read: ${describe(e)}` };
+        },
+      )
+    : undefined;
   const entries = await Promise.all(
     policy.clusters.map(async (c): Promise<[string, ClusterObservation]> => {
-      const [round, detail, ready, h, members, attached] = await Promise.all([
+      const [round, detail, ready, h, members, attached, gitops] = await Promise.all([
         d.probeReadings ??
           probeCluster(c.probes, d.env, samples, d.probeSpacingMs ?? 150).then(
             (probes): ProbeReadings => ({ probes: { [c.id]: probes }, alarms: {} }),
@@ -95,6 +113,7 @@ export async function gatherObservations(d: GatherDeps, trigger: TriggerAlarm | 
         health,
         onGateway,
         onFleet,
+        listed,
       ]);
       const at = iso();
       const ep = h?.clusters.find((x) => x.clusterId === c.id);
@@ -111,6 +130,7 @@ export async function gatherObservations(d: GatherDeps, trigger: TriggerAlarm | 
             attached && members
               ? { attachedToFleet: attached.includes(c.id), onGateway: members.includes(c.id), at }
               : null,
+          gitops: gitops ? gitopsReading(policy, c.id, gitops, at) : null,
         },
       ];
     }),

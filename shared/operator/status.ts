@@ -27,6 +27,11 @@ export interface ClusterStatus {
   fenced: StatusMark | null;
   detached: StatusMark | null;
   plannedShift: (StatusMark & { until: string }) | null;
+  /**
+   * The newest probe round fleet-dr counted for the cluster (the decision's probe samples): how many failed of
+   * how many, as a percentage, and when; null before any.
+   */
+  probes: { failed: number; total: number; errorRatePercent: number; at: string } | null;
 }
 
 /** The whole status. */
@@ -67,6 +72,12 @@ export interface StatusExtras {
   readAt: string;
 }
 
+/** The error rate of a committed probe round. */
+function probesOf(r: NonNullable<RoutingState['verdicts'][string]>['probeRound']): ClusterStatus['probes'] {
+  if (!r) return null;
+  return { ...r, errorRatePercent: Math.round((r.failed / r.total) * 100) };
+}
+
 /** The status of a fleet from its committed routing state. */
 export function fleetStatus(policy: Policy, s: RoutingState, extras: StatusExtras): FleetStatus {
   const fb = s.failback;
@@ -98,6 +109,7 @@ export function fleetStatus(policy: Policy, s: RoutingState, extras: StatusExtra
         fenced: s.fenced[c.id] ?? null,
         detached: s.detached[c.id] ?? null,
         plannedShift: s.plannedShifts?.[c.id] ?? null,
+        probes: probesOf(v?.probeRound),
       };
     }),
     routes: policy.routes.map((r) => ({

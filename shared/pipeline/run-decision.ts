@@ -5,6 +5,7 @@
  * this commit's and what an earlier invocation left) → wake `notify`. decide() owns every piece of bookkeeping;
  * this module only executes the Plan. A dry run decides on the committed state and writes nothing.
  */
+import { listApplications } from '../drift/argocd-applications';
 import type { Logger } from '../log';
 import { gatherObservations, type ProbeReadings } from '../observe/gather';
 import { changesNothing } from '../policy/bookkeeping';
@@ -84,10 +85,16 @@ function observe(
       probeSpacingMs,
       probeReadings: round?.probeReadings,
       memberReadTimeoutMs: round?.memberReadTimeoutMs,
+      // The GitOps precondition of a failback step (manual or an automatic ramp's tick); nothing else reads
+      // Argo CD, so an alarm or a probe round costs no request for it.
+      applications: failbackStep(trigger) ? async () => listApplications(await w.fleetKube()) : undefined,
     },
     trigger.kind === 'alarm' ? trigger.alarm : null,
   );
 }
+
+/** True for an operator's failback step: the only decision that checks the Argo CD Applications. */
+const failbackStep = (t: Trigger) => t.kind === 'operator' && t.request.action === 'failback-step';
 
 /** Observations that observed nothing: what decide() sees of a trigger before any signal was read. */
 function unobserved(w: Wiring, trigger: Trigger, now: string) {

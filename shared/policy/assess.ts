@@ -60,6 +60,7 @@ const EMPTY_OBS: ClusterObservation = {
   gatewayHealth: null,
   readyReplicas: null,
   membership: null,
+  gitops: null,
 };
 
 /** The cluster's observation with the triggering alarm merged in (when it is newer than what was observed). */
@@ -144,6 +145,18 @@ function ageNote(obsAt: string | undefined, hist: SourceHistory, now: string, li
   return '';
 }
 
+/**
+ * The probe round this decision counted: its fresh samples newer than the last counted one, as failed of total
+ * (the error rate an operator follows); the previous round when this decision brought no new sample.
+ */
+function probeRound(fresh: ProbeResult[], prev: ClusterHistory | undefined): ClusterHistory['probeRound'] {
+  const last = prev?.sources.probe?.lastSampleAt;
+  const counted = fresh.filter((p) => !last || ms(p.at) > ms(last));
+  if (counted.length === 0) return prev?.probeRound;
+  const at = counted.map((p) => p.at).reduce((a, b) => (ms(b) > ms(a) ? b : a));
+  return { failed: counted.filter((p) => !p.ok).length, total: counted.length, at };
+}
+
 /** Assesses one cluster: updates its history and applies the agreement rule. */
 export function assessCluster(
   policy: Policy,
@@ -220,11 +233,13 @@ export function assessCluster(
   else if (anyDown || partition) verdict = 'suspect';
   else if (core.includes('up')) verdict = 'up';
 
+  const round = probeRound(freshProbes, prev);
   const history: ClusterHistory = {
     verdict,
     since: prev?.verdict === verdict ? prev.since : now,
     upSince: verdict === 'up' ? (prev?.verdict === 'up' ? (prev.upSince ?? now) : now) : null,
     sources: sourcesHist,
+    ...(round ? { probeRound: round } : {}),
   };
   const signals = buildSignals(cluster.id, obs, sources, alarms, isProbeAlarm, {
     policy,

@@ -137,9 +137,37 @@ function sideEffects(ctx: DecisionContext, p: Plan, recovered: boolean, loud: bo
 export const changesNothing = (p: Plan): boolean =>
   p.kind === 'hold' && (p.rule === 'duplicate-alarm' || p.rule === 'stale-alarm');
 
+/**
+ * An OK alarm or a probe round on a steady, healthy fleet with nothing open changes nothing worth a write: every
+ * cluster was and stays up with the same verdict per source and no failure counted. Only sample counters would
+ * move (they matter only on the way up, and a re-counted success of an up source changes nothing), so nothing
+ * is committed and nothing audited: a healthy fleet costs no write per alarm or round.
+ */
+function quietOk(ctx: DecisionContext, p: Plan): boolean {
+  const t = ctx.obs.trigger;
+  const s = ctx.prior;
+  if (ctx.obs.operatorRequest || ctx.obs.driftRepair) return false;
+  if ((t && t.state !== 'OK') || p.kind !== 'hold' || p.rule !== 'steady') return false;
+  if (s.mode !== 'normal' || s.incident || s.holdAlert || s.failback) return false;
+  return ctx.policy.clusters.every((c) => settledUp(s.verdicts[c.id], p.nextState.verdicts[c.id]));
+}
+
+type History = RoutingState['verdicts'][string];
+function settledUp(before: History | undefined, after: History | undefined): boolean {
+  if (!before || !after || before.verdict !== 'up' || after.verdict !== 'up') return false;
+  if (before.upSince !== after.upSince) return false;
+  const keys = Object.keys(after.sources) as Array<keyof History['sources']>;
+  if (keys.length !== Object.keys(before.sources).length) return false;
+  return keys.every((k) => {
+    const a = before.sources[k];
+    const b = after.sources[k];
+    return !!a && !!b && a.verdict === b.verdict && b.failures === 0;
+  });
+}
+
 /** Adds the bookkeeping to a decided Plan: handled keys, alarm times, split ownership, loud holds, outbox. */
 export function keepBooks(ctx: DecisionContext, p: Plan): Plan {
-  if (changesNothing(p)) return { ...p, nextState: ctx.prior };
+  if (changesNothing(p) || quietOk(ctx, p)) return { ...p, nextState: ctx.prior };
   const t = ctx.obs.trigger;
   const recovered = isRecovery(ctx);
   const s: RoutingState = { ...p.nextState };

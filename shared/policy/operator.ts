@@ -1,6 +1,7 @@
 /**
  * Operator requests (already authenticated by the caller). They are not automatic actions, so the cooldown
- * does not stop them, but the minimum dwell before failback and the safety rules still apply, and a pause
+ * does not stop them, but the minimum dwell before failback, the GitOps precondition (a failback step waits for
+ * the cluster's Argo CD Applications to be Synced and Healthy) and the safety rules still apply, and a pause
  * stops failback steps (moving traffic back is what a pause is for holding); fences, aborts and planned
  * shifts, which move traffic away, still go through.
  */
@@ -172,6 +173,9 @@ function failbackStep(ctx: DecisionContext, req: OperatorRequest): Plan {
       'failback-waiting',
       `${who} asked for a failback step, but ${id} is ${a?.verdict ?? 'unknown'}, not up`,
     );
+  const gitops = gitopsNotConverged(ctx, id);
+  if (gitops)
+    return hold(ctx, 'failback-waiting', `${who} asked for a failback step of ${id}, but ${gitops}`);
   if (id in ctx.base.fenced)
     return hold(
       ctx,
@@ -213,6 +217,29 @@ function failbackStep(ctx: DecisionContext, req: OperatorRequest): Plan {
     `${who} asked for the ${req.auto ? 'automatic ' : ''}next failback step of ${id}${req.reason ? ` (${req.reason})` : ''}`,
   );
   return p.kind === 'failback-step' ? withRampBookkeeping(ctx, req, p) : p;
+}
+
+/**
+ * Why the cluster's GitOps has not converged (its Argo CD Applications for the routes' namespaces are not all
+ * Synced and Healthy), or undefined when it has or was not gathered. An unreadable reading, or no Application
+ * at all, refuses too: a step is never taken on GitOps state fleet-dr could not see.
+ */
+function gitopsNotConverged(ctx: DecisionContext, id: string): string | undefined {
+  const g = ctx.obs.clusters[id]?.gitops;
+  if (!g) return undefined;
+  const waits = 'failback waits until GitOps has converged';
+  if ('error' in g) return `${g.error}: ${waits} (fail closed)`;
+  if (g.applications.length === 0) {
+    const namespaces = [...new Set(ctx.policy.routes.map((r) => r.namespace))].join(', ');
+    return `no Argo CD Application deploys ${namespaces} to ${id}: ${waits}`;
+  }
+  const behind = g.applications.filter((x) => x.sync !== 'Synced' || x.health !== 'Healthy');
+  if (behind.length === 0) return undefined;
+  const each = behind.map(
+    (x) =>
+      `Argo CD Application ${x.namespace}/${x.name} is ${x.sync || 'without sync status'}, ${x.health || 'without health status'}`,
+  );
+  return `${each.join('; ')}: ${waits}`;
 }
 
 /**

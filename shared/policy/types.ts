@@ -46,6 +46,26 @@ export const ProbeResultSchema = z.strictObject({
   error: z.string().optional(),
 });
 
+/** One Argo CD Application deploying a route's namespace to a cluster, with its sync and health status. */
+export const GitopsApplicationSchema = z.strictObject({
+  name: z.string().min(1),
+  namespace: z.string().min(1),
+  /** Argo CD's `status.sync.status` (Synced, OutOfSync, Unknown; '' when there is none). */
+  sync: z.string(),
+  /** Argo CD's `status.health.status` (Healthy, Progressing, Degraded, ...; '' when there is none). */
+  health: z.string(),
+});
+
+/**
+ * The GitOps reading of one cluster, gathered for a failback step only: the Argo CD Applications that deploy the
+ * routes' namespaces to it, or `error` when they could not be read (a failback step then refuses: fail closed).
+ * Example: `{ applications: [{ name: 'web-demo-ack-az1', namespace: 'argocd', sync: 'Synced', health: 'Healthy' }], at }`.
+ */
+export const GitopsObservationSchema = z.union([
+  z.strictObject({ applications: z.array(GitopsApplicationSchema), at: IsoTimeSchema }),
+  z.strictObject({ error: z.string().min(1), at: IsoTimeSchema }),
+]);
+
 /** Everything observed about one cluster; a missing part is "not observed", never "healthy". */
 export const ClusterObservationSchema = z.strictObject({
   alarms: z.array(AlarmObservationSchema).default([]),
@@ -69,6 +89,8 @@ export const ClusterObservationSchema = z.strictObject({
     .strictObject({ attachedToFleet: z.boolean(), onGateway: z.boolean(), at: IsoTimeSchema })
     .nullable()
     .default(null),
+  /** Argo CD's view of the cluster's workloads; null: not gathered (only a failback step reads it). */
+  gitops: GitopsObservationSchema.nullable().default(null),
 });
 
 /** The alarm that triggered this decision, if any; `key` identifies one alarm occurrence for dedup. */
@@ -158,6 +180,13 @@ export const ClusterHistorySchema = z.strictObject({
   since: IsoTimeSchema.nullable(),
   upSince: IsoTimeSchema.nullable(),
   sources: z.partialRecord(SourceSchema, SourceHistorySchema),
+  /**
+   * The newest probe round fleet-dr counted (the samples of one decision that probed): how many failed of how
+   * many, and the newest sample's time. The error rate `status` and `failback --auto` show; absent before any.
+   */
+  probeRound: z
+    .strictObject({ failed: z.number().int().min(0), total: z.number().int().min(1), at: IsoTimeSchema })
+    .optional(),
 });
 
 /** What fleet-dr committed: persisted as JSON on the Fleet by the state store. */
@@ -353,6 +382,7 @@ export type AlarmState = z.infer<typeof AlarmStateSchema>;
 export type AlarmObservation = z.infer<typeof AlarmObservationSchema>;
 export type ProbeResult = z.infer<typeof ProbeResultSchema>;
 export type ClusterObservation = z.infer<typeof ClusterObservationSchema>;
+export type GitopsObservation = z.infer<typeof GitopsObservationSchema>;
 export type TriggerAlarm = z.infer<typeof TriggerAlarmSchema>;
 export type OperatorAction = z.infer<typeof OperatorActionSchema>;
 export type OperatorRequest = z.infer<typeof OperatorRequestSchema>;

@@ -17,7 +17,7 @@ export function runCli(args: string[], input?: string): Promise<CliResult> {
     const child = execFile(
       process.execPath,
       ['bin/fleet-dr.js', ...args],
-      { cwd: ROOT, timeout: 20_000 },
+      { cwd: ROOT, timeout: 90_000 },
       (err, stdout, stderr) => {
         const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
         resolve({ code, stdout, stderr });

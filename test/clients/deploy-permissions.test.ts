@@ -190,8 +190,17 @@ describe('deploy permissions', () => {
       'services:get',
       'pods:list',
       'deployments:list',
+      'nodes:list',
     ];
     for (const n of needed) assert.ok(grants.has(n), `${n} missing`);
+    // Nodes are cluster-scoped: only a member cluster's ClusterRole can grant them (zone pins read them).
+    const nodeRoles = docs.filter((d) =>
+      d.rules?.some((r: { resources: string[] }) => r.resources.includes('nodes')),
+    );
+    assert.deepEqual(
+      nodeRoles.map((d) => [d.kind, d.metadata.labels?.['fleet-dr.io/apply-to']]),
+      [['ClusterRole', 'member-clusters']],
+    );
     for (const d of docs.filter((x) => x.kind.endsWith('Binding')))
       assert.ok(docs.some((r) => r.kind === d.roleRef.kind && r.metadata.name === d.roleRef.name));
     // Only IngressWeightWriter.release deletes (canaries); no deployed function calls it.

@@ -20,7 +20,7 @@ export function examplePolicy(): Policy {
 }
 
 /** Short limits so fault tests finish fast. */
-export const FAST: CallLimits = { timeoutMs: 1_500, retries: 2, minBackoffMs: 20, maxBackoffMs: 50 };
+export const FAST: CallLimits = { timeoutMs: 5_000, retries: 2, minBackoffMs: 20, maxBackoffMs: 50 };
 
 function fleetSeed(p: Policy): string {
   const r = p.routes[0]!;

@@ -121,10 +121,12 @@ describe('cross-field checks', () => {
     [
       'a shared pod label',
       (p) => {
-        p.clusters[1].podLabel.value = 'c-ack-az1';
+        p.gateway = { ...p.gateway, pin: 'label' };
+        p.clusters[0].podLabel = { key: 'team.example/cell', value: 'cell-1' };
+        p.clusters[1].podLabel = { key: 'team.example/cell', value: 'cell-1' };
       },
       [
-        'clusters[1].podLabel: pod label topology.istio.io/cluster=c-ack-az1 also names clusters[0]: pods would be ambiguous',
+        'clusters[1].podLabel: pod label team.example/cell=cell-1 also names clusters[0]: pods would be ambiguous',
       ],
     ],
     [

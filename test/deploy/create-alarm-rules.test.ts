@@ -30,7 +30,7 @@ describe('deploy/create-alarm-rules.ts', () => {
       {
         cwd: root,
         encoding: 'utf8',
-        timeout: 60_000,
+        timeout: 180_000,
         env: { ...process.env, FLEET_DR_CALLBACK_TOKEN: TOKEN },
       },
     );

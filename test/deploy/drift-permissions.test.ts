@@ -1,8 +1,8 @@
 /**
  * What the drift check adds to deploy/: on the Fleet, `list` of Argo CD Applications in `argocd` and nothing
- * else (the Applications are the one new Kubernetes call, shared/drift/argocd-applications.ts); in RAM, nothing
- * new (DescribeManagedClusters and AttachClusterToHub are already granted; deploy-permissions.test.ts checks the
- * RAM policy against every deployed function's calls).
+ * else (the Applications are the one new Kubernetes call: shared/drift/argocd-applications.ts, through the
+ * Fleet KubeClient's listCustomObjects); in RAM, nothing new (DescribeManagedClusters and AttachClusterToHub
+ * are already granted; deploy-permissions.test.ts checks the RAM policy against every deployed function's calls).
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -39,10 +39,11 @@ describe('drift-check permissions', () => {
     );
   });
 
-  it('the adapter only lists Applications', () => {
+  it('the adapter only lists Applications, through the Fleet KubeClient', () => {
     const src = read('shared/drift/argocd-applications.ts');
-    const calls = [...src.matchAll(/custom\.(\w+)\(/g)].map((m) => m[1]);
-    assert.deepEqual(calls, ['listNamespacedCustomObject']);
+    const calls = [...src.matchAll(/fleet\.(\w+)\(/g)].map((m) => m[1]);
+    assert.deepEqual(calls, ['listCustomObjects']);
+    assert.doesNotMatch(src, /KubeConfig|CustomObjectsApi/, 'no client of its own');
   });
 
   it('the RAM policy already grants the adcp calls the check and its repairs make', () => {

@@ -34,7 +34,7 @@ const preview = (env: Record<string, string>) => {
     cwd: root,
     env: { PATH: process.env.PATH ?? '', HOME: home, CI: 'true', ...env },
     encoding: 'utf8',
-    timeout: 60_000,
+    timeout: 180_000,
   });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 };
@@ -200,7 +200,9 @@ describe('s.yaml', () => {
     const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
       scripts: Record<string, string>;
     };
-    // `s deploy` reads s.yaml from the working directory unless -t names another template.
-    assert.match(pkg.scripts.deploy ?? '', /^s deploy( -t s\.yaml)?\b/);
+    // `npm run deploy` checks dist/ first (scripts/deploy.mjs), then runs `s deploy -t s.yaml`.
+    assert.equal(pkg.scripts.deploy, 'node scripts/deploy.mjs');
+    const script = readFileSync(join(root, 'scripts', 'deploy.mjs'), 'utf8');
+    assert.match(script, /'deploy', '-t', 's\.yaml'/);
   });
 });

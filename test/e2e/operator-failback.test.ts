@@ -3,12 +3,14 @@
  * ramp back with signed requests and the CLI. Each step's traffic share is measured through the gateway once it
  * has applied the weights. Refused requests (unsigned, badly signed, wrong key, stale, replayed, oversized, a
  * key without the verb, a bad body) change nothing on the Fleet; a step before the stable window is refused
- * with the time left; two operators asking for the same step give one step; `fleet-dr status` matches the Fleet.
+ * with the time left, and while the cluster's Argo CD Application is not Synced and Healthy; two operators
+ * asking for the same step give one step; `fleet-dr status` matches the Fleet.
  *
  * The route's baseline is 100 / 0 (AZ1 primary, AZ2 standby), so the ramp's 10 → 50 → 100 is AZ1's share.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { setApplicationStatus } from '../../sandbox/argocd';
 import { canaryWeightsNow, waitFor } from '../../sandbox/drill/drill-helpers';
 import { type Load, startLoad } from '../../sandbox/drill/load';
 import { SANDBOX_DINGTALK } from '../../sandbox/start-sandbox';
@@ -208,6 +210,26 @@ describe('e2e: signed failback along the ramp, with load', () => {
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /^dry run: the next step would set web-demo: c-ack-az1 10%, c-reg-az2 90%/);
     assert.equal(stateVersionOf(o.d, 'routing'), version);
+  });
+
+  it('GitOps not converged: a step is refused (409) naming the Application, and would go once it is Synced and Healthy', async () => {
+    const app = `web-demo-${o.d.policy.clusters.find((c) => c.id === A)!.name}`;
+    setApplicationStatus(o.d.sb.fleet.store, app, { sync: 'OutOfSync', health: 'Degraded' });
+    const r = await operatorFetch(o.url, 'failback', { ...step, reason: 'GitOps still syncing' });
+    assert.equal(r.status, 409, JSON.stringify(r.body));
+    assert.equal(r.body.rule, 'failback-waiting', String(r.body.reason));
+    assert.match(
+      String(r.body.reason),
+      new RegExp(
+        `Argo CD Application argocd/${app} is OutOfSync, Degraded: failback waits until GitOps has converged`,
+      ),
+    );
+    assert.equal(routingState(o.d).failback, null, 'no ramp started');
+    assert.deepEqual(canaryWeightsNow(o.d), { [A]: 0, [B]: 100 }, 'a refusal moves nothing');
+    setApplicationStatus(o.d.sb.fleet.store, app, { sync: 'Synced', health: 'Healthy' });
+    const dry = await op(['failback', '--cluster', A, '--dry-run']);
+    assert.equal(dry.code, 0, dry.stderr);
+    assert.match(dry.stdout, /^dry run: the next step would set web-demo: c-ack-az1 10%, c-reg-az2 90%/);
   });
 
   it('step 1: 10% of the traffic goes to AZ1', async () => {

@@ -104,6 +104,52 @@ describe('operator requests in the decision', () => {
     assert.equal(manual.nextState.failback?.auto, undefined, 'a manual step takes the ramp over');
   });
 
+  it('waits for GitOps: a step is refused while an Argo CD Application of the cluster is not Synced and Healthy', () => {
+    const st = failedOverHealed();
+    const app = (sync: string, health: string) => ({
+      name: 'web-demo-ack-az1',
+      namespace: 'argocd',
+      sync,
+      health,
+    });
+    const withApps = (m: number, ...applications: ReturnType<typeof app>[]) => ({
+      [AZ1]: healthy(m, { gitops: { applications, at: t(m) } }),
+      [AZ2]: healthy(m),
+    });
+    const drifting = step(st, 20, {}, withApps(20, app('OutOfSync', 'Degraded')));
+    expectHold(drifting, 'failback-waiting');
+    assert.match(
+      drifting.reason,
+      /Argo CD Application argocd\/web-demo-ack-az1 is OutOfSync, Degraded: failback waits until GitOps has converged/,
+    );
+    assert.deepEqual(drifting.nextState.weights, st.weights, 'a refusal moves nothing');
+    expectHold(step(st, 20, {}, withApps(20, app('Synced', 'Progressing'))), 'failback-waiting');
+    const none = step(st, 20, {}, withApps(20));
+    expectHold(none, 'failback-waiting');
+    assert.match(none.reason, /no Argo CD Application deploys web-demo to c-ack-az1/);
+    const converged = step(st, 20, {}, withApps(20, app('Synced', 'Healthy')));
+    assert.equal(converged.kind, 'failback-step', converged.reason);
+    assert.equal(step(st, 20).kind, 'failback-step', 'no GitOps reading (not gathered): no check');
+  });
+
+  it('fails closed when the Argo CD Applications could not be read, and never blocks a regression abort', () => {
+    const unreadable = (m: number) => ({
+      gitops: { error: 'Argo CD Applications could not be read: KubeError: 503', at: t(m) },
+    });
+    const st = failedOverHealed();
+    const p = step(st, 20, {}, { [AZ1]: healthy(20, unreadable(20)), [AZ2]: healthy(20) });
+    expectHold(p, 'failback-waiting');
+    assert.match(
+      p.reason,
+      /could not be read: KubeError: 503: failback waits until GitOps has converged \(fail closed\)/,
+    );
+    const s1 = step(st, 20);
+    assert.equal(s1.kind, 'failback-step', s1.reason);
+    const down = { [AZ1]: zoneDown(31, unreadable(31)), [AZ2]: healthy(31) };
+    const abort = step(s1.nextState, 31, {}, down);
+    assert.equal(abort.kind, 'failback-abort', abort.reason);
+  });
+
   it('a manual step waits out the dwell too: failback.stepDwellSeconds, with the time left', () => {
     const dwell2m: Policy = { ...policy, failback: { ...policy.failback, stepDwellSeconds: 120 } };
     const stepWith = (st: RoutingState, m: number) =>

@@ -158,6 +158,40 @@ describe('decide: recoveries', () => {
   });
 });
 
+describe('decide: an OK alarm on a healthy fleet', () => {
+  /** Rounds until both clusters read up. */
+  const settled = (): RoutingState => {
+    let s = fresh();
+    for (let m = 0; m < 5; m++)
+      s = committed(decide(policy, observe(m, { [AZ1]: healthy(m), [AZ2]: healthy(m) }), s, t(m)));
+    assert.equal(s.verdicts[AZ1]?.verdict, 'up');
+    assert.equal(s.verdicts[AZ2]?.verdict, 'up');
+    return s;
+  };
+  const ok = (s: RoutingState, m: number, az2 = healthy(m)) =>
+    decide(
+      policy,
+      observe(m, { [AZ1]: healthy(m), [AZ2]: az2 }, { trigger: trigger(m, AZ2, 'OK') }),
+      s,
+      t(m),
+    );
+
+  it('changes nothing once every cluster is settled up: no commit, no audit', () => {
+    const s = settled();
+    const p = ok(s, 6);
+    assert.equal(p.kind === 'hold' && p.rule, 'steady', p.reason);
+    assert.equal(p.nextState, s, 'the state read is the state to commit: nothing is written');
+  });
+
+  it('still records what moved: a fresh fleet, or a source counting a failure', () => {
+    const first = ok(fresh(), 0);
+    assert.notDeepEqual(first.nextState.verdicts, fresh().verdicts, 'the first verdicts are recorded');
+    const s = settled();
+    const failing = ok(s, 6, { ...healthy(6), probes: probes(6, [false, false, false]) });
+    assert.notEqual(failing.nextState, s);
+  });
+});
+
 describe('decide: a recovery seen by probe rounds (no alarm)', () => {
   const round = (m: number, az1: ReturnType<typeof healthy>, s: RoutingState) =>
     decide(policy, observe(m, { [AZ1]: az1, [AZ2]: healthy(m) }), s, t(m));

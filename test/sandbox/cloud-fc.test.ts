@@ -34,7 +34,7 @@ describe('Function Compute stand-in: FC 2.0 through @alicloud/fc2 and FC 3.0 thr
       securityToken: cred.securityToken,
       region: 'cn-hangzhou',
       endpoint: cloud.fc.url,
-      timeout: 3000,
+      timeout: 60_000,
     });
 
   it('a sync FC 2.0 invocation reaches the dispatcher with event, qualifier and STS credentials', async () => {

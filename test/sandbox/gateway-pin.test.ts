@@ -10,16 +10,15 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, afterEach, before, describe, it } from 'node:test';
-import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { parse, stringify } from 'yaml';
-import type { KubeApiServer, KubeObject } from '../../sandbox/kubernetes/types';
+import type { KubeObject } from '../../sandbox/kubernetes/types';
 import { DEFAULT_POLICY_PATH, type Sandbox, startSandbox } from '../../sandbox/start-sandbox';
 import { PinLabelError } from '../../shared/clients/errors';
 import { kubeClientFromKubeconfig } from '../../shared/clients/kube-client';
 import { gatewayKeys } from '../../shared/gateway/annotations';
 import type { PinKind } from '../../shared/gateway/pin';
-import type { MemberReader } from '../../shared/gateway/pin-check';
 import { IngressWeightWriter } from '../../shared/gateway/weight-writer';
+import { type Wiring, wire } from '../../shared/runtime/wiring';
 import { FAST, kubeconfigOf } from '../clients/fixture';
 import { sendRequests } from './traffic-helpers';
 
@@ -73,20 +72,6 @@ function policyWithoutPodLabels(dir: string): string {
   const path = join(dir, 'policy.yaml');
   writeFileSync(path, stringify(doc));
   return path;
-}
-
-/** A member reader with Nodes (the product's KubeClient calls plus a node list through client-node). */
-function memberReader(server: KubeApiServer): MemberReader {
-  const config = kubeconfigOf(server);
-  const kube = kubeClientFromKubeconfig(server.name, config, FAST);
-  const kc = new KubeConfig();
-  kc.loadFromString(config);
-  const core = kc.makeApiClient(CoreV1Api);
-  return {
-    getService: (ns, name) => kube.getService(ns, name),
-    listPods: (ns, selector) => kube.listPods(ns, selector),
-    listNodes: async (labelSelector) => (await core.listNode({ labelSelector })).items,
-  };
 }
 
 describe('sandbox gateway: what a pin selects (Istio-augmented endpoint labels)', () => {
@@ -195,13 +180,41 @@ describe('sandbox gateway: what a pin selects (Istio-augmented endpoint labels)'
   });
 
   describe('the weight writer against the same gateway', () => {
+    // The member clients the functions use: wire() → ack.memberKube (kubeconfig from the CS stand-in), so a
+    // zone pin here reads Nodes exactly as in production.
+    let wiring: Wiring | undefined;
+    const production = (): Wiring => {
+      const api = sb.cloud.openapi.endpoint;
+      wiring ??= wire(
+        sb.policy,
+        { requestId: 'pin-test', accountId: '1234567890', credentials: sb.cloud.credentials.issueStsToken() },
+        { FLEET_DR_ENDPOINTS: JSON.stringify({ cs: api, adcp: api, mse: api, cms: api }) },
+      );
+      return wiring;
+    };
+    after(async () => {
+      if (wiring) for (const c of sb.policy.clusters) await (await wiring.member(c.id)).close?.();
+    });
     const writer = (pin: PinKind) =>
       new IngressWeightWriter({
         fleet: kubeClientFromKubeconfig('fleet', kubeconfigOf(sb.fleet), FAST),
-        member: async (id) => memberReader(sb.members.get(id)!),
+        member: production().member,
         clusters: sb.policy.clusters,
         keys: { ...gatewayKeys(sb.policy.gateway), pin },
       });
+
+    it("the production member client lists each member's Nodes with their zone", async () => {
+      for (const [id, zone] of [
+        [A, ZONE_A],
+        [B, ZONE_B],
+      ] as const) {
+        const nodes = await (await production().member(id)).listNodes();
+        assert.ok(nodes.length > 0, id);
+        for (const n of nodes) assert.equal(n.metadata?.labels?.[ZONE], zone, n.metadata?.name);
+        const none = await (await production().member(id)).listNodes(`${ZONE}=elsewhere`);
+        assert.deepEqual(none, [], 'the label selector is sent');
+      }
+    });
 
     it('writes canaries pinned the chosen way, and the gateway routes by them', async () => {
       for (const pin of ['cluster-id', 'zone'] as const) {

@@ -269,7 +269,7 @@ describe('local invoker behind the Function Compute stand-in (real SDK, real HTT
       fn,
       new FcMod.InvokeFunctionRequest({ body: Readable.from(Buffer.from(body)) }),
       new FcMod.InvokeFunctionHeaders(async ? { xFcInvocationType: 'Async' } : {}),
-      new $dara.RuntimeOptions({}),
+      new $dara.RuntimeOptions({ readTimeout: 120_000, connectTimeout: 10_000 }),
     );
   const text = async (stream: unknown) => {
     const chunks: Buffer[] = [];

@@ -43,7 +43,7 @@ describe('npm run sandbox (bin/sandbox.js)', () => {
   });
 
   it('starts, reports ready, routes a request, takes a fault from a second command, and stops cleanly on Ctrl-C', {
-    timeout: 90_000,
+    timeout: 240_000,
   }, async () => {
     child = spawn(process.execPath, ['bin/sandbox.js'], {
       cwd: root,

@@ -73,7 +73,7 @@ describe('sandbox zones: faults, cluster state and member objects', () => {
   it('keeps each member cluster objects in step with the running pods', async () => {
     for (const c of [A, B]) {
       assert.equal(readyReplicas(c), 3);
-      const pods = sb.members.get(c)!.store.list('v1', 'Pod', 'web-demo', `topology.istio.io/cluster=${c}`);
+      const pods = sb.members.get(c)!.store.list('v1', 'Pod', 'web-demo', 'app=web-demo');
       assert.equal(pods.length, 3);
       assert.ok(pods.every((p) => p.metadata.labels?.app === 'web-demo'));
       const ports = sb.zones

@@ -45,7 +45,7 @@ function startWriter(script: string, env: Record<string, string>): Writer {
   return { child, read, done, exit };
 }
 
-describe('50 writers in separate processes racing on one route', { timeout: 180_000 }, () => {
+describe('50 writers in separate processes racing on one route', { timeout: 360_000 }, () => {
   let fx: Fixture;
   let dir: string;
   let script: string;

@@ -1,9 +1,8 @@
 /**
  * Edges of the state documents that the mutation run found unguarded: a ConfigMap without its `state.json`
  * key reads as the initial value, one whose `state.json` is not JSON is refused and left alone; a replayed
- * nonce writes nothing, expired nonces are pruned; resolving a drift that was never reported writes nothing;
- * and the cluster event debounce (one check per cluster per window, across instances): the window's
- * boundary, a debounced event writes nothing, the check counter, and windows forgotten after a week.
+ * nonce writes nothing, expired nonces are pruned; and the cluster event debounce (one check per cluster per
+ * window, across instances): the window's boundary, a debounced event writes nothing, the check counter, and windows forgotten after a week.
  * Against the Kubernetes stand-in.
  */
 import assert from 'node:assert/strict';
@@ -13,7 +12,6 @@ import { type KubeApiServer, startKubeApiServer } from '../../sandbox/kubernetes
 import { type KubeClient, kubeClientFromKubeconfig } from '../../shared/clients/kube-client';
 import { ConfigMapDocument } from '../../shared/state/config-map-document';
 import { EventDebounceStore } from '../../shared/state/debounce-store';
-import { DriftStore } from '../../shared/state/drift-store';
 import { StateCorruptError } from '../../shared/state/errors';
 import { NonceStore } from '../../shared/state/nonce-store';
 import { FAST, kubeconfigOf } from '../clients/fixture';
@@ -97,18 +95,6 @@ describe('state document edges', () => {
     assert.deepEqual(stored().used, { b: 1_020_000, c: now + 5_000 }, 'the expired nonce is pruned');
     now = 1_020_000; // b's expiry: still stored, and free again
     assert.equal(await nonces.use('b', now + 1), true, 'free again at its expiry');
-  });
-
-  it('resolving a drift that was never reported writes nothing', async () => {
-    const drift = new DriftStore(kube, NS, 'drift-edges');
-    assert.equal(await drift.shouldReport('ingress/a', 'f1'), true);
-    const v = version('drift-edges');
-    const w = writes('drift-edges');
-    await drift.resolved('ingress/never-reported');
-    assert.equal(version('drift-edges'), v, 'no change');
-    assert.equal(writes('drift-edges'), w, 'no write');
-    await drift.resolved('ingress/a');
-    assert.notEqual(version('drift-edges'), v);
   });
 
   describe('the cluster event debounce', () => {

@@ -5,7 +5,6 @@ import { type KubeApiServer, startKubeApiServer } from '../../sandbox/kubernetes
 import { FleetConflictError } from '../../shared/clients/errors';
 import { type KubeClient, kubeClientFromKubeconfig } from '../../shared/clients/kube-client';
 import { ConfigMapDocument } from '../../shared/state/config-map-document';
-import { DriftStore } from '../../shared/state/drift-store';
 import { StateCorruptError } from '../../shared/state/errors';
 import { NonceStore } from '../../shared/state/nonce-store';
 import { FAST, kubeconfigOf } from '../clients/fixture';
@@ -71,14 +70,5 @@ describe('state documents on the Fleet', () => {
     assert.equal(await nonces.use('n1', t + 60_000), false);
     t += 61_000;
     assert.equal(await nonces.use('n1', t + 60_000), true, 'expired nonces are pruned');
-  });
-
-  it('reports a drift once per fingerprint', async () => {
-    const drift = new DriftStore(kube, 'fleet-dr');
-    assert.equal(await drift.shouldReport('ingress/web-demo', 'weights 50/50 vs 0/100'), true);
-    assert.equal(await drift.shouldReport('ingress/web-demo', 'weights 50/50 vs 0/100'), false);
-    assert.equal(await drift.shouldReport('ingress/web-demo', 'weights 50/50 vs 10/90'), true);
-    await drift.resolved('ingress/web-demo');
-    assert.equal(await drift.shouldReport('ingress/web-demo', 'weights 50/50 vs 10/90'), true);
   });
 });
