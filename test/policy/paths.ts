@@ -56,6 +56,27 @@ export function decideBothWays(
   return [decide(policy, alarmPath(r, alarm), stateA, now), decide(policy, roundPath(r, alarm), stateB, now)];
 }
 
+/**
+ * The verdicts without sample bookkeeping: a healthy fleet's quiet round writes nothing, so an up source's
+ * success count and newest sample may stay as they were (they matter only on the way up), and the newest probe
+ * round (`probeRound`, shown as the error rate) is not a decision input.
+ */
+function decisionVerdicts(v: RoutingState['verdicts']) {
+  return Object.fromEntries(
+    Object.entries(v).map(([id, h]) => {
+      const { probeRound: _, ...rest } = h;
+      const sources = Object.fromEntries(
+        Object.entries(h.sources).map(([k, src]) =>
+          src && src.verdict === 'up'
+            ? [k, { verdict: src.verdict, failures: src.failures, since: src.since }]
+            : [k, src],
+        ),
+      );
+      return [id, { ...rest, sources }];
+    }),
+  );
+}
+
 /** The part of a committed state that is the decision, not the bookkeeping of what triggered it. */
 export function decisionState(s: RoutingState) {
   return {
@@ -67,7 +88,7 @@ export function decisionState(s: RoutingState) {
     fenced: s.fenced,
     detached: s.detached,
     failback: s.failback,
-    verdicts: s.verdicts,
+    verdicts: decisionVerdicts(s.verdicts),
     paused: s.paused,
     governsSplit: s.governsSplit,
     holdAlert: s.holdAlert,

@@ -20,7 +20,7 @@ import type { PinKind } from '../../shared/gateway/pin';
 import { IngressWeightWriter } from '../../shared/gateway/weight-writer';
 import { type Wiring, wire } from '../../shared/runtime/wiring';
 import { FAST, kubeconfigOf } from '../clients/fixture';
-import { sendRequests } from './traffic-helpers';
+import { canaryIngress, sendRequests } from './traffic-helpers';
 
 const A = 'c-ack-az1';
 const B = 'c-reg-az2';
@@ -30,38 +30,8 @@ const CLUSTER = 'topology.istio.io/cluster';
 const ZONE = 'topology.kubernetes.io/zone';
 
 /** A canary Ingress on the Fleet pinned by `subset-labels: "<key> <value>"`. */
-function canary(name: string, weight: number, pin: string): KubeObject {
-  return {
-    apiVersion: 'networking.k8s.io/v1',
-    kind: 'Ingress',
-    metadata: {
-      name: `web-demo-pin-${name}`,
-      namespace: 'web-demo',
-      annotations: {
-        'nginx.ingress.kubernetes.io/canary': 'true',
-        'nginx.ingress.kubernetes.io/canary-weight': String(weight),
-        'mse.ingress.kubernetes.io/service-subset': name,
-        'mse.ingress.kubernetes.io/subset-labels': pin,
-      },
-    },
-    spec: {
-      ingressClassName: 'mse',
-      rules: [
-        {
-          http: {
-            paths: [
-              {
-                path: '/',
-                pathType: 'Prefix',
-                backend: { service: { name: 'web-demo', port: { number: 80 } } },
-              },
-            ],
-          },
-        },
-      ],
-    },
-  };
-}
+const canary = (name: string, weight: number, pin: string): KubeObject =>
+  canaryIngress(`web-demo-pin-${name}`, weight, pin, name);
 
 /** The example policy without any podLabel, in a temp file. */
 function policyWithoutPodLabels(dir: string): string {

@@ -61,19 +61,19 @@ export async function sendRequests(
   return t;
 }
 
-/** A canary Ingress pinned to one cluster by the pod label, as the reference describes. */
-export function pinnedCanary(cluster: string, weight: number, labelValue = cluster): KubeObject {
+/** A canary Ingress on the Fleet pinned by `subset-labels: "<key> <value>"` (`subset` names the service subset). */
+export function canaryIngress(name: string, weight: number, pin: string, subset = ''): KubeObject {
   return {
     apiVersion: 'networking.k8s.io/v1',
     kind: 'Ingress',
     metadata: {
-      name: `web-demo-${cluster}`,
+      name,
       namespace: 'web-demo',
       annotations: {
         'nginx.ingress.kubernetes.io/canary': 'true',
         'nginx.ingress.kubernetes.io/canary-weight': String(weight),
-        'mse.ingress.kubernetes.io/service-subset': '',
-        'mse.ingress.kubernetes.io/subset-labels': `topology.istio.io/cluster ${labelValue}`,
+        'mse.ingress.kubernetes.io/service-subset': subset,
+        'mse.ingress.kubernetes.io/subset-labels': pin,
       },
     },
     spec: {
@@ -93,6 +93,11 @@ export function pinnedCanary(cluster: string, weight: number, labelValue = clust
       ],
     },
   };
+}
+
+/** A canary Ingress pinned to one cluster by the cluster label, as the reference describes. */
+export function pinnedCanary(cluster: string, weight: number, labelValue = cluster): KubeObject {
+  return canaryIngress(`web-demo-${cluster}`, weight, `topology.istio.io/cluster ${labelValue}`);
 }
 
 /** Resolves after `ms`. */
