@@ -9,7 +9,7 @@ import { alarmForm, invokeCallback } from './helpers';
 
 const timer = (at: number) => ({
   triggerTime: new Date(at).toISOString(),
-  triggerName: 'notify-timer',
+  triggerName: 'drain-outbox',
   payload: '',
 });
 const json = (b: Buffer) => JSON.parse(b.toString('utf8'));
