@@ -19,7 +19,12 @@ function report(c: Comparison): void {
 }
 
 function neverWorse(c: Comparison): void {
-  assert.ok(c.alone.requests > 100 && c.withFleetDr.requests > 100, 'both windows carried load');
+  // Closed client loops: a zone that hangs (blackhole) or answers after the client timeout (slow) stalls them,
+  // so a window left to the gateway alone may carry only a few dozen requests.
+  assert.ok(
+    c.alone.requests > 30 && c.withFleetDr.requests > 30,
+    `both windows carried load: ${c.alone.requests} / ${c.withFleetDr.requests}`,
+  );
   assert.ok(
     c.withFleetDr.share <= c.alone.share + TOLERANCE,
     `never worse: ${c.withFleetDr.share} vs ${c.alone.share}`,
