@@ -241,7 +241,7 @@ function decisionsIn(payload: Buffer): Array<Omit<SeenDecision, 'function'>> {
   }
   const out: Array<Omit<SeenDecision, 'function'>> = [];
   const walk = (x: unknown, depth: number) => {
-    if (depth > 4 || typeof x !== 'object' || x === null) return;
+    if (depth > 8 || typeof x !== 'object' || x === null) return;
     if (Array.isArray(x)) {
       for (const e of x) walk(e, depth + 1);
       return;
