@@ -34,6 +34,9 @@ async function listen(server: TcpServer): Promise<number> {
   return (server.address() as AddressInfo).port;
 }
 
+/** How long kube-apiserver keeps an idle kept-alive connection open. */
+export const KUBE_API_IDLE_TIMEOUT_MS = 90_000;
+
 /** Starts the http (and https) listeners dispatching every request to `handler`. */
 export async function listenAll(
   handler: (req: IncomingMessage, res: ServerResponse) => void,
@@ -51,6 +54,9 @@ export async function listenAll(
   };
   const inner: Server[] = [createHttp(serve)];
   if (tls) inner.push(createHttps({ key: tls.key, cert: tls.cert }, serve));
+  // kube-apiserver keeps an idle connection for 90 s (k8s.io/apiserver secure_serving.go: IdleTimeout), not
+  // Node's 5 s default: with 5 s a warm client's idle sockets were closed under it between two invocations.
+  for (const srv of inner) srv.keepAliveTimeout = KUBE_API_IDLE_TIMEOUT_MS;
   const fronts = inner.map((srv) =>
     createTcp((s: Socket) => {
       sockets.add(s);

@@ -100,6 +100,12 @@ export class Zone {
     }
     this.clearLag();
     const before = this.fault;
+    const state = this.clusterStateUnder(fault, opts);
+    // A control plane lost with its zone takes its API server along: refused (dead) or hanging (blackhole).
+    // First, before the pods and the entry change (which wait for listeners): a lost zone loses everything at
+    // once, so nothing may see the pods gone while this cluster's API still answers.
+    const apiDown = (fault === 'dead' || fault === 'blackhole') && state !== 'running';
+    this.opts.memberApi?.setUnreachable(apiDown ? (fault === 'dead' ? 'refuse' : 'hang') : false);
     const podFault: PodFault = fault === 'none' || fault === 'agent-partition' ? 'none' : fault;
     await Promise.all(this.pods.map((p) => p.setFault(podFault, opts)));
     await this.entry?.setOpen(fault !== 'dead');
@@ -114,10 +120,6 @@ export class Zone {
       this.setReady(this.pods, true);
     }
     this.sync();
-    const state = this.clusterStateUnder(fault, opts);
-    // A control plane lost with its zone takes its API server along: refused (dead) or hanging (blackhole).
-    const apiDown = (fault === 'dead' || fault === 'blackhole') && state !== 'running';
-    this.opts.memberApi?.setUnreachable(apiDown ? (fault === 'dead' ? 'refuse' : 'hang') : false);
     this.opts.world.setZoneFault(this.name, fault);
     this.opts.world.updateCluster(this.cluster.id, { state });
     emitNodeEvents(
