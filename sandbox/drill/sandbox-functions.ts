@@ -77,11 +77,13 @@ export interface SandboxFunctionsOptions {
 
 /** One decision a function answered. */
 export interface SeenDecision {
-  function: string;
   decision: string;
   reason: string;
   rule?: string;
-  trigger?: string;
+  cluster?: string;
+  /** Who decided: fleet-dr's rule, or the operator. */
+  by?: string;
+  at?: string;
 }
 
 /** The functions running on a sandbox. */
@@ -204,14 +206,11 @@ export async function startSandboxFunctions(o: SandboxFunctionsOptions = {}): Pr
   }
 }
 
-/** The routing state on the Fleet, the canary weights and the decisions the functions answered (last 10). */
+/** The routing state on the Fleet, the canary weights and the last 10 decisions of the audit trail. */
 export function fleetDrStatus(d: Drill): unknown {
   const cm = d.sb.fleet.store.get('v1', 'ConfigMap', d.policy.fleet.stateNamespace, STATE_CONFIGMAPS.routing);
   const raw = Object.values((cm?.data as Record<string, string> | undefined) ?? {})[0];
   const state = raw ? (JSON.parse(raw) as Record<string, unknown>) : undefined;
-  const decisions = d.invoker.invocations.flatMap((i) =>
-    decisionsIn(i.payload).map((x) => ({ function: i.functionName, ...x })),
-  );
   return {
     mode: state?.mode ?? 'normal (nothing committed yet)',
     paused: state?.paused ?? null,
@@ -225,39 +224,36 @@ export function fleetDrStatus(d: Drill): unknown {
       .filter((i) => i.error)
       .slice(-5)
       .map((i) => ({ function: i.functionName, error: `${i.error?.errorType}: ${i.error?.errorMessage}` })),
-    decisions: decisions.filter((x) => x.decision !== 'hold' || x.rule !== 'steady').slice(-10),
+    decisions: auditedDecisions(d).slice(-10),
   };
 }
 
-/** Decisions (`{decision, reason}`) anywhere in a function's answer; an HTTP answer's body is read too. */
-function decisionsIn(payload: Buffer): Array<Omit<SeenDecision, 'function'>> {
-  let v: unknown;
-  try {
-    v = JSON.parse(payload.toString('utf8'));
-    const body = obj(v).body;
-    if (typeof body === 'string') v = JSON.parse(body);
-  } catch {
-    return [];
+/**
+ * The decisions fleet-dr committed, from its audit trail (the CloudMonitor custom events the stand-in kept),
+ * oldest first. Read there, not from the functions' answers: a health-check invocation decides many rounds
+ * and answers only when it ends, a minute later. Audit is at-least-once, so a record seen twice shows once.
+ */
+export function auditedDecisions(d: Drill): SeenDecision[] {
+  const seen = new Set<string>();
+  const out: SeenDecision[] = [];
+  for (const e of d.sb.cloud.cms.customEvents()) {
+    if (seen.has(e.content)) continue;
+    seen.add(e.content);
+    let c: Obj;
+    try {
+      c = obj(JSON.parse(e.content));
+    } catch {
+      continue;
+    }
+    if (typeof c.decision !== 'string' || typeof c.reason !== 'string') continue;
+    out.push({
+      decision: c.decision,
+      reason: c.reason,
+      ...(typeof c.rule === 'string' ? { rule: c.rule } : {}),
+      ...(typeof c.cluster === 'string' ? { cluster: c.cluster } : {}),
+      ...(typeof c.by === 'string' ? { by: c.by } : {}),
+      ...(typeof c.at === 'string' ? { at: c.at } : {}),
+    });
   }
-  const out: Array<Omit<SeenDecision, 'function'>> = [];
-  const walk = (x: unknown, depth: number) => {
-    if (depth > 8 || typeof x !== 'object' || x === null) return;
-    if (Array.isArray(x)) {
-      for (const e of x) walk(e, depth + 1);
-      return;
-    }
-    const o = x as Obj;
-    if (typeof o.decision === 'string' && typeof o.reason === 'string') {
-      out.push({
-        decision: o.decision,
-        reason: o.reason,
-        ...(typeof o.rule === 'string' ? { rule: o.rule } : {}),
-        ...(typeof o.trigger === 'string' ? { trigger: o.trigger } : {}),
-      });
-      return;
-    }
-    for (const e of Object.values(o)) walk(e, depth + 1);
-  };
-  walk(v, 0);
   return out;
 }

@@ -96,7 +96,14 @@ function auditContent(ctx: DecisionContext, p: Plan): Record<string, unknown> {
     decision: p.kind,
     rule: p.kind === 'hold' ? p.rule : undefined,
     reason: p.reason,
-    cluster: 'cluster' in p ? p.cluster : (ctx.obs.trigger?.clusterId ?? ctx.obs.operatorRequest?.cluster),
+    // The cluster the decision is about: the plan's, the alarm's or the request's, else (a probe round's
+    // failover) the cluster the incident it opens has failed.
+    cluster:
+      'cluster' in p
+        ? p.cluster
+        : (ctx.obs.trigger?.clusterId ??
+          ctx.obs.operatorRequest?.cluster ??
+          (p.kind === 'shift' ? p.nextState.incident?.failedCluster : undefined)),
     alarmKey: ctx.obs.trigger?.key,
     committed: true,
     operatorRequest: ctx.obs.operatorRequest

@@ -32,7 +32,7 @@ interface FleetDrStatus {
   weights: Record<string, Record<string, number>> | null;
   canaryWeights: Record<string, number>;
   lastTransition: { reason: string } | null;
-  decisions: Array<{ function: string; decision: string; reason: string }>;
+  decisions: Array<{ decision: string; reason: string; cluster?: string; at?: string }>;
 }
 
 describe('npm run sandbox -- --with-functions: fault a zone by hand, see fleet-dr decide', {
@@ -112,8 +112,13 @@ describe('npm run sandbox -- --with-functions: fault a zone by hand, see fleet-d
     assert.equal(s.fleetDr.mode, 'failed-over');
     assert.deepEqual(s.fleetDr.weights?.['web-demo'], { 'c-ack-az1': 0, 'c-reg-az2': 100 });
     assert.match(s.fleetDr.lastTransition?.reason ?? '', /fail over from c-ack-az1/);
-    // The decision is shown as the last transition above; the list of function answers may miss it when the
-    // deciding function's answer nests it deeper (OPEN, noted on issue 22).
+    // The decisions come from the audit trail, so the failover shows while the health-check invocation that
+    // decided it is still running its rounds.
+    const shift = s.fleetDr.decisions.find((x) => x.decision === 'shift');
+    assert.ok(shift, `a shift among the decisions: ${JSON.stringify(s.fleetDr.decisions)}`);
+    assert.match(shift.reason, /fail over from c-ack-az1/);
+    assert.equal(shift.cluster, 'c-ack-az1');
+    assert.ok(shift.at && Date.parse(shift.at) > 0, 'the decision says when');
   });
 
   it('stops everything on Ctrl-C and removes the state file', async () => {

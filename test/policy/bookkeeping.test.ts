@@ -100,6 +100,15 @@ describe('decide: the transactional outbox', () => {
     assert.ok(m.kind === 'message' && m.message.incidentId === s.incident?.id);
   });
 
+  it('a failover decided by a probe round, with no alarm, names the failed cluster in its audit record', () => {
+    const p = decide(policy, observe(1, { [AZ1]: zoneDown(1), [AZ2]: healthy(1) }), fresh(), t(1));
+    assert.equal(p.kind, 'shift', p.reason);
+    const audit = p.nextState.outbox.find((r) => r.kind === 'audit');
+    assert.ok(audit?.kind === 'audit');
+    assert.equal(audit.content.cluster, AZ1);
+    assert.equal(audit.content.decision, 'shift');
+  });
+
   it('a fence commits the membership change before its audit and message; ids never repeat', () => {
     const s = failedOver();
     const p = decide(policy, observe(1, { [AZ1]: zoneDown(1), [AZ2]: healthy(1) }), s, t(1));
