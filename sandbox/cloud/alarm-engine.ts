@@ -1,7 +1,11 @@
 /**
  * The CloudMonitor alarm engine: every period it runs the site-monitor probes, then evaluates each rule
  * per instance (dimension set) over the datapoints of the last period and POSTs the callback form on a
- * state change. An instance that had data and gets none for a period goes to INSUFFICIENT_DATA.
+ * state change. An instance that had data and gets none for a period follows the rule's `NoDataPolicy`
+ * (values and meaning from the cms20190101 SDK's PutResourceMetricRule doc comment: KEEP_LAST_STATE, the API
+ * default, "no action is taken"; INSUFFICIENT_DATA, an "Insufficient data" alert; OK, "the status is considered
+ * normal"). Each rule is evaluated on its own: a rule that throws is recorded in `ruleErrors` and the others
+ * still alarm in the same round.
  */
 import { randomUUID } from 'node:crypto';
 import {
@@ -16,7 +20,7 @@ import { isLoopbackUrl } from './http-util';
 import { dimensionKey, dimensionsMatch, type MetricPoint, type MetricStore } from './metric-store';
 import { runSiteProbes, type SiteProbe } from './site-probe';
 
-/** CloudMonitor comparison operators. */
+/** CloudMonitor comparison operators the engine evaluates (threshold comparisons). */
 export type ComparisonOperator =
   | 'GreaterThanOrEqualToThreshold'
   | 'GreaterThanThreshold'
@@ -24,6 +28,36 @@ export type ComparisonOperator =
   | 'LessThanThreshold'
   | 'NotEqualToThreshold'
   | 'EqualToThreshold';
+
+/**
+ * Every ComparisonOperator PutResourceMetricRule accepts (the cms20190101 SDK doc comment lists these 12). The
+ * six period comparisons are accepted by the API but not evaluated by the stand-in: such a rule records an error.
+ */
+export const COMPARISON_OPERATORS = [
+  'GreaterThanOrEqualToThreshold',
+  'GreaterThanThreshold',
+  'LessThanOrEqualToThreshold',
+  'LessThanThreshold',
+  'NotEqualToThreshold',
+  'EqualToThreshold',
+  'GreaterThanYesterday',
+  'LessThanYesterday',
+  'GreaterThanLastWeek',
+  'LessThanLastWeek',
+  'GreaterThanLastPeriod',
+  'LessThanLastPeriod',
+] as const;
+
+/** NoDataPolicy values (cms20190101 SDK doc comment); KEEP_LAST_STATE is the API's default. */
+export const NO_DATA_POLICIES = ['KEEP_LAST_STATE', 'INSUFFICIENT_DATA', 'OK'] as const;
+export type NoDataPolicy = (typeof NO_DATA_POLICIES)[number];
+
+/**
+ * Statistics the engine computes. The real service accepts the statistics of the rule's metric (checked per
+ * metric since 2024-08-15; e.g. Maximum, Minimum, Average, Availability): the stand-in knows no metric list, so
+ * it takes these (unverified as a complete list for custom metrics).
+ */
+export const STATISTICS = ['Average', 'Maximum', 'Minimum', 'Sum', 'Value', 'SampleCount'] as const;
 
 /** A threshold rule (one escalation level, as fleet-dr uses them). */
 export interface AlarmRule {
@@ -36,11 +70,24 @@ export interface AlarmRule {
   webhook: string;
   level: AlertLevel;
   comparisonOperator: ComparisonOperator;
-  statistics: 'Average' | 'Maximum' | 'Minimum' | 'Sum' | 'Value';
+  statistics: (typeof STATISTICS)[number];
   threshold: number;
   /** Consecutive breaching periods before ALERT. */
   times: number;
   groupId?: string;
+  /**
+   * What a period without data does to an instance that had data. Absent (rules added in-process, as the
+   * sandbox's seeded rules are): INSUFFICIENT_DATA, the engine's historical behaviour; PutResourceMetricRule
+   * always sets it (KEEP_LAST_STATE when the request has none, as the real API).
+   */
+  noDataPolicy?: NoDataPolicy;
+}
+
+/** The last evaluation error of a rule (cleared when it evaluates again without one). */
+export interface RuleError {
+  ruleId: string;
+  message: string;
+  at: number;
 }
 
 /** One state change, as DescribeAlertLogList returns it and as tests read it. */
@@ -82,6 +129,7 @@ function aggregate(points: MetricPoint[], stat: AlarmRule['statistics']): number
   if (stat === 'Maximum') return Math.max(...v);
   if (stat === 'Minimum') return Math.min(...v);
   if (stat === 'Value') return v[v.length - 1] ?? Number.NaN;
+  if (stat === 'SampleCount') return v.length;
   const sum = v.reduce((a, b) => a + b, 0);
   return stat === 'Sum' ? sum : sum / v.length;
 }
@@ -98,6 +146,8 @@ interface InstanceState {
 export class AlarmEngine {
   readonly periodMs: number;
   readonly alertLog: AlertLogEntry[] = [];
+  /** Rules whose last evaluation failed, by rule id (the others kept evaluating). */
+  readonly ruleErrors = new Map<string, RuleError>();
   private readonly rules = new Map<string, AlarmRule>();
   private readonly states = new Map<string, Map<string, InstanceState>>();
   private readonly probes = new Map<string, SiteProbe>();
@@ -123,6 +173,7 @@ export class AlarmEngine {
       throw new Error(`alarm rule ${rule.ruleId}: webhook must be a loopback URL`);
     this.rules.set(rule.ruleId, { ...rule });
     this.states.set(rule.ruleId, new Map());
+    this.ruleErrors.delete(rule.ruleId);
   }
 
   /** The rules held. */
@@ -162,10 +213,26 @@ export class AlarmEngine {
   }
 
   private async round(): Promise<void> {
-    await runSiteProbes([...this.probes.values()], this.o.store, this.o.now, this.abort.signal);
+    try {
+      await runSiteProbes([...this.probes.values()], this.o.store, this.o.now, this.abort.signal);
+    } catch {
+      // A failed probe round must not keep the rules from being evaluated on what data there is.
+    }
     const changes: AlertLogEntry[] = [];
-    for (const rule of this.rules.values()) changes.push(...this.evaluate(rule));
-    await Promise.all(
+    for (const rule of this.rules.values()) {
+      // One rule at a time: a rule that throws is recorded and skipped, every other rule still alarms.
+      try {
+        changes.push(...this.evaluate(rule));
+        this.ruleErrors.delete(rule.ruleId);
+      } catch (err) {
+        this.ruleErrors.set(rule.ruleId, {
+          ruleId: rule.ruleId,
+          message: err instanceof Error ? err.message : String(err),
+          at: this.o.now(),
+        });
+      }
+    }
+    await Promise.allSettled(
       changes.map(async (c) => {
         this.alertLog.push(c);
         c.delivered = await deliverCallback(this.rules.get(c.ruleId)?.webhook ?? '', c.form, this.delivery);
@@ -174,6 +241,16 @@ export class AlarmEngine {
   }
 
   private evaluate(rule: AlarmRule): AlertLogEntry[] {
+    const op = OPS[rule.comparisonOperator];
+    if (!op)
+      throw new Error(
+        `alarm rule ${rule.ruleId}: ComparisonOperator ${String(rule.comparisonOperator)} is not evaluated by the stand-in`,
+      );
+    if (!(STATISTICS as readonly string[]).includes(rule.statistics))
+      throw new Error(
+        `alarm rule ${rule.ruleId}: Statistics ${String(rule.statistics)} is not evaluated by the stand-in`,
+      );
+    const noData: NoDataPolicy = rule.noDataPolicy ?? 'INSUFFICIENT_DATA';
     const now = this.o.now();
     const states = this.states.get(rule.ruleId) ?? new Map<string, InstanceState>();
     const recent = this.o.store
@@ -194,11 +271,19 @@ export class AlarmEngine {
     for (const k of keys) {
       const pts = byInstance.get(k);
       const prev = states.get(k);
+      // KEEP_LAST_STATE: a period without data changes nothing (no state change, no callback, count kept).
+      if (!pts && prev && noData === 'KEEP_LAST_STATE') continue;
       const dims = pts?.[0]?.dimensions ?? prev?.dimensions ?? {};
       const value = pts ? aggregate(pts, rule.statistics) : undefined;
-      const breach = value !== undefined && OPS[rule.comparisonOperator][1](value, rule.threshold);
+      const breach = value !== undefined && op[1](value, rule.threshold);
       const breaches = breach ? (prev?.breaches ?? 0) + 1 : 0;
-      const next: AlertState = !pts ? 'INSUFFICIENT_DATA' : breaches >= rule.times ? 'ALERT' : 'OK';
+      const next: AlertState = !pts
+        ? noData === 'OK'
+          ? 'OK'
+          : 'INSUFFICIENT_DATA'
+        : breaches >= rule.times
+          ? 'ALERT'
+          : 'OK';
       const level: AlertLevel | 'OK' = next === 'OK' ? 'OK' : rule.level;
       const changed = prev ? prev.state !== next : next !== 'OK';
       states.set(k, {

@@ -4,7 +4,7 @@
  * DingTalk robot, all on 127.0.0.1 with per-product fault switches. Cluster state comes from FleetWorld.
  */
 import type { FleetWorld } from '../world';
-import { AlarmEngine, type AlarmRule } from './alarm-engine';
+import { AlarmEngine, type AlarmRule, type RuleError } from './alarm-engine';
 import { CredentialStore, type StsCredentials } from './credentials';
 import { type DingTalkStandIn, type RobotSpec, startDingTalk } from './dingtalk';
 import { FaultRegistry, type FaultSpec } from './faults';
@@ -18,7 +18,7 @@ import { type MseGateway, mseProduct } from './products/mse';
 import type { SiteProbe } from './site-probe';
 
 export type { AlertState, CallbackForm } from './alarm-callback';
-export type { AlarmRule } from './alarm-engine';
+export type { AlarmRule, RuleError } from './alarm-engine';
 export { SANDBOX_ACCESS_KEY, type StsCredentials } from './credentials';
 export { dingTalkSign } from './dingtalk';
 export { OPENAPI_ERRORS } from './errors';
@@ -61,6 +61,8 @@ export interface CloudStandIn {
   cms: {
     addRule(rule: AlarmRule): void;
     rules(): AlarmRule[];
+    /** Rules whose last evaluation failed (the others kept evaluating), with the error. */
+    ruleErrors(): RuleError[];
     tick(): Promise<void>;
     customEvents(): CustomEvent[];
     metrics(): MetricPoint[];
@@ -130,6 +132,7 @@ export async function startCloudStandIn(opts: CloudStandInOptions): Promise<Clou
       cms: {
         addRule: (r) => engine.addRule(r),
         rules: () => engine.listRules(),
+        ruleErrors: () => [...engine.ruleErrors.values()].map((e) => ({ ...e })),
         tick: () => engine.tick(),
         customEvents: () => events.map((e) => ({ ...e })),
         metrics: () => store.all(),

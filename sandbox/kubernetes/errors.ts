@@ -29,6 +29,8 @@ export class KubeStatusError extends FleetDrError {
     readonly reason: StatusReason,
     message: string,
     readonly details?: { name?: string; group?: string; kind?: string; causes?: StatusCause[] },
+    /** ListMeta of the Status (410 Expired on a list carries a new `continue` token there). */
+    readonly listMeta?: { continue?: string },
   ) {
     super(message);
   }
@@ -38,7 +40,7 @@ export class KubeStatusError extends FleetDrError {
     return {
       kind: 'Status',
       apiVersion: 'v1',
-      metadata: {},
+      metadata: this.listMeta ?? {},
       status: 'Failure',
       message: this.message,
       reason: this.reason,

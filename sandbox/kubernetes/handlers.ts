@@ -1,6 +1,8 @@
 /** The REST verbs on resources: get, list, create, replace, patch, delete, deletecollection. */
 import { randomBytes } from 'node:crypto';
 import { invalid, KubeStatusError, notFound } from './errors';
+import { checkBody, fieldValidationOf } from './field-validation';
+import { pagedList } from './paging';
 import { patch } from './patch-verb';
 import { apiVersionOf } from './resources';
 import type { ResourceTarget } from './router';
@@ -45,20 +47,34 @@ function list(store: MemoryStore, r: VerbRequest): VerbResponse {
   const t = r.target;
   const labels = labelMatcher(r.query.get('labelSelector') ?? undefined);
   const fields = fieldMatcher(r.query.get('fieldSelector') ?? undefined);
-  const items = store
-    .list(apiVersionOf(t.type), t.type.kind, t.namespace)
-    .filter((o) => labels(o) && fields(o));
-  const rv = String(store.currentRv());
-  if (wantsTable(r.accept))
-    return { code: 200, body: toTable(t.type, items, rv, r.query.get('includeObject') ?? undefined) };
+  const av = apiVersionOf(t.type);
+  const inNamespace = (o: KubeObject) => !t.namespace || o.metadata.namespace === t.namespace;
+  const page = pagedList(store, r.query, {
+    namespaceScoped: t.type.namespaced && t.namespace !== undefined,
+    read: (rv) =>
+      rv === undefined
+        ? store.list(av, t.type.kind, t.namespace)
+        : store.snapshotAt(av, t.type.kind, rv)?.filter(inNamespace),
+    match: (o) => labels(o) && fields(o),
+    hasSelector: Boolean(r.query.get('labelSelector') || r.query.get('fieldSelector')),
+  });
+  const listMeta = {
+    resourceVersion: page.resourceVersion,
+    ...(page.continue ? { continue: page.continue } : {}),
+    ...(page.remainingItemCount !== undefined ? { remainingItemCount: page.remainingItemCount } : {}),
+  };
+  if (wantsTable(r.accept)) {
+    const table = toTable(
+      t.type,
+      page.items,
+      page.resourceVersion,
+      r.query.get('includeObject') ?? undefined,
+    );
+    return { code: 200, body: { ...table, metadata: listMeta } };
+  }
   return {
     code: 200,
-    body: {
-      kind: `${t.type.kind}List`,
-      apiVersion: apiVersionOf(t.type),
-      metadata: { resourceVersion: rv },
-      items,
-    },
+    body: { kind: `${t.type.kind}List`, apiVersion: av, metadata: listMeta, items: page.items },
   };
 }
 
@@ -97,6 +113,7 @@ function create(store: MemoryStore, r: VerbRequest): VerbResponse {
       'MethodNotAllowed',
       'the server does not allow this method on the requested resource',
     );
+  const warnings = checkBody(t.type, r.body, fieldValidationOf(r.query, 'create'));
   const obj = asObject(r.body, t);
   const gen = obj.metadata.generateName;
   if (!obj.metadata.name && typeof gen === 'string')
@@ -106,9 +123,9 @@ function create(store: MemoryStore, r: VerbRequest): VerbResponse {
   requireNamespace(store, t);
   if (dryRun(r.query)) {
     validate(t.type, obj);
-    return { code: 201, body: obj };
+    return { code: 201, body: obj, warnings };
   }
-  return { code: 201, body: store.create(obj) };
+  return { code: 201, body: store.create(obj), warnings };
 }
 
 /** Custom resources (served from CRDs) refuse an update without metadata.resourceVersion; built-ins accept it. */
@@ -116,6 +133,8 @@ const CRD_GROUPS = new Set(['mse.alibabacloud.com', 'argoproj.io']);
 
 function replace(store: MemoryStore, r: VerbRequest): VerbResponse {
   const t = r.target;
+  // The real handler decodes the body (strict field validation included) before it reads the stored object.
+  const warnings = checkBody(t.type, r.body, fieldValidationOf(r.query, 'update'));
   const old = current(store, t);
   const body = asObject(r.body, t);
   if (CRD_GROUPS.has(t.type.group) && !body.metadata.resourceVersion)
@@ -129,9 +148,9 @@ function replace(store: MemoryStore, r: VerbRequest): VerbResponse {
   const next = splitStatus(t.type, t.subresource, old, body);
   if (dryRun(r.query)) {
     validate(t.type, next);
-    return { code: 200, body: next };
+    return { code: 200, body: next, warnings };
   }
-  return { code: 200, body: store.update(next) };
+  return { code: 200, body: store.update(next), warnings };
 }
 
 function successStatus(t: ResourceTarget, o: KubeObject): Record<string, unknown> {

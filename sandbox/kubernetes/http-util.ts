@@ -22,16 +22,20 @@ export async function readBody(req: IncomingMessage): Promise<string> {
 export function parseBody(text: string, contentType: string | undefined): unknown {
   if (text.trim() === '') throw badRequest('the request body is empty');
   try {
-    return /yaml/.test(contentType ?? '') ? parseYaml(text) : JSON.parse(text);
+    return /yaml/i.test(contentType ?? '') ? parseYaml(text) : JSON.parse(text);
   } catch (e) {
     throw badRequest(`the request body is not valid: ${(e as Error).message}`);
   }
 }
 
 /** Sends a JSON body. */
-export function sendJson(res: ServerResponse, code: number, body: unknown): void {
+export function sendJson(res: ServerResponse, code: number, body: unknown, warnings?: string[]): void {
   const text = JSON.stringify(body);
-  res.writeHead(code, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) });
+  res.writeHead(code, {
+    'Content-Type': 'application/json',
+    'Content-Length': Buffer.byteLength(text),
+    ...(warnings && warnings.length > 0 ? { Warning: warnings } : {}),
+  });
   res.end(text);
 }
 

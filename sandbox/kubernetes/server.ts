@@ -14,6 +14,7 @@ import { parseBody, readBody, sendError, sendJson } from './http-util';
 import { buildKubeconfig } from './kubeconfig';
 import { listenAll } from './listener';
 import { openapiDoc } from './openapi';
+import { checkMediaType } from './patch-verb';
 import { type DiscoveryTarget, route } from './router';
 import { MemoryStore } from './store';
 import { sandboxTls } from './tls';
@@ -109,6 +110,8 @@ export async function startKubeApiServer(opts: KubeApiServerOptions): Promise<Ku
       }
       const method = req.method ?? 'GET';
       const needsBody = ['POST', 'PUT', 'PATCH'].includes(method);
+      // Content-Type is negotiated before the body is decoded (415 for one the real server does not take).
+      checkMediaType(method, t.type, req.headers['content-type']);
       const text = needsBody || method === 'DELETE' ? await readBody(req) : '';
       // An empty body is an error for writes (parseBody throws 400) and fine for DELETE.
       const body =
@@ -133,7 +136,7 @@ export async function startKubeApiServer(opts: KubeApiServerOptions): Promise<Ku
         accept: req.headers.accept,
         body,
       });
-      sendJson(res, out.code, out.body);
+      sendJson(res, out.code, out.body, out.warnings);
       return { code: out.code, token };
     } catch (e) {
       return { code: sendError(res, e), token };

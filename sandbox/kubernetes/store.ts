@@ -18,7 +18,7 @@ export interface StoreEvent {
   apiVersion: string;
   kind: string;
   obj: KubeObject;
-  /** The object before a MODIFIED change (for selector transitions). */
+  /** The object before a MODIFIED or DELETED change (selector transitions, list snapshots). */
   old?: KubeObject;
 }
 
@@ -174,7 +174,7 @@ export class MemoryStore implements ObjectStore {
     this.objects.delete(key);
     const gone = clone(old);
     gone.metadata.resourceVersion = String(++this.rv);
-    this.record({ rv: this.rv, type: 'DELETED', apiVersion, kind, obj: clone(gone) });
+    this.record({ rv: this.rv, type: 'DELETED', apiVersion, kind, obj: clone(gone), old: clone(old) });
     return gone;
   }
 
@@ -194,6 +194,28 @@ export class MemoryStore implements ObjectStore {
   eventsSince(rv: number): EventsSince {
     if (rv < this.compactedRv) return { expired: true, oldest: this.compactedRv + 1 };
     return { expired: false, events: this.history.filter((e) => e.rv > rv) };
+  }
+
+  /**
+   * The objects of one type as they were at resourceVersion `rv` (a consistent snapshot for list paging, as
+   * etcd serves a continue token at its revision), rebuilt by undoing the kept history after `rv`; undefined
+   * when `rv` is older than the kept history (the real server's compaction: 410 Expired).
+   */
+  snapshotAt(apiVersion: string, kind: string, rv: number): KubeObject[] | undefined {
+    if (rv < this.compactedRv) return undefined;
+    const t = this.typeOf(apiVersion, kind);
+    const prefix = `${apiVersion}|${kind}|`;
+    const state = new Map<string, KubeObject>();
+    for (const [k, o] of this.objects) if (k.startsWith(prefix)) state.set(k, o);
+    for (let i = this.history.length - 1; i >= 0; i--) {
+      const e = this.history[i]!;
+      if (e.rv <= rv) break;
+      if (e.apiVersion !== apiVersion || e.kind !== kind) continue;
+      const k = keyOf(apiVersion, kind, this.nsOf(t, e.obj.metadata.namespace), e.obj.metadata.name);
+      if (e.type === 'ADDED') state.delete(k);
+      else if (e.old) state.set(k, e.old);
+    }
+    return [...state.values()].map(clone);
   }
 
   /** Every stored object (for dumps), sorted by type then namespace/name. */

@@ -19,6 +19,8 @@ export interface VerbRequest {
 export interface VerbResponse {
   code: number;
   body: unknown;
+  /** `Warning` header values (fieldValidation=Warn, the default). */
+  warnings?: string[];
 }
 
 /** True for a plain JSON object. */

@@ -183,6 +183,8 @@ describe('CloudMonitor stand-in through @alicloud/cms20190101, and MSE through c
         metricName: 'probe_failures',
         resources: '[{"clusterId":"c-ack-az1"}]',
         webhook: hook.url,
+        contactGroups: 'fleet-dr', // required by the API
+        noDataPolicy: 'INSUFFICIENT_DATA', // the API's default is KEEP_LAST_STATE (no callback on no data)
         escalations: new PutResourceMetricRuleRequestEscalations({
           critical: new PutResourceMetricRuleRequestEscalationsCritical({
             comparisonOperator: 'GreaterThanOrEqualToThreshold',

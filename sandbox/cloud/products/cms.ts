@@ -5,7 +5,15 @@
  */
 
 import type { AlertLevel } from '../alarm-callback';
-import type { AlarmEngine, AlarmRule, ComparisonOperator } from '../alarm-engine';
+import {
+  type AlarmEngine,
+  type AlarmRule,
+  COMPARISON_OPERATORS,
+  type ComparisonOperator,
+  NO_DATA_POLICIES,
+  type NoDataPolicy,
+  STATISTICS,
+} from '../alarm-engine';
 import { OpenApiError } from '../errors';
 import type { MetricStore } from '../metric-store';
 import type { RpcProduct } from '../openapi-server';
@@ -38,6 +46,47 @@ export function flattenedList(params: Record<string, string>, prefix: string): A
   return [...byIndex.entries()].sort(([a], [b]) => a - b).map(([, r]) => r);
 }
 
+/**
+ * A required parameter that is absent or empty. Which parameters are required is verified (the cms20190101
+ * SDK marks them "This parameter is required."); the code and wording are the common OpenAPI gateway's
+ * `MissingParameter` 400 as ECS and other RPC products document it: **unverified for CloudMonitor itself**.
+ */
+function missing(name: string): OpenApiError {
+  return new OpenApiError(
+    'MissingParameter',
+    `The input parameter "${name}" that is mandatory for processing this request is not supplied.`,
+    400,
+  );
+}
+
+/**
+ * Throws MissingParameter for the first of `names` absent or empty in `params` (looked up as `keyPrefix` +
+ * name, reported as `namePrefix` + name).
+ */
+function requireParams(
+  params: Record<string, string | undefined>,
+  names: string[],
+  keyPrefix = '',
+  namePrefix = keyPrefix,
+): void {
+  for (const n of names) {
+    const v = params[`${keyPrefix}${n}`];
+    if (v === undefined || v === '') throw missing(`${namePrefix}${n}`);
+  }
+}
+
+/**
+ * A parameter with a value outside its enum. Code and wording are **unverified** (the stand-in's
+ * `InvalidParameter` 400, naming the parameter and the accepted values).
+ */
+function invalidValue(name: string, value: string, allowed: readonly string[]): OpenApiError {
+  return new OpenApiError(
+    'InvalidParameter',
+    `The specified parameter "${name}" is not valid: ${JSON.stringify(value)} is not one of ${allowed.join(', ')}.`,
+    400,
+  );
+}
+
 function json<T>(raw: string | undefined, fallback: T, field: string): T {
   if (raw === undefined || raw === '') return fallback;
   try {
@@ -61,25 +110,51 @@ function dimsOf(raw: string | undefined): Record<string, string> {
 }
 
 function ruleFrom(params: Record<string, string>): AlarmRule {
-  const level = (['Critical', 'Warn', 'Info'] as const).find(
-    (l) => params[`Escalations.${l}.Threshold`] !== undefined,
+  // Required by the API (cms20190101 SDK); Resources and Webhook are optional there.
+  requireParams(params, ['RuleId', 'RuleName', 'Namespace', 'MetricName', 'ContactGroups']);
+  const levels = (['Critical', 'Warn', 'Info'] as const).filter((l) =>
+    ['ComparisonOperator', 'Statistics', 'Threshold', 'Times'].some(
+      (f) => params[`Escalations.${l}.${f}`] !== undefined,
+    ),
   );
-  if (!level) throw new OpenApiError('InvalidParameter', 'Escalations.{Critical|Warn|Info} is required', 400);
-  const e = (f: string) => params[`Escalations.${level}.${f}`];
+  // "At least one of Critical, Warn and Info, with Statistics, ComparisonOperator, Threshold and Times all set."
+  if (levels.length === 0) throw missing('Escalations.Critical.Threshold');
+  for (const l of levels)
+    requireParams(params, ['ComparisonOperator', 'Statistics', 'Threshold', 'Times'], `Escalations.${l}.`);
+  for (const l of levels) {
+    const op = params[`Escalations.${l}.ComparisonOperator`]!;
+    if (!(COMPARISON_OPERATORS as readonly string[]).includes(op))
+      throw invalidValue(`Escalations.${l}.ComparisonOperator`, op, COMPARISON_OPERATORS);
+    const st = params[`Escalations.${l}.Statistics`]!;
+    if (!(STATISTICS as readonly string[]).includes(st))
+      throw invalidValue(`Escalations.${l}.Statistics`, st, STATISTICS);
+    for (const f of ['Threshold', 'Times']) {
+      const v = params[`Escalations.${l}.${f}`]!;
+      if (!Number.isFinite(Number(v))) throw invalidValue(`Escalations.${l}.${f}`, v, ['a number']);
+    }
+  }
+  const noData = params.NoDataPolicy ?? 'KEEP_LAST_STATE';
+  if (!(NO_DATA_POLICIES as readonly string[]).includes(noData))
+    throw invalidValue('NoDataPolicy', noData, NO_DATA_POLICIES);
+  // The engine evaluates one level, the most severe one given (fleet-dr uses Critical only).
+  const level = levels[0]!;
+  const e = (f: string) => params[`Escalations.${level}.${f}`]!;
   const resources = json<Array<Record<string, string>>>(params.Resources, [], 'Resources');
+  // A stand-in limit, not the API's: without a webhook there is nowhere to deliver (real rules notify contacts).
   if (!params.Webhook) throw new OpenApiError('InvalidParameter', 'Webhook is required by the stand-in', 400);
   return {
-    ruleId: params.RuleId ?? '',
-    ruleName: params.RuleName ?? params.RuleId ?? '',
-    namespace: params.Namespace ?? '',
-    metricName: params.MetricName ?? '',
+    ruleId: params.RuleId!,
+    ruleName: params.RuleName!,
+    namespace: params.Namespace!,
+    metricName: params.MetricName!,
     dimensions: resources[0],
     webhook: params.Webhook,
     level: level.toUpperCase() as AlertLevel,
-    comparisonOperator: (e('ComparisonOperator') ?? 'GreaterThanOrEqualToThreshold') as ComparisonOperator,
-    statistics: (e('Statistics') ?? 'Average') as AlarmRule['statistics'],
+    comparisonOperator: e('ComparisonOperator') as ComparisonOperator,
+    statistics: e('Statistics') as AlarmRule['statistics'],
     threshold: Number(e('Threshold')),
-    times: Number(e('Times') ?? 1),
+    times: Number(e('Times')),
+    noDataPolicy: noData as NoDataPolicy,
   };
 }
 
@@ -92,6 +167,7 @@ export function cmsProduct(deps: {
   now: () => number;
 }): RpcProduct {
   const describe = (params: Record<string, string>, lastOnly: boolean) => {
+    requireParams(params, ['Namespace', 'MetricName']);
     const now = deps.now();
     const period = Number(params.Period ?? 60);
     const pts = deps.store.query({
@@ -122,7 +198,18 @@ export function cmsProduct(deps: {
       DescribeMetricLast: ({ params }) => describe(params, true),
       DescribeMetricList: ({ params }) => describe(params, false),
       PutCustomMetric: ({ params }) => {
-        for (const m of flattenedList(params, 'MetricList')) {
+        const list = flattenedList(params, 'MetricList');
+        if (list.length === 0) throw missing('MetricList');
+        // Every field the SDK marks required, checked for the whole batch before anything is kept.
+        list.forEach((m, i) => {
+          requireParams(
+            m,
+            ['Dimensions', 'GroupId', 'MetricName', 'Type', 'Values'],
+            '',
+            `MetricList.${i + 1}.`,
+          );
+        });
+        for (const m of list) {
           const values = json<Record<string, number>>(m.Values, {}, 'Values');
           deps.store.put({
             namespace: customMetricNamespace(deps.userId),
@@ -137,7 +224,12 @@ export function cmsProduct(deps: {
         return { Code: '200', Message: '' };
       },
       PutCustomEvent: ({ params }) => {
-        for (const e of flattenedList(params, 'EventInfo')) {
+        const list = flattenedList(params, 'EventInfo');
+        if (list.length === 0) throw missing('EventInfo');
+        list.forEach((e, i) => {
+          requireParams(e, ['Content', 'EventName'], '', `EventInfo.${i + 1}.`);
+        });
+        for (const e of list) {
           deps.events.push({
             eventName: e.EventName ?? '',
             groupId: e.GroupId,
