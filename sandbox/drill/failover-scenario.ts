@@ -137,7 +137,7 @@ export async function runFailoverScenario(o: ScenarioOptions = {}): Promise<Fail
       lastN: count(lastN),
       decision,
       auditEvents: d.sb.cloud.cms.customEvents().length,
-      dingtalk: d.sb.cloud.dingtalk.messages(SANDBOX_DINGTALK.accessToken).map((m) => summary(m.body)),
+      dingtalk: d.sb.cloud.dingtalk.messages(SANDBOX_DINGTALK.accessToken).map((m) => messageSummary(m.body)),
       finalWeights: canaryWeightsNow(d),
       totalMs: Date.now() - started,
     };
@@ -157,7 +157,13 @@ function decisionOf(payload: Buffer): AlarmAnswer | undefined {
   }
 }
 
-function summary(body: unknown): { msgtype: string; title: string; text: string; url?: string } {
+/** A DingTalk message body as type, title, markdown text and button link. */
+export function messageSummary(body: unknown): {
+  msgtype: string;
+  title: string;
+  text: string;
+  url?: string;
+} {
   type Part = { title?: string; text?: string; singleURL?: string };
   const b = body as { msgtype?: string; actionCard?: Part; markdown?: Part };
   const part = b.actionCard ?? b.markdown ?? {};

@@ -17,9 +17,17 @@ export interface Load {
   stop(): Promise<LoadSample[]>;
 }
 
-/** Starts `concurrency` loops of GETs against `url`, each request bounded by `timeoutMs`. */
-export function startLoad(url: string, opts: { concurrency?: number; timeoutMs?: number } = {}): Load {
+/**
+ * Starts `concurrency` loops of GETs against `url`, each request bounded by `timeoutMs`. With `rate`, the
+ * loops together start about that many requests per second (each loop waits out its share of the interval);
+ * without, each loop sends its next request 5 ms after the last one's answer.
+ */
+export function startLoad(
+  url: string,
+  opts: { concurrency?: number; timeoutMs?: number; rate?: number } = {},
+): Load {
   const concurrency = opts.concurrency ?? 4;
+  const everyMs = opts.rate ? (concurrency * 1000) / opts.rate : 0;
   const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
   const samples: LoadSample[] = [];
   let running = true;
@@ -50,8 +58,9 @@ export function startLoad(url: string, opts: { concurrency?: number; timeoutMs?:
     });
   const loop = async () => {
     while (running) {
+      const began = Date.now();
       await one();
-      await new Promise((r) => setTimeout(r, 5));
+      await new Promise((r) => setTimeout(r, Math.max(5, everyMs - (Date.now() - began))));
     }
   };
   const loops = Array.from({ length: concurrency }, loop);

@@ -15,6 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { main as createAlarmRules } from '../../deploy/create-alarm-rules';
+import type { Policy } from '../../shared/config';
 import { deployedName } from '../../shared/runtime/handler-shell';
 import { STATE_CONFIGMAPS } from '../../shared/state/routing-store';
 import { SANDBOX_ACCESS_KEY } from '../cloud/index';
@@ -73,6 +74,8 @@ export interface SandboxFunctionsOptions {
   timerSeconds?: number;
   /** Create the probe-metric alarm rules (default true; the deployment guide's walk creates them itself). */
   alarmRules?: boolean;
+  /** Edits of the policy, after the sandbox's own (the drill compresses its timers here). */
+  policy?: (p: Policy) => Policy;
 }
 
 /** One decision a function answered. */
@@ -110,14 +113,15 @@ export async function startSandboxFunctions(o: SandboxFunctionsOptions = {}): Pr
   const drill = await startDrill({
     gatewayFallback: o.gatewayFallback ?? true,
     sandbox: { alarmPeriodMs: ALARM_PERIOD_MS, ...o.sandbox },
-    policy: (p) => ({
-      ...p,
-      detection: { ...p.detection, probeIntervalSeconds: PROBE_INTERVAL_SECONDS },
-      clusters: p.clusters.map((c) => ({
-        ...c,
-        probes: c.probes.map((x) => ({ ...x, timeoutMs: PROBE_TIMEOUT_MS })),
-      })),
-    }),
+    policy: (p) =>
+      (o.policy ?? ((x: Policy) => x))({
+        ...p,
+        detection: { ...p.detection, probeIntervalSeconds: PROBE_INTERVAL_SECONDS },
+        clusters: p.clusters.map((c) => ({
+          ...c,
+          probes: c.probes.map((x) => ({ ...x, timeoutMs: PROBE_TIMEOUT_MS })),
+        })),
+      }),
   });
   // Stopped in reverse: the invoker is closed before the drill, so a health-check run in flight (up to a
   // minute) ends with its worker instead of holding Ctrl-C until it finishes.

@@ -11,12 +11,12 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
 const jsonFile = join(mkdtempSync(join(tmpdir(), 'fleet-dr-start-')), 'report.json');
 
 /**
- * Runs `npm start --silent -- --json --json-file <f>` as a user would: the documented way to get the report as
- * JSON on stdout (without --silent npm prints its banner first), and the file beside it.
+ * Runs `fleet-dr start --json --json-file <f>` (the alarm → failover slice alone; `npm start` runs the whole
+ * drill, test/e2e/drill.test.ts): the report as JSON on stdout, and the file beside it.
  */
 function runStart(): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn('npm', ['start', '--silent', '--', '--json', '--json-file', jsonFile], {
+    const child = spawn(process.execPath, ['bin/fleet-dr.js', 'start', '--json', '--json-file', jsonFile], {
       cwd: root,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -37,7 +37,7 @@ function runStart(): Promise<{ code: number | null; stdout: string; stderr: stri
   });
 }
 
-describe('npm start (fleet-dr start): the drill on a fresh sandbox', { timeout: 150_000 }, () => {
+describe('fleet-dr start: the alarm → failover slice on a fresh sandbox', { timeout: 150_000 }, () => {
   it('fails the blackholed zone over, stops the failures and reports every step', async () => {
     const r = await runStart();
     assert.equal(r.code, 0, r.stderr);

@@ -1,0 +1,173 @@
+/**
+ * The drill's measurements and text, pure: series, baseline rows, objectives (each can fail), the recovery
+ * notice as messages.ts words it, and `--plan` from the example policy with the policy's own weight rule.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import {
+  baselineRow,
+  isRecoveryNotice,
+  type ObjectiveInputs,
+  objectivesOf,
+  reversals,
+  seriesOf,
+} from '../../sandbox/drill/drill-measure';
+import { formatPlan } from '../../sandbox/drill/drill-summary';
+import type { LoadSample } from '../../sandbox/drill/load';
+import { renderMessage } from '../../shared/notify/messages';
+import { decide } from '../../shared/policy/decide';
+import { AZ1, AZ2, examplePolicy, failedOverState, healthy, observe, t, trigger } from '../policy/fixtures';
+
+const A = 'c-a';
+const B = 'c-b';
+const T0 = 1_000_000;
+/** A request every 100 ms from `from` to `to` (ms since T0), answered as `answer(t)` says. */
+function load(from: number, to: number, answer: (t: number) => Partial<LoadSample>): LoadSample[] {
+  const out: LoadSample[] = [];
+  for (let x = from; x < to; x += 100)
+    out.push({ start: T0 + x, end: T0 + x + 10, ok: true, status: 200, ...answer(x) });
+  return out;
+}
+
+/** A clean failover run: fault at 2 s, on B from 4 s, heal at 22 s, failback 25–27 s. */
+function cleanRun(): ObjectiveInputs {
+  const samples = load(0, 30_000, (x) =>
+    x >= 2_000 && x < 4_000
+      ? { ok: false, status: 0 }
+      : { cluster: x >= 4_000 && x < 25_000 ? B : x % 200 ? A : B },
+  );
+  return {
+    expect: 'failover',
+    samples,
+    moments: {
+      t0: T0,
+      fault: T0 + 2_000,
+      lastFault: T0 + 2_000,
+      detected: T0 + 6_000,
+      failedOver: T0 + 4_000,
+      heal: T0 + 22_000,
+      failbackFrom: T0 + 25_000,
+      failbackDone: T0 + 27_000,
+    },
+    badCluster: A,
+    healthyCluster: B,
+    decisions: [
+      { t: 7_000, decision: 'shift', reason: 'fail over from c-a' },
+      { t: 9_000, decision: 'hold', reason: 'steady' },
+      { t: 25_000, decision: 'failback-step', reason: 'step 1' },
+    ],
+    messages: [
+      'fleet-dr: failed over from c-a (z1)',
+      'fleet-dr: c-a (z1) looks healthy again',
+      'fleet-dr: failback-step c-a',
+    ],
+    weightReversals: 0,
+    final: { weights: { [A]: 50, [B]: 50 }, mode: 'normal', drift: [], baseline: { [A]: 50, [B]: 50 } },
+    settings: { detectionMs: 8_000, shareWithinMs: 15_000, share: 0.99 },
+  };
+}
+
+const unmet = (i: ObjectiveInputs) =>
+  objectivesOf(i)
+    .filter((o) => !o.met)
+    .map((o) => o.name);
+
+describe('drill measurements', () => {
+  it('buckets the load into shares per cluster and an error rate', () => {
+    const s = seriesOf(cleanRun().samples, T0, [A, B], 1_000);
+    assert.equal(s.length, 30);
+    assert.deepEqual(s[0]!.share, { [A]: 0.5, [B]: 0.5 });
+    assert.equal(s[2]!.errorRate, 1);
+    assert.deepEqual(s[10]!.share, { [A]: 0, [B]: 1 });
+  });
+
+  it('a clean failover meets every objective', () => {
+    assert.deepEqual(unmet(cleanRun()), []);
+  });
+
+  it('each objective fails on its own defect', () => {
+    const slow = cleanRun();
+    slow.moments.detected = T0 + 11_000;
+    assert.deepEqual(unmet(slow), ['detection']);
+    const stuck = cleanRun();
+    stuck.samples = load(0, 30_000, (x) => ({ cluster: x >= 18_000 && x % 300 === 0 ? A : B }));
+    assert.ok(unmet(stuck).includes('traffic on the healthy zone'));
+    const failing = cleanRun();
+    failing.samples.push({ start: T0 + 10_000, end: T0 + 12_000, ok: false, status: 0 });
+    assert.deepEqual(unmet(failing), ['no failures after the failover']);
+    const chatty = cleanRun();
+    chatty.messages = [...chatty.messages, 'fleet-dr: failed over from c-a (z1)'];
+    assert.deepEqual(unmet(chatty), ['one message per transition']);
+    const flapping = cleanRun();
+    flapping.weightReversals = 2;
+    assert.deepEqual(unmet(flapping), ['no flapping']);
+    const badFailback = cleanRun();
+    badFailback.samples.push({ start: T0 + 26_000, end: T0 + 26_500, ok: false, status: 503 });
+    assert.deepEqual(unmet(badFailback), ['failback without failures']);
+    const drift = cleanRun();
+    drift.final = { ...drift.final, drift: ['canary-weight ingress x: expected 50, actual 0'] };
+    assert.deepEqual(unmet(drift), ['back at the baseline, no drift']);
+  });
+
+  it('a hold run: nothing may move and nothing may fail', () => {
+    const hold: ObjectiveInputs = {
+      ...cleanRun(),
+      expect: 'hold',
+      samples: load(0, 20_000, (x) => ({ cluster: x % 200 ? A : B })),
+      decisions: [{ t: 5_000, decision: 'hold', reason: 'partition' }],
+      final: { weights: {}, mode: 'normal', drift: [], baseline: { [A]: 50, [B]: 50 } },
+    };
+    assert.deepEqual(unmet(hold), []);
+    assert.deepEqual(unmet({ ...hold, decisions: [{ t: 5_000, decision: 'shift', reason: 'x' }] }), [
+      'holds',
+    ]);
+  });
+
+  it('the baseline row says when traffic came back after the heal, or that fleet-dr held it away', () => {
+    const gatewayAlone = load(0, 30_000, (x) =>
+      x >= 2_000 && x < 3_000 ? { ok: false, status: 0 } : { cluster: x >= 3_000 && x < 23_000 ? B : A },
+    );
+    const row = baselineRow(
+      'gateway alone',
+      gatewayAlone,
+      { fault: T0 + 2_000, heal: T0 + 22_000 },
+      A,
+      5_000,
+    );
+    assert.equal(row.failures, 10);
+    assert.equal(row.offBadZoneMs, 900);
+    assert.equal(row.afterHeal, 'traffic back after 1.0 s, no dwell');
+    const r = cleanRun();
+    const mine = baselineRow('fleet-dr beside the gateway', r.samples, r.moments, A, 2_000);
+    assert.match(mine.afterHeal, /^held away; failback began 3.0 s after the heal/);
+  });
+
+  it('counts weight reversals: away once is none, away-back-away is two', () => {
+    assert.equal(reversals([50, 0]), 0);
+    assert.equal(reversals([50, 0, 10, 50, 100]), 1);
+    assert.equal(reversals([50, 0, 50, 0]), 2);
+  });
+
+  it('recognises the recovery notice as messages.ts words it', () => {
+    const policy = examplePolicy();
+    const s = failedOverState(policy);
+    const ok = trigger(2, AZ1, 'OK');
+    const p = decide(policy, observe(2, { [AZ1]: healthy(2), [AZ2]: healthy(2) }, { trigger: ok }), s, t(2));
+    const rec = p.nextState.outbox.find((r) => r.kind === 'message' && r.message.template === 'recovered');
+    assert.ok(rec?.kind === 'message');
+    assert.ok(isRecoveryNotice(renderMessage(policy, rec.message).title));
+    const failover = s.outbox.find((r) => r.kind === 'message');
+    assert.ok(failover?.kind === 'message');
+    assert.equal(isRecoveryNotice(renderMessage(policy, failover.message).title), false);
+  });
+
+  it('--plan prints the policy weight rule’s failover weights, the durations and the abort conditions', () => {
+    const policy = examplePolicy();
+    const text = formatPlan(policy, 'blackhole', AZ1);
+    assert.match(text, /plan only: nothing was called or written/);
+    assert.match(text, new RegExp(`failover \\{"${AZ1}":0,"${AZ2}":100\\}`));
+    assert.match(text, /failback ramp: 10 → 50 → 100%/);
+    assert.match(text, /abort conditions:/);
+    assert.throws(() => formatPlan(policy, 'dead', 'c-nope'), /no cluster c-nope/);
+  });
+});
