@@ -135,8 +135,10 @@ export function objectivesOf(i: ObjectiveInputs): Objective[] {
     });
     return out;
   }
-  const shift = i.decisions.find((d) => d.decision === 'shift' && i.moments.t0 + d.t >= m.lastFault);
-  const decided = shift ? m.t0 + shift.t - m.lastFault : undefined;
+  // Times count from the last fault (a flapping zone is faulted several times; a failover during the flaps
+  // counts as at once).
+  const shift = i.decisions.find((d) => d.decision === 'shift' && m.t0 + d.t >= m.fault);
+  const decided = shift ? Math.max(0, m.t0 + shift.t - m.lastFault) : undefined;
   const detected = m.detected === undefined ? undefined : Math.max(0, m.detected - m.lastFault);
   out.push({
     name: 'detection',

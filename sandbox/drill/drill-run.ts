@@ -12,7 +12,7 @@ import { STATE_CONFIGMAPS } from '../../shared/state/routing-store';
 import { SANDBOX_DINGTALK } from '../start-sandbox';
 import { type Drill, startDrill } from './drill-env';
 import { type DrillFault, FAULT_SPECS, type FaultSpec } from './drill-faults';
-import { canaryWeightsNow, sleep, waitFor } from './drill-helpers';
+import { addZoneAlarm, canaryWeightsNow, sleep, waitFor } from './drill-helpers';
 import {
   baselineRow,
   type ObjectiveSettings,
@@ -207,6 +207,10 @@ async function runWithFleetDr(
   try {
     const clusters = d.policy.clusters.map((c) => c.id);
     const { bad, good } = pickClusters(d.policy, spec, o.zone);
+    // CloudMonitor's own availability monitoring of each zone's site, alarming to alarm-failover: a vantage
+    // point independent of fleet-dr's probes (an alarm on fleet-dr's probe metric is the probe source itself),
+    // so a zone that only answers slowly or with 5xx, which the gateway's TCP check never sees, is confirmed.
+    for (const c of clusters) addZoneAlarm(d, c);
     const marks: DrillMark[] = [];
     const t0 = Date.now();
     const mark = (kind: DrillMark['kind'], label: string) => marks.push({ t: Date.now() - t0, kind, label });
@@ -329,7 +333,7 @@ async function runWithFleetDr(
       startedAt: new Date(t0).toISOString(),
       durationMs: Date.now() - t0,
       clusters,
-      series: seriesOf(samples, t0, clusters),
+      series: seriesOf(samples, t0, clusters, 1_000),
       marks,
       decisions,
       messages,

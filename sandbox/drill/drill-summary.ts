@@ -110,7 +110,10 @@ export function formatPlan(p: Policy, fault: string, clusterId: string): string 
   const dwell = p.failback.stepDwellSeconds ?? p.timing.minStableSecondsBeforeFailback;
   // The weights the policy's own rule computes (shared/policy/weights.ts), not a guess.
   const failover = shiftAway(p, initialRoutingState(p).weights, new Set([clusterId]), new Set(others));
-  const detect = 2 * p.detection.probeIntervalSeconds + Math.max(...c.probes.map((x) => x.timeoutMs)) / 1000;
+  // Worst case: the fault begins just after a round; `failuresToDown` rounds later the last one times out.
+  const detect =
+    p.detection.failuresToDown * p.detection.probeIntervalSeconds +
+    Math.max(...c.probes.map((x) => x.timeoutMs)) / 1000;
   const lines = [
     `practice run (plan only: nothing was called or written): ${fault} in ${c.zone} (${clusterId})`,
     '',
@@ -121,7 +124,7 @@ export function formatPlan(p: Policy, fault: string, clusterId: string): string 
     ),
     '',
     'durations (this policy, not the drill’s compressed timers):',
-    `  detection: within ${detect} s (two probe intervals of ${p.detection.probeIntervalSeconds} s plus the probe timeout), ${p.detection.failuresToDown} failed probe rounds and ${p.detection.confirmationsRequired} confirming source(s)`,
+    `  detection: within ${detect} s (${p.detection.failuresToDown} failed probe rounds ${p.detection.probeIntervalSeconds} s apart plus the probe timeout), then ${p.detection.confirmationsRequired} confirming source(s) before a failover`,
     `  stable window before the first failback step: ${p.timing.minStableSecondsBeforeFailback} s`,
     `  failback ramp: ${p.failback.steps.join(' → ')}% with ${dwell} s between steps (${p.failback.automatic ? 'automatic' : 'each step asked by an operator'})`,
     `  cooldown between automatic transitions: ${p.timing.cooldownSeconds} s`,
@@ -132,5 +135,6 @@ export function formatPlan(p: Policy, fault: string, clusterId: string): string 
     `  - a failback step aborts to the failover weights if ${clusterId} regresses during the ramp`,
     '  - the practice run ends at once if the healthy zone shows errors (operator: `fleet-dr pause`)',
   ];
+
   return `${lines.join('\n')}\n`;
 }

@@ -30,7 +30,7 @@ const flagsIn = (text: string) => new Set(text.match(/--[a-z][a-z-]*/g) ?? []);
 describe('--help everywhere', { timeout: 900_000 }, () => {
   it('fleet-dr <command> --help (and -h) prints that command with its flags and exits 0', async () => {
     const names = await subcommands();
-    for (const name of ['check-config', 'plan', 'observe', 'status', 'failback', 'start'])
+    for (const name of ['check-config', 'plan', 'observe', 'status', 'failback', 'start', 'drill'])
       assert.ok(names.includes(name), `fleet-dr --help lists ${name}`);
     // A real `node bin/fleet-dr.js <command> --help` each, three at a time; `-h` through the same main() in
     // process (each child pays tsx's start-up, seconds on a busy machine).
@@ -44,7 +44,8 @@ describe('--help everywhere', { timeout: 900_000 }, () => {
       assert.equal(r.stderr, '', `fleet-dr ${args} writes nothing to stderr`);
       assert.match(r.stdout, new RegExp(`^usage: fleet-dr ${jobs[i]![0]}\\b`), `fleet-dr ${args}`);
     });
-    for (const n of names.filter((x) => x !== 'start')) {
+    // `start` and `drill` live outside the product (bin/fleet-dr.js hands them to main()).
+    for (const n of names.filter((x) => x !== 'start' && x !== 'drill')) {
       const r = await inProcess([n, '-h']);
       assert.equal(r.code, 0, `fleet-dr ${n} -h: ${r.stderr}`);
       assert.match(r.stdout, new RegExp(`^usage: fleet-dr ${n}\\b`));
@@ -66,6 +67,18 @@ describe('--help everywhere', { timeout: 900_000 }, () => {
     for (const f of ['--json', '--json-file', '--no-gateway-fallback'])
       assert.ok(flagsIn(help('start')).has(f), `start --help names ${f}`);
     assert.ok(flagsIn(help('observe')).has('--event'));
+    for (const f of [
+      '--fault',
+      '--zone',
+      '--seed',
+      '--rate',
+      '--json',
+      '--report',
+      '--all',
+      '--plan',
+      '--failover-off',
+    ])
+      assert.ok(flagsIn(help('drill')).has(f), `drill --help names ${f}`);
   });
 
   it('npm run sandbox -- --help, and each sandbox subcommand with --help, exit 0 without starting anything', async () => {

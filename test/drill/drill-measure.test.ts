@@ -109,6 +109,19 @@ describe('drill measurements', () => {
     assert.deepEqual(unmet(drift), ['back at the baseline, no drift']);
   });
 
+  it('a flapping zone failed over during its flaps is detected and decided at once, counted from the last fault', () => {
+    const flap = cleanRun();
+    flap.moments.lastFault = T0 + 5_000;
+    flap.moments.detected = T0 + 3_000;
+    flap.decisions = flap.decisions.map((d) => (d.decision === 'shift' ? { ...d, t: 4_500 } : d));
+    assert.deepEqual(unmet(flap), []);
+    const detection = objectivesOf(flap).find((o) => o.name === 'detection')!;
+    assert.equal(detection.measured, 'after 0.0 s; failover decided after 0.0 s');
+    const before = cleanRun();
+    before.decisions = before.decisions.map((d) => (d.decision === 'shift' ? { ...d, t: 1_000 } : d));
+    assert.deepEqual(unmet(before), ['detection'], 'a shift before the fault is not this fault’s');
+  });
+
   it('a hold run: nothing may move and nothing may fail', () => {
     const hold: ObjectiveInputs = {
       ...cleanRun(),

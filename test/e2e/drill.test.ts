@@ -1,0 +1,116 @@
+/**
+ * `fleet-dr drill` end to end: every fault kind meets its objectives (the fleet-dr run; the gateway-alone
+ * baseline is exercised once, by `npm start`), `npm start` itself exits 0 with the report written, and the
+ * negative control (failover off) exits 1 naming what it missed.
+ */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { DRILL_FAULTS } from '../../sandbox/drill/drill-faults';
+import type { DrillReport } from '../../sandbox/drill/drill-report';
+import { runDrill } from '../../sandbox/drill/drill-run';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const dir = mkdtempSync(join(tmpdir(), 'fleet-dr-drill-'));
+
+const missed = (r: DrillReport) =>
+  r.objectives
+    .filter((o) => !o.met)
+    .map((o) => `${o.name}: ${o.measured} (target: ${o.target})`)
+    .join('\n');
+
+function run(cmd: string, args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => {
+      stdout += d;
+    });
+    child.stderr.on('data', (d) => {
+      stderr += d;
+    });
+    const timer = setTimeout(() => child.kill('SIGKILL'), 420_000);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+describe('fleet-dr drill: each fault kind meets its objectives', { timeout: 300_000 }, () => {
+  for (const fault of DRILL_FAULTS) {
+    it(fault, async () => {
+      const r = await runDrill({ fault, baseline: false });
+      assert.ok(r.passed, `${fault} missed:\n${missed(r)}`);
+      const transitions = r.decisions.filter((d) => d.decision !== 'hold').map((d) => d.decision);
+      if (fault === 'agent-partition') {
+        assert.deepEqual(transitions, [], 'a partitioned agent is no reason to move traffic');
+        assert.equal(r.failedCluster, 'c-reg-az2', 'the partition is of the registered cluster');
+        return;
+      }
+      assert.equal(
+        transitions.filter((x) => x === 'shift').length,
+        1,
+        `one failover: ${transitions.join(', ')}`,
+      );
+      assert.equal(transitions.filter((x) => x === 'failback-step').length, 3, 'the ramp 10 → 50 → 100');
+      assert.ok(
+        r.marks.some((m) => m.kind === 'failback-step') && r.marks.some((m) => m.kind === 'heal'),
+        'the chart marks the heal and the failback steps',
+      );
+      assert.ok(r.series.length > 10 && r.messages.length >= transitions.length);
+    });
+  }
+});
+
+describe('npm start and the negative control', { timeout: 900_000 }, () => {
+  it('npm start runs the blackhole drill beside the gateway-alone baseline, exits 0 and writes the report', async () => {
+    const report = join(dir, 'report.html');
+    const r = await run('npm', ['start', '--silent', '--', '--json', '--report', report]);
+    assert.equal(r.code, 0, r.stderr.slice(-3000));
+    const j = JSON.parse(r.stdout) as DrillReport;
+    assert.equal(j.fault, 'blackhole');
+    assert.ok(j.passed, missed(j));
+    assert.deepEqual(
+      j.baseline.map((b) => b.config),
+      ['gateway alone', 'fleet-dr beside the gateway'],
+    );
+    assert.match(
+      j.baseline[0]!.afterHeal,
+      /^traffic back after/,
+      'the gateway alone sends traffic back at once',
+    );
+    assert.match(
+      j.baseline[1]!.afterHeal,
+      /^held away/,
+      'fleet-dr holds the healed zone away until failback',
+    );
+    assert.ok(existsSync(report));
+    const html = readFileSync(report, 'utf8');
+    assert.match(html, /id="series-count"/);
+    assert.ok(html.includes(j.decisions[0]!.reason.replace(/&/g, '&amp;').slice(0, 40)), 'the timeline');
+    assert.match(r.stderr, /… fault: c-ack-az1 blackhole/, 'plain progress lines when not on a TTY');
+  });
+
+  it('with failover off (the negative control) the drill exits 1 and names the objectives missed', async () => {
+    const r = await run(process.execPath, [
+      'bin/fleet-dr.js',
+      'drill',
+      '--fault',
+      'slow',
+      '--no-baseline',
+      '--failover-off',
+      '--report',
+      join(dir, 'negative.html'),
+    ]);
+    assert.equal(r.code, 1, r.stderr.slice(-3000));
+    assert.match(r.stdout, /— FAIL/);
+    assert.match(r.stderr, /objectives missed: slow: detection; slow: traffic on the healthy zone/);
+  });
+});
