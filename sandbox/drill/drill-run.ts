@@ -360,7 +360,15 @@ async function runWithFleetDr(
 
 /** Forces a drift check through the function; answers the differences as lines. */
 async function forcedDriftCheck(d: Drill): Promise<string[]> {
-  const r = await d.invoker.invoke('fleet-dr-drift-check', { force: true });
+  const limitMs = 90_000;
+  let timer: NodeJS.Timeout | undefined;
+  const r = await Promise.race([
+    d.invoker.invoke('fleet-dr-drift-check', { force: true }),
+    new Promise<undefined>((resolve) => {
+      timer = setTimeout(() => resolve(undefined), limitMs);
+    }),
+  ]).finally(() => clearTimeout(timer));
+  if (!r) return [`the drill's drift check did not answer within ${limitMs / 1000} s`];
   const a = JSON.parse(r.payload.toString('utf8')) as {
     differences?: Array<{ kind: string; object: string; expected: string; actual: string }>;
     errors?: string[];

@@ -3,7 +3,7 @@
  * `--plan` text. Pure: a DrillReport (or a policy) in, text out.
  */
 import type { Policy } from '../../shared/config';
-import { initialRoutingState } from '../../shared/policy/types';
+import { initialRoutingState } from '../../shared/policy/routing-state';
 import { shiftAway } from '../../shared/policy/weights';
 import type { DrillReport } from './drill-report';
 import type { LiveView } from './drill-run';
