@@ -8,9 +8,14 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import { type Policy, PolicySchema } from '../shared/config';
-import { type CloudStandIn, startCloudStandIn } from './cloud/index';
+import {
+  type CloudStandIn,
+  type KubeconfigIssuer,
+  SANDBOX_FUNCTION_ROLE,
+  startCloudStandIn,
+} from './cloud/index';
 import { type Gateway, type HealthCheckSettings, type PassiveEjection, startGateway } from './gateway/index';
-import { type KubeApiServer, startKubeApiServer } from './kubernetes/index';
+import { type KubeApiServer, type KubeObject, parseManifests, startKubeApiServer } from './kubernetes/index';
 import { fleetSeedYaml, worldClusterOf } from './sandbox-seed';
 import { FleetWorld } from './world';
 import { Zones } from './zones/index';
@@ -50,6 +55,28 @@ export interface SandboxOptions {
   seed?: number;
   /** Start the CloudMonitor alarm timer; default true. */
   autoTick?: boolean;
+  /** RAM: the functions' role (STS credentials) gets deploy/ram-policy.json only; default true. */
+  enforceRam?: boolean;
+  /** RBAC: the functions' Kubernetes user gets deploy/fleet-rbac.yaml only, on the Fleet and members; default true. */
+  enforceRbac?: boolean;
+}
+
+/** The Fleet RBAC manifests applied at start (deploy/README.md steps 4 and 5). */
+export const FLEET_RBAC_PATH = fileURLToPath(new URL('../deploy/fleet-rbac.yaml', import.meta.url));
+
+/**
+ * deploy/fleet-rbac.yaml rendered for `user` as the guide's `sed` does, split as the guide applies it: the
+ * documents labelled `fleet-dr.io/apply-to: member-clusters` go to every member, the rest to the Fleet.
+ */
+export function fleetRbacFor(
+  user: string,
+  path = FLEET_RBAC_PATH,
+): { fleet: KubeObject[]; member: KubeObject[] } {
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: the variable as deploy/fleet-rbac.yaml spells it.
+  const text = readFileSync(path, 'utf8').replaceAll('${FLEET_DR_RBAC_USER}', user);
+  const docs = parseManifests(text);
+  const toMembers = (o: KubeObject) => o.metadata.labels?.['fleet-dr.io/apply-to'] === 'member-clusters';
+  return { fleet: docs.filter((o) => !toMembers(o)), member: docs.filter(toMembers) };
 }
 
 /** A running sandbox. */
@@ -62,6 +89,12 @@ export interface Sandbox {
   zones: Zones;
   /** The policy with probe URLs (and the DingTalk URL) pointing at the sandbox. */
   policy: Policy;
+  /**
+   * The functions' identity on Kubernetes: ACK maps their RAM role to the user named by the role's id; the
+   * kubeconfigs cs DescribeClusterUserKubeconfig / adcp DescribeHubClusterKubeconfig issue to the role's STS
+   * credentials carry it (the world's kubeconfigs stay the administrator's).
+   */
+  functionIdentity: { user: string; kubeconfig(target: 'fleet' | string): string };
   stop(): Promise<void>;
 }
 
@@ -82,24 +115,43 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     for (const s of stops.reverse().splice(0)) await s().catch(() => {});
   };
   try {
-    const fleet = await startKubeApiServer({ name: policy.fleet.id, seedYaml: fleetSeedYaml(policy) });
+    const roleUser = SANDBOX_FUNCTION_ROLE.id;
+    const rbac = fleetRbacFor(roleUser);
+    const enforceRbac = opts.enforceRbac ?? true;
+    const roleKubeconfigs = new Map<string, string>();
+    const fleet = await startKubeApiServer({
+      name: policy.fleet.id,
+      seedYaml: fleetSeedYaml(policy),
+      enforceRbac,
+    });
     stops.push(() => fleet.stop());
+    // The administrator applied the Fleet RBAC (deploy/README.md step 4) before the functions run.
+    for (const o of rbac.fleet) fleet.store.upsert(o);
     // client-node 2.x refuses plain-http kubeconfigs ("HTTP protocol is not allowed"): hand out TLS ones.
     world.fleetKubeconfig = fleet.kubeconfig(undefined, { tls: true });
+    roleKubeconfigs.set('fleet', fleet.kubeconfig(fleet.addRbacUser(roleUser), { tls: true }));
     const members = new Map<string, KubeApiServer>();
     for (const c of policy.clusters) {
-      const m = await startKubeApiServer({ name: c.id });
+      const m = await startKubeApiServer({ name: c.id, enforceRbac });
       stops.push(() => m.stop());
       members.set(c.id, m);
+      for (const o of rbac.member) m.store.upsert(o); // step 5, on every member
+      roleKubeconfigs.set(c.id, m.kubeconfig(m.addRbacUser(roleUser), { tls: true }));
       world.addCluster({
         ...worldClusterOf(c, policy.region),
         kubeconfig: m.kubeconfig(undefined, { tls: true }),
       });
     }
+    const kubeconfigFor: KubeconfigIssuer = (principal, target) =>
+      principal?.type === 'role'
+        ? roleKubeconfigs.get('fleet' in target ? 'fleet' : target.clusterId)
+        : undefined;
     const cloud = await startCloudStandIn({
       world,
       alarmPeriodMs: opts.alarmPeriodMs,
       autoTick: opts.autoTick,
+      enforceRam: opts.enforceRam,
+      kubeconfigFor,
     });
     stops.push(() => cloud.stop());
     cloud.dingtalk.addRobot({ ...SANDBOX_DINGTALK, keywords: policy.notify.dingtalk.keywords });
@@ -142,7 +194,25 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
       })),
       notify: { ...policy.notify, dingtalk: { ...policy.notify.dingtalk, url: cloud.dingtalk.url } },
     };
-    return { world, fleet, members, cloud, gateway, zones, policy: sandboxPolicy, stop: stopAll };
+    const functionIdentity = {
+      user: roleUser,
+      kubeconfig: (target: string) => {
+        const k = roleKubeconfigs.get(target);
+        if (!k) throw new Error(`sandbox: no cluster ${target}`);
+        return k;
+      },
+    };
+    return {
+      world,
+      fleet,
+      members,
+      cloud,
+      gateway,
+      zones,
+      policy: sandboxPolicy,
+      functionIdentity,
+      stop: stopAll,
+    };
   } catch (err) {
     await stopAll();
     throw err;

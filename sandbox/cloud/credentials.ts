@@ -4,6 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { OpenApiError } from './errors';
+import { type RamPrincipal, SANDBOX_FUNCTION_ROLE } from './ram';
 
 /** The fixed sandbox access key every sandbox client uses unless a test adds its own. */
 export const SANDBOX_ACCESS_KEY = {
@@ -20,6 +21,9 @@ export interface StsCredentials {
 
 interface StsEntry extends StsCredentials {
   expiresAt: number;
+  /** The RAM role the credentials were issued for, and the session name. */
+  roleName: string;
+  sessionName: string;
 }
 
 /** What a signature check needs to know about an AccessKey ID. */
@@ -41,9 +45,14 @@ export class CredentialStore {
     this.keys.set(id, secret);
   }
 
-  /** Issue STS credentials valid for ttlMs (default one hour, the AssumeRole default). */
-  issueStsToken(opts: { ttlMs?: number } = {}): StsCredentials {
+  /**
+   * Issue STS credentials valid for ttlMs (default one hour, the AssumeRole default), as the functions' RAM
+   * role (the only role the sandbox models; RAM checks them against that role's policy).
+   */
+  issueStsToken(opts: { ttlMs?: number; sessionName?: string } = {}): StsCredentials {
     const c: StsEntry = {
+      roleName: SANDBOX_FUNCTION_ROLE.name,
+      sessionName: opts.sessionName ?? 'fc-function', // unverified: FC's session name for a function's role
       accessKeyId: `STS.${randomBytes(12).toString('hex')}`,
       accessKeySecret: randomBytes(20).toString('base64url'),
       securityToken: `CAIS${randomBytes(32).toString('base64url')}`,
@@ -51,6 +60,13 @@ export class CredentialStore {
     };
     this.sts.set(c.accessKeyId, c);
     return { accessKeyId: c.accessKeyId, accessKeySecret: c.accessKeySecret, securityToken: c.securityToken };
+  }
+
+  /** Who an AccessKey ID belongs to: a long-lived key is the account's administrator, STS the role. */
+  principalOf(accessKeyId: string): RamPrincipal | undefined {
+    if (this.keys.has(accessKeyId)) return { type: 'admin', accessKeyId };
+    const s = this.sts.get(accessKeyId);
+    return s ? { type: 'role', accessKeyId, roleName: s.roleName, sessionName: s.sessionName } : undefined;
   }
 
   /** The secret (and STS token) for an AccessKey ID, or undefined. */

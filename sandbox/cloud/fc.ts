@@ -12,6 +12,7 @@ import { errorBody, OpenApiError } from './errors';
 import type { FaultRegistry } from './faults';
 import { FcError, verifyFc2 } from './fc-signature';
 import { closeServer, createJsonServer, listenLocal, readBody, sendJson } from './http-util';
+import { fcDenialMessage, type RamAuthorizer } from './ram';
 import { NonceCache, parseQuery, splitUrl, verifyAcs3 } from './signature';
 
 /** One invocation handed to the dispatcher. */
@@ -67,7 +68,12 @@ export async function startFc(opts: {
   faults: FaultRegistry;
   now: () => number;
   accountId?: string;
+  /** RAM: the caller needs `fc:InvokeFunction` on the function's ARN (none = no check). */
+  ram?: RamAuthorizer;
+  /** Region in the function ARNs (default cn-hangzhou). */
+  regionId?: string;
 }): Promise<FcStandIn> {
+  const regionId = opts.regionId ?? 'cn-hangzhou';
   const accountId = opts.accountId ?? '1234567890123456';
   const nonces = new NonceCache();
   const invocations: FcInvocationRecord[] = [];
@@ -111,16 +117,15 @@ export async function startFc(opts: {
       if (req.method !== 'POST' || (!m2 && !m3))
         throw new FcError('PathNotSupported', `${req.method} ${path}`, 404);
       const method = req.method;
-      if (m2)
-        verifyFc2(
-          { method, path: decoded, headers: req.headers, body },
-          { credentials: opts.credentials, now: opts.now() },
-        );
-      else
-        verifyAcs3(
-          { method, url: req.url ?? '/', headers: req.headers, body },
-          { credentials: opts.credentials, nonces, now: opts.now() },
-        );
+      const accessKeyId = m2
+        ? verifyFc2(
+            { method, path: decoded, headers: req.headers, body },
+            { credentials: opts.credentials, now: opts.now() },
+          )
+        : verifyAcs3(
+            { method, url: req.url ?? '/', headers: req.headers, body },
+            { credentials: opts.credentials, nonces, now: opts.now() },
+          );
       const [svcPart, fnName] = m2 ? [m2[1] ?? '', m2[2] ?? ''] : [undefined, m3?.[1] ?? ''];
       const [serviceName, svcQualifier] = svcPart
         ? (svcPart.split('.', 2) as [string, string | undefined])
@@ -128,6 +133,13 @@ export async function startFc(opts: {
       const qualifier =
         svcQualifier ??
         (v3 ? Object.fromEntries(parseQuery(splitUrl(req.url ?? '').query)).qualifier : undefined);
+      // RAM resource: FC 3.0 acs:fc:<region>:<account>:functions/<fn> (the form deploy/ram-policy.json grants);
+      // FC 2.0 acs:fc:<region>:<account>:services/<svc>.<qualifier>/functions/<fn> (LATEST when none).
+      const arn = m2
+        ? `acs:fc:${regionId}:${accountId}:services/${serviceName}.${svcQualifier ?? 'LATEST'}/functions/${fnName}`
+        : `acs:fc:${regionId}:${accountId}:functions/${fnName}`;
+      const denial = opts.ram?.check(opts.credentials.principalOf(accessKeyId), 'fc:InvokeFunction', arn);
+      if (denial) throw new FcError('AccessDenied', fcDenialMessage(denial), 403);
       const async = String(req.headers['x-fc-invocation-type'] ?? '').toLowerCase() === 'async';
       const inv: FcInvocation = {
         api: v3 ? '2023-03-30' : '2016-08-15',

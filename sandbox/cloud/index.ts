@@ -3,6 +3,8 @@
  * ACS3-HMAC-SHA256 signature, the CloudMonitor alarm engine, the Function Compute invoke endpoint and the
  * DingTalk robot, all on 127.0.0.1 with per-product fault switches. Cluster state comes from FleetWorld.
  */
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import type { FleetWorld } from '../world';
 import { AlarmEngine, type AlarmRule, type RuleError } from './alarm-engine';
 import { CredentialStore, type StsCredentials } from './credentials';
@@ -15,6 +17,15 @@ import { adcpProduct } from './products/adcp';
 import { type CustomEvent, cmsProduct, customMetricNamespace } from './products/cms';
 import { csProduct } from './products/cs';
 import { type MseGateway, mseProduct } from './products/mse';
+import {
+  checkPolicyDocument,
+  evaluatePolicy,
+  type KubeconfigIssuer,
+  RamAuthorizer,
+  type RamDecision,
+  type RamPolicyDocument,
+  SANDBOX_FUNCTION_ROLE,
+} from './ram';
 import type { SiteProbe } from './site-probe';
 
 export type { AlertState, CallbackForm } from './alarm-callback';
@@ -26,7 +37,26 @@ export type { FaultSpec } from './faults';
 export { type FcDispatcher, type FcInvocation, FunctionNotFoundError } from './fc';
 export { SITE_MONITOR_NAMESPACE } from './metric-store';
 export { customMetricNamespace } from './products/cms';
+export {
+  evaluatePolicy,
+  type KubeconfigIssuer,
+  type RamDecision,
+  type RamPolicyDocument,
+  type RamPrincipal,
+  SANDBOX_FUNCTION_ROLE,
+  wildcardMatch,
+} from './ram';
 export type { SiteProbe } from './site-probe';
+
+/** The RAM policy the functions' role carries by default. */
+export const DEFAULT_RAM_POLICY_PATH = fileURLToPath(
+  new URL('../../deploy/ram-policy.json', import.meta.url),
+);
+
+/** Reads deploy/ram-policy.json (or another policy document). */
+export function readRamPolicy(path = DEFAULT_RAM_POLICY_PATH): RamPolicyDocument {
+  return checkPolicyDocument(JSON.parse(readFileSync(path, 'utf8')));
+}
 
 /** Options of the cloud stand-ins. */
 export interface CloudStandInOptions {
@@ -43,6 +73,12 @@ export interface CloudStandInOptions {
   accountId?: string;
   /** Random source for `errorRate` faults (tests pass a deterministic one). */
   random?: () => number;
+  /** Check every call of the functions' role (STS credentials) against its RAM policy; default true. */
+  enforceRam?: boolean;
+  /** The policy attached to the functions' role; default deploy/ram-policy.json. */
+  rolePolicy?: RamPolicyDocument;
+  /** The kubeconfig ACK / ACK One issue to a caller (default: the world's administrator kubeconfigs). */
+  kubeconfigFor?: KubeconfigIssuer;
 }
 
 /** The running cloud stand-ins. */
@@ -55,8 +91,27 @@ export interface CloudStandIn {
     settled(): Promise<void>;
   };
   credentials: {
+    /** Another long-lived key: the account's administrator (full RAM access). */
     addAccessKey(id: string, secret: string): void;
-    issueStsToken(opts?: { ttlMs?: number }): StsCredentials;
+    /** STS credentials of the functions' RAM role (checked against `ram.rolePolicy()`). */
+    issueStsToken(opts?: { ttlMs?: number; sessionName?: string }): StsCredentials;
+  };
+  /** RAM: the policy attached to the functions' role; long-lived keys keep full access. */
+  ram: {
+    role: { name: string; id: string; arn: string };
+    rolePolicy(): RamPolicyDocument;
+    setRolePolicy(doc: RamPolicyDocument): void;
+    /** Back to deploy/ram-policy.json (or the `rolePolicy` option). */
+    resetRolePolicy(): void;
+    /** Take one action away from the role (exactly that action; a wildcard grant gets a Deny for it). */
+    revoke(action: string): void;
+    grant(action: string, resource?: string): void;
+    /** What RAM would answer the role for `action` on `resource` (ignores `enforce`). */
+    evaluate(action: string, resource?: string): RamDecision;
+    /** Every call of the role RAM denied so far (action, resource, ImplicitDeny/ExplicitDeny). */
+    denials(): Array<{ action: string; resource: string; decision: RamDecision; at: number }>;
+    /** Enforcement on/off (the `enforceRam` option). */
+    enforce: boolean;
   };
   cms: {
     addRule(rule: AlarmRule): void;
@@ -102,18 +157,27 @@ export async function startCloudStandIn(opts: CloudStandInOptions): Promise<Clou
     regionId: opts.world.regionId,
     delivery: opts.callback,
   });
-  const mse = mseProduct(opts.world);
+  const policy = opts.rolePolicy ?? readRamPolicy();
+  const ram = new RamAuthorizer(policy, userId, opts.enforceRam ?? true);
+  const mse = mseProduct(opts.world, userId);
   const products = [
-    csProduct(opts.world),
-    adcpProduct(opts.world),
+    csProduct(opts.world, { accountId: userId, kubeconfigFor: opts.kubeconfigFor }),
+    adcpProduct(opts.world, { kubeconfigFor: opts.kubeconfigFor }),
     mse.product,
     cmsProduct({ store, engine, events, userId, now }),
   ];
   const started: Array<{ stop(): Promise<void> }> = [];
   try {
-    const openapi = await startOpenApiServer({ products, credentials, faults, now });
+    const openapi = await startOpenApiServer({ products, credentials, faults, now, ram });
     started.push(openapi);
-    const fc = await startFc({ credentials, faults, now, accountId: userId });
+    const fc = await startFc({
+      credentials,
+      faults,
+      now,
+      accountId: userId,
+      ram,
+      regionId: opts.world.regionId,
+    });
     started.push(fc);
     const dingtalk = await startDingTalk({ faults });
     started.push(dingtalk);
@@ -128,6 +192,26 @@ export async function startCloudStandIn(opts: CloudStandInOptions): Promise<Clou
       credentials: {
         addAccessKey: (id, secret) => credentials.addAccessKey(id, secret),
         issueStsToken: (o) => credentials.issueStsToken(o),
+      },
+      ram: {
+        role: {
+          name: SANDBOX_FUNCTION_ROLE.name,
+          id: SANDBOX_FUNCTION_ROLE.id,
+          arn: `acs:ram::${userId}:role/${SANDBOX_FUNCTION_ROLE.name}`,
+        },
+        rolePolicy: () => ram.rolePolicy(),
+        setRolePolicy: (d) => ram.setRolePolicy(d),
+        resetRolePolicy: () => ram.resetRolePolicy(),
+        revoke: (a) => ram.revoke(a),
+        grant: (a, r) => ram.grant(a, r),
+        evaluate: (a, r = '*') => evaluatePolicy(ram.rolePolicy(), a, r),
+        denials: () => ram.denials.map((d) => ({ ...d })),
+        get enforce() {
+          return ram.enforce;
+        },
+        set enforce(v: boolean) {
+          ram.enforce = v;
+        },
       },
       cms: {
         addRule: (r) => engine.addRule(r),

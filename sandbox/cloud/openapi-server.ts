@@ -9,6 +9,7 @@ import type { CredentialStore } from './credentials';
 import { errorBody, OpenApiError } from './errors';
 import type { FaultRegistry } from './faults';
 import { closeServer, createJsonServer, listenLocal, newRequestId, readBody, sendJson } from './http-util';
+import { openApiDenialBody, type RamAuthorizer, RamDeniedError, type RamPrincipal } from './ram';
 import { NonceCache, parseQuery, splitUrl, verifyAcs3 } from './signature';
 
 /** What an action handler gets. */
@@ -23,7 +24,15 @@ export interface ApiContext {
   body: Buffer;
   requestId: string;
   accessKeyId: string;
+  /** The caller as RAM sees it (administrator key or the functions' role). */
+  principal?: RamPrincipal;
 }
+
+/**
+ * The RAM resource ARN a call acts on (checked against the policy's `Resource`); `*` when the stand-in does
+ * not know the ARN format for the action.
+ */
+export type ResourceArn = (ctx: ApiContext) => string;
 
 /** An action implementation: returns the JSON body of a 200, or throws OpenApiError. */
 export type ActionHandler = (ctx: ApiContext) => unknown | Promise<unknown>;
@@ -34,6 +43,8 @@ export interface RpcProduct {
   name: string;
   version: string;
   actions: Record<string, ActionHandler>;
+  /** Resource ARNs per action for RAM (default `*`). */
+  resources?: Record<string, ResourceArn>;
 }
 
 /** One ROA route: method and a path pattern with named groups. */
@@ -42,6 +53,8 @@ export interface RoaRoute {
   method: string;
   pattern: RegExp;
   handler: ActionHandler;
+  /** The resource ARN for RAM (default `*`). */
+  resource?: ResourceArn;
 }
 
 /** A ROA product: routes for one API version. */
@@ -68,6 +81,7 @@ interface Deps {
   credentials: CredentialStore;
   faults: FaultRegistry;
   now: () => number;
+  ram?: RamAuthorizer;
 }
 
 function header(req: IncomingMessage, name: string): string {
@@ -89,7 +103,7 @@ function route(
   method: string,
   path: string,
   action: string,
-): [ActionHandler, Record<string, string>] {
+): [ActionHandler, Record<string, string>, string, ResourceArn | undefined] {
   if (p.style === 'RPC') {
     const h = p.actions[action];
     if (!h)
@@ -97,14 +111,14 @@ function route(
         'InvalidAction.NotFound',
         `Specified api ${action} is not found in ${p.version}.`,
       );
-    return [h, {}];
+    return [h, {}, action, p.resources?.[action]];
   }
   for (const r of p.routes) {
     const m = r.method === method ? r.pattern.exec(path) : null;
     if (m) {
       const pathParams: Record<string, string> = {};
       for (const [k, v] of Object.entries(m.groups ?? {})) pathParams[k] = decodeURIComponent(v);
-      return [r.handler, pathParams];
+      return [r.handler, pathParams, r.action, r.resource];
     }
   }
   throw new OpenApiError('InvalidAction.NotFound', `Specified api ${method} ${path} is not found.`);
@@ -138,12 +152,30 @@ async function handle(
     if (!product)
       throw new OpenApiError('InvalidVersion', `Specified parameter Version ${version} is not valid.`);
     const path = splitUrl(url).path;
-    const [handler, pathParams] = route(product, method, path, action);
+    const [handler, pathParams, ramAction, arnOf] = route(product, method, path, action);
     const params = product.style === 'RPC' ? paramsOf(url, req, body) : paramsOf(url, req, Buffer.alloc(0));
-    const ctx: ApiContext = { action, version, params, pathParams, method, body, requestId, accessKeyId };
+    const principal = deps.credentials.principalOf(accessKeyId);
+    const ctx: ApiContext = {
+      action: ramAction,
+      version,
+      params,
+      pathParams,
+      method,
+      body,
+      requestId,
+      accessKeyId,
+      principal,
+    };
+    // RAM is checked after authentication and routing, before the action runs (an unknown action is still 404).
+    const denial = deps.ram?.check(principal, `${product.name}:${ramAction}`, arnOf ? arnOf(ctx) : '*');
+    if (denial) throw new RamDeniedError(denial);
     const result = (await handler(ctx)) as Record<string, unknown>;
     reply(200, product.style === 'RPC' ? { RequestId: requestId, ...result } : result);
   } catch (err) {
+    if (err instanceof RamDeniedError && product) {
+      const d = openApiDenialBody(err.denial, product.style, requestId);
+      return reply(d.status, d.body);
+    }
     const e = err instanceof OpenApiError ? err : new OpenApiError('InternalError');
     reply(e.status, errorBody(e, requestId));
   }

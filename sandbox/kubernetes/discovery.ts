@@ -61,7 +61,7 @@ export function resourceListDoc(group: string, version: string): Record<string, 
       singularName: t.singular,
       namespaced: t.namespaced,
       kind: t.kind,
-      verbs: RESOURCE_VERBS,
+      verbs: t.verbs ?? RESOURCE_VERBS,
       ...(t.shortNames.length > 0 ? { shortNames: t.shortNames } : {}),
       storageVersionHash: Buffer.from(`${apiVersionOf(t)}/${t.kind}`)
         .toString('base64')

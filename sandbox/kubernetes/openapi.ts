@@ -20,8 +20,9 @@ function gvList(): Array<{ group: string; version: string }> {
 }
 
 function gvDoc(group: string, version: string): Record<string, unknown> | undefined {
-  const types = RESOURCE_TYPES.filter((t) => t.group === group && t.version === version);
-  if (types.length === 0) return undefined;
+  const types = RESOURCE_TYPES.filter((t) => t.group === group && t.version === version && !t.virtual);
+  if (types.length === 0 && !RESOURCE_TYPES.some((t) => t.group === group && t.version === version))
+    return undefined;
   const paths: Record<string, unknown> = {};
   for (const t of types) {
     const base = `/${gvPath(group, version)}${t.namespaced ? '/namespaces/{namespace}' : ''}/${t.plural}/{name}`;

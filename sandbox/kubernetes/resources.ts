@@ -16,7 +16,14 @@ export interface ResourceType {
   statusSubresource: boolean;
   /** Columns beyond NAME and AGE for `kubectl get` tables: [header, JSON path of the value]. */
   columns?: Array<[string, string[]]>;
+  /** Verbs discovery lists when not every verb (the access reviews: create only). */
+  verbs?: string[];
+  /** Not stored: answered by the server itself (SelfSubjectAccessReview, SubjectAccessReview). */
+  virtual?: boolean;
 }
+
+/** The RBAC API group (ClusterRole, ClusterRoleBinding, Role, RoleBinding). */
+export const RBAC_GROUP = 'rbac.authorization.k8s.io';
 
 const VERBS = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
 
@@ -57,6 +64,20 @@ export const RESOURCE_TYPES: ResourceType[] = [
     ['SYNC STATUS', ['status', 'sync', 'status']],
     ['HEALTH STATUS', ['status', 'health', 'status']],
   ]),
+  r(RBAC_GROUP, 'v1', 'ClusterRole', 'clusterroles', false, []),
+  r(RBAC_GROUP, 'v1', 'ClusterRoleBinding', 'clusterrolebindings', false, []),
+  r(RBAC_GROUP, 'v1', 'Role', 'roles', true, []),
+  r(RBAC_GROUP, 'v1', 'RoleBinding', 'rolebindings', true, []),
+  {
+    ...r('authorization.k8s.io', 'v1', 'SelfSubjectAccessReview', 'selfsubjectaccessreviews', false, []),
+    verbs: ['create'],
+    virtual: true,
+  },
+  {
+    ...r('authorization.k8s.io', 'v1', 'SubjectAccessReview', 'subjectaccessreviews', false, []),
+    verbs: ['create'],
+    virtual: true,
+  },
 ];
 
 function r(

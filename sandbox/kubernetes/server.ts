@@ -5,6 +5,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { requestLedger } from '../ledger';
+import { accessReview } from './access-review';
 import { TokenAuth } from './auth';
 import { startControllers } from './controllers';
 import { coreVersionsDoc, groupDocFor, groupListDoc, resourceListDoc, versionDoc } from './discovery';
@@ -50,8 +51,9 @@ function discovery(d: DiscoveryTarget, hostPort: string): unknown {
 export async function startKubeApiServer(opts: KubeApiServerOptions): Promise<KubeApiServer> {
   const adminToken = `admin-${opts.name}-${randomBytes(12).toString('hex')}`;
   const tokens: TokenSpec[] = [{ token: adminToken, scope: 'admin' }, ...(opts.tokens ?? [])];
-  const auth = new TokenAuth(tokens);
   const store = new MemoryStore(opts.watchHistory ?? 1000);
+  const auth = new TokenAuth(tokens, store);
+  auth.enforceRbac = opts.enforceRbac ?? true;
   const stopControllers = startControllers(store, {
     runningAfterMs: opts.mseStatus?.runningAfterMs ?? 300,
     listeningAfterMs: opts.mseStatus?.listeningAfterMs ?? 300,
@@ -97,7 +99,13 @@ export async function startKubeApiServer(opts: KubeApiServerOptions): Promise<Ku
         group: t.group,
         namespace: t.namespace,
         name: t.name,
+        subresource: t.subresource,
       });
+      if (t.type.virtual) {
+        const out = await accessReview(auth, token, t, req);
+        sendJson(res, out.code, out.body);
+        return { code: out.code, token };
+      }
       if (verb === 'watch' || (verb === 'get' && url.searchParams.get('watch') === 'true')) {
         serveWatch(store, t, url.searchParams, res, {
           bookmarkIntervalMs: opts.bookmarkIntervalMs ?? 5000,
@@ -188,6 +196,17 @@ export async function startKubeApiServer(opts: KubeApiServerOptions): Promise<Ku
     dumpYaml: () => dumpYaml(store),
     get unreachable() {
       return unreachable;
+    },
+    addRbacUser: (user, groups) => {
+      const token = `user-${opts.name}-${randomBytes(12).toString('hex')}`;
+      auth.add({ token, scope: 'rbac', user, groups });
+      return token;
+    },
+    get enforceRbac() {
+      return auth.enforceRbac;
+    },
+    set enforceRbac(on: boolean) {
+      auth.enforceRbac = on;
     },
     failRequests: (match, times = 1) => {
       const f = { match, left: times };

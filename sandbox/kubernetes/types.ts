@@ -1,10 +1,13 @@
 /** Public types of the Kubernetes API stand-in (the agreed `sandbox/kubernetes` contract). */
 
-/** A bearer token and what it may do; `readWrite` lists resource plurals writable, everything else read-only. */
-export interface TokenSpec {
-  token: string;
-  scope: 'admin' | 'read-only' | { readWrite: string[] };
-}
+/**
+ * A bearer token and what it may do: `admin` everything; `read-only`; `readWrite` lists resource plurals
+ * writable, everything else read-only; `rbac` authenticates as `user` (and `groups`) and is authorised by the
+ * RBAC objects in the server (Role/ClusterRole bound by RoleBinding/ClusterRoleBinding), as a real cluster does.
+ */
+export type TokenSpec =
+  | { token: string; scope: 'admin' | 'read-only' | { readWrite: string[] } }
+  | { token: string; scope: 'rbac'; user: string; groups?: string[] };
 
 /** Timers of the simulated MseIngressConfig controller (Pending -> Running -> Listening). */
 export interface MseStatusTimings {
@@ -26,6 +29,8 @@ export interface KubeApiServerOptions {
   bookmarkIntervalMs?: number;
   /** How many watch events are kept for resume; older resourceVersions get 410 Expired (extension). */
   watchHistory?: number;
+  /** Authorise `rbac` tokens by RBAC (default true); false lets them do anything, as before RBAC existed. */
+  enforceRbac?: boolean;
 }
 
 /** Any Kubernetes object as stored and served. */
@@ -101,6 +106,13 @@ export interface KubeApiServer {
    * write failed does), after authorization and before anything is stored. Returns a function that clears it.
    */
   failRequests(match: RequestFaultMatch, times?: number): () => void;
+  /**
+   * A bearer token for an RBAC user (what a kubeconfig ACK issues for a RAM identity carries): its requests are
+   * authorised by the RBAC objects in this server. Pass the token to `kubeconfig(token)`.
+   */
+  addRbacUser(user: string, groups?: string[]): string;
+  /** RBAC enforcement for RBAC users (the `enforceRbac` option); admin and scoped tokens are unaffected. */
+  enforceRbac: boolean;
   stop(): Promise<void>;
 }
 

@@ -63,6 +63,9 @@ describe('Function Compute stand-in: FC 2.0 through @alicloud/fc2 and FC 3.0 thr
 
   it('STS credentials sign FC 2.0 calls; a wrong secret or unknown key is refused', async () => {
     const sts = cloud.credentials.issueStsToken();
+    // STS credentials are the functions' role: deploy/ram-policy.json grants FC 3.0 functions/fleet-dr-* only,
+    // so the FC 2.0 service/function ARN needs its own grant (cloud-ram.test.ts covers the denial).
+    cloud.ram.grant('fc:InvokeFunction', 'acs:fc:*:*:services/fleet-dr.*/functions/*');
     await client(sts).invokeFunction('fleet-dr', 'observe', 'x');
     let e = await sdkError(
       client({ accessKeyId: SANDBOX_ACCESS_KEY.accessKeyId, accessKeySecret: 'wrong' }).invokeFunction(

@@ -107,10 +107,12 @@ describe('kubernetes stand-in: discovery', () => {
     assert.deepEqual(groups, [
       'apps',
       'argoproj.io',
+      'authorization.k8s.io',
       'coordination.k8s.io',
       'discovery.k8s.io',
       'mse.alibabacloud.com',
       'networking.k8s.io',
+      'rbac.authorization.k8s.io',
     ]);
     const net = await get('/apis/networking.k8s.io/v1');
     const ing = net.resources.find((r) => r.name === 'ingresses')!;

@@ -6,6 +6,7 @@
 import type { FleetWorld, WorldCluster } from '../../world';
 import { OpenApiError } from '../errors';
 import type { RpcProduct } from '../openapi-server';
+import type { KubeconfigIssuer } from '../ram';
 
 function mustFleet(world: FleetWorld, id: string | undefined): void {
   if (id !== world.fleetId) {
@@ -51,7 +52,7 @@ export function detachInConsole(world: FleetWorld, clusterId: string): void {
 }
 
 /** The adcp product for the OpenAPI server. */
-export function adcpProduct(world: FleetWorld): RpcProduct {
+export function adcpProduct(world: FleetWorld, opts: { kubeconfigFor?: KubeconfigIssuer } = {}): RpcProduct {
   return {
     style: 'RPC',
     name: 'adcp',
@@ -96,11 +97,12 @@ export function adcpProduct(world: FleetWorld): RpcProduct {
           },
         };
       },
-      DescribeHubClusterKubeconfig: ({ params }) => {
+      DescribeHubClusterKubeconfig: ({ params, principal }) => {
         mustFleet(world, params.ClusterId);
         if (!world.fleetKubeconfig)
           throw new OpenApiError('NotFound.Kubeconfig', 'Fleet has no API server', 404);
-        return { Kubeconfig: world.fleetKubeconfig };
+        // The kubeconfig of the caller's identity: a RAM role gets the Kubernetes user named by its id.
+        return { Kubeconfig: opts.kubeconfigFor?.(principal, { fleet: true }) ?? world.fleetKubeconfig };
       },
     },
   };

@@ -4,7 +4,8 @@
  */
 import type { FleetWorld, WorldCluster } from '../../world';
 import { OpenApiError } from '../errors';
-import type { RoaProduct } from '../openapi-server';
+import type { ApiContext, RoaProduct } from '../openapi-server';
+import type { KubeconfigIssuer } from '../ram';
 
 /** Fixed timestamps: the stand-in's clusters were "created" once, long ago. */
 const CREATED = '2024-01-01T00:00:00+08:00';
@@ -43,8 +44,23 @@ function mustCluster(world: FleetWorld, id: string | undefined): WorldCluster {
   return c;
 }
 
+/**
+ * RAM resource of the per-cluster actions: `acs:cs:<region>:<account>:cluster/<id>` (the form
+ * deploy/ram-policy.json grants; the region of an unknown cluster is the world's).
+ */
+function clusterArn(world: FleetWorld, accountId: string): (ctx: ApiContext) => string {
+  return ({ pathParams }) => {
+    const id = pathParams.id ?? '';
+    return `acs:cs:${world.cluster(id)?.regionId ?? world.regionId}:${accountId}:cluster/${id}`;
+  };
+}
+
 /** The cs product for the OpenAPI server. */
-export function csProduct(world: FleetWorld): RoaProduct {
+export function csProduct(
+  world: FleetWorld,
+  opts: { accountId?: string; kubeconfigFor?: KubeconfigIssuer } = {},
+): RoaProduct {
+  const arn = clusterArn(world, opts.accountId ?? '1234567890123456');
   return {
     style: 'ROA',
     name: 'cs',
@@ -75,19 +91,23 @@ export function csProduct(world: FleetWorld): RoaProduct {
         action: 'DescribeClusterDetail',
         method: 'GET',
         pattern: /^\/clusters\/(?<id>[^/]+)$/,
+        resource: arn,
         handler: ({ pathParams }) => clusterDetail(mustCluster(world, pathParams.id)),
       },
       {
         action: 'DescribeClusterUserKubeconfig',
         method: 'GET',
         pattern: /^\/k8s\/(?<id>[^/]+)\/user_config$/,
-        handler: ({ pathParams, params }) => {
+        resource: arn,
+        handler: ({ pathParams, params, principal }) => {
           const c = mustCluster(world, pathParams.id);
           if (!c.kubeconfig)
             throw new OpenApiError('ErrorQueryKubeconfig', `cluster ${c.id} has no API server`, 400);
           const minutes = Number(params.TemporaryDurationMinutes ?? 0);
           const expiration = new Date(Date.now() + (minutes > 0 ? minutes : 3 * 365 * 24 * 60) * 60_000);
-          return { config: c.kubeconfig, expiration: expiration.toISOString() };
+          // ACK issues the kubeconfig of the caller's own identity (a RAM role gets the user named by its id).
+          const config = opts.kubeconfigFor?.(principal, { clusterId: c.id }) ?? c.kubeconfig;
+          return { config, expiration: expiration.toISOString() };
         },
       },
     ],

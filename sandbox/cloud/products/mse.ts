@@ -67,7 +67,10 @@ function ok(data: unknown): Record<string, unknown> {
 }
 
 /** The MSE product and its control hooks. */
-export function mseProduct(world: FleetWorld): { product: RpcProduct; control: MseControl } {
+export function mseProduct(
+  world: FleetWorld,
+  accountId = '1234567890123456',
+): { product: RpcProduct; control: MseControl } {
   const failures = new Map<string, Array<{ code: string; message: string }>>();
   const gateways: MseGateway[] = [{ ...DEFAULT_GATEWAY }];
   const services = () => world.serviceHealthProvider?.() ?? [];
@@ -84,10 +87,22 @@ export function mseProduct(world: FleetWorld): { product: RpcProduct; control: M
     if (!g) throw new OpenApiError('NotFound.Gateway', `gateway ${String(id)} not found`, 404);
     return g;
   };
+  // RAM resource per the reference: acs:mse:<region>:<account>:instance/<GatewayUniqueId>.
+  const instanceArn = ({ params }: { params: Record<string, string> }) => {
+    let id: unknown;
+    try {
+      id = filterParams(params.FilterParams).GatewayUniqueId;
+    } catch {
+      id = undefined;
+    }
+    const gw = String(id ?? params.GatewayUniqueId ?? DEFAULT_GATEWAY.gatewayUniqueId);
+    return `acs:mse:${world.regionId}:${accountId}:instance/${gw}`;
+  };
   const product: RpcProduct = {
     style: 'RPC',
     name: 'mse',
     version: '2019-05-31',
+    resources: { ListGatewayService: instanceArn, GetGatewayServiceDetail: instanceArn },
     actions: {
       ListGateway: wrap('ListGateway', (p) => {
         const f = filterParams(p.FilterParams);
