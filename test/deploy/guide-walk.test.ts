@@ -1,8 +1,8 @@
 // The deployment guide (deploy/README.md), walked in order against the sandbox, each step the guide's own
 // command (with the sandbox's values where the guide says so), ending with an alarm reaching
-// fleet-dr-alarm-failover. Steps that need the real cloud (aliyun ram/adcp, `s deploy` itself) are not run;
-// the RBAC documents are rendered with the guide's command and checked, not applied: the Kubernetes stand-in
-// serves no RBAC API.
+// fleet-dr-alarm-failover. Steps that need the real cloud (aliyun ram/adcp, `s deploy` itself) are not run.
+// The RBAC is applied with the guide's own commands to the Fleet and to each member (the stand-ins serve and
+// enforce RBAC), after removing the copy the sandbox seeded, so the guide's commands are what grant it.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, utimesSync } from 'node:fs';
@@ -91,7 +91,7 @@ describe('deploy/README.md walked in order against the sandbox', { timeout: 900_
 
   it('4-5. renders the RBAC with the subject from the variable, Fleet and member documents apart', async () => {
     env.FLEET_DR_RBAC_USER = env.FLEET_DR_ROLE_ID;
-    // The guide's command up to the pipe into kubectl: the stand-in serves no RBAC API to apply it to.
+    // The guide's command up to the pipe into kubectl: what it renders.
     const render = guideCommand('sed "s/').split(' | kubectl')[0]!;
     const r = await sh(render, env);
     assert.equal(r.code, 0, r.stderr);
@@ -113,6 +113,34 @@ describe('deploy/README.md walked in order against the sandbox', { timeout: 900_
     );
     assert.match(guide, /apply -l '!fleet-dr\.io\/apply-to' -f -/);
     assert.match(guide, /apply -l fleet-dr\.io\/apply-to=member-clusters -f -/);
+  });
+
+  it('4-5. applies it with the guide’s commands: the Fleet documents to the Fleet, the member Role to each member', async () => {
+    const sb = fns.drill.sb;
+    const rbac = 'rbac.authorization.k8s.io/v1';
+    // The sandbox seeded the same documents: remove them, so what is there afterwards is what the guide applied.
+    sb.fleet.store.delete(rbac, 'RoleBinding', 'fleet-dr', 'fleet-dr-state');
+    const fleet = await sh(guideCommand('sed "s/'), env);
+    assert.equal(fleet.code, 0, fleet.stderr);
+    const binding = sb.fleet.store.get(rbac, 'RoleBinding', 'fleet-dr', 'fleet-dr-state') as
+      | RbacDoc
+      | undefined;
+    assert.deepEqual(
+      binding?.subjects?.map((x) => x.name),
+      [env.FLEET_DR_ROLE_ID],
+    );
+    assert.match(guide, /for kc in [^\n]*; do\n {2}sed "s\//, 'the member loop');
+    const inner = guideCommand('  sed "s/');
+    for (const [id, m] of sb.members) {
+      const r = await sh(inner.replace(/"\$kc"/g, `"${m.kubeconfigPath}"`), env);
+      assert.equal(r.code, 0, `${id}: ${r.stderr}`);
+      assert.ok(m.store.get(rbac, 'Role', 'web-demo', 'fleet-dr-member-reader'), `${id} has the member Role`);
+      assert.equal(
+        m.store.get(rbac, 'Role', 'fleet-dr', 'fleet-dr-state'),
+        undefined,
+        `${id} gets no Fleet document`,
+      );
+    }
   });
 
   it('7. the policy validates', async () => {
