@@ -35,6 +35,7 @@ const COMMAND_USAGE = [
   'plan ...                plan a routing change for a policy and an outage',
   'drift [--config <policy>] [--json]: what differs from the committed state, read-only (exit 1 on drift)',
   'observe --event <file>  gather, read-only, the observations for an alarm event (feeds plan)',
+  'preflight [--config <policy>] [--json]: read-only checks of RAM, RBAC, gateway, signals, clusters (exit 1 on FAIL)',
 ];
 
 /** How the operator commands (status, failback, shift, pause, resume) reach the operator function. */
@@ -55,6 +56,7 @@ const COMMANDS: Record<string, Command> = {
   plan: async (argv, io) => (await import('./plan-command')).planCommand(argv, io),
   drift: async (argv, io) => (await import('../drift/drift-command')).driftCommand(argv, io),
   observe: async (argv, io) => (await import('./observe-command')).observeCommand(argv, io),
+  preflight: async (argv, io) => (await import('./preflight-command')).preflightCommand(argv, io),
   status: async (argv, io) => (await import('./status-command')).statusCommand(argv, io),
   failback: async (argv, io) => (await import('./failback-command')).failbackCommand(argv, io),
   shift: async (argv, io) => (await import('./control-commands')).shiftCommand(argv, io),
