@@ -44,14 +44,14 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const msg = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
 /** Reads DescribeManagedClusters until it lists `cluster` or the delays run out. */
-async function readBackFleet(w: Wiring, cluster: string, delays: number[]): Promise<Reassociation> {
+async function readBackFleet(wiring: Wiring, cluster: string, delays: number[]): Promise<Reassociation> {
   let reads = 0;
   let error: string | undefined;
   for (const d of delays) {
     if (d > 0) await sleep(d);
     reads++;
     try {
-      const members = await w.fleet.managedClusters();
+      const members = await wiring.fleet.managedClusters();
       if (members.some((m) => m.clusterId === cluster))
         return { cluster, onFleet: true, onGateway: null, reads };
       error = undefined;
@@ -63,30 +63,34 @@ async function readBackFleet(w: Wiring, cluster: string, delays: number[]): Prom
 }
 
 /** Runs the check and, after a committed re-association, confirms it and finishes the membership. */
-export async function runCheck(o: CheckOptions): Promise<CheckReport> {
+export async function runCheck(options: CheckOptions): Promise<CheckReport> {
   const run = (cause: string) =>
     runDecision({
-      wiring: o.wiring,
-      trigger: { kind: 'cluster-event', clusterId: o.clusterId, cause },
-      log: o.log,
-      notifyFunction: o.notifyFunction,
-      probeSpacingMs: o.probeSpacingMs,
+      wiring: options.wiring,
+      trigger: { kind: 'cluster-event', clusterId: options.clusterId, cause },
+      log: options.log,
+      notifyFunction: options.notifyFunction,
+      probeSpacingMs: options.probeSpacingMs,
     });
-  const decisions = [await run(o.cause)];
+  const decisions = [await run(options.cause)];
   let reassociation: Reassociation | undefined;
   const first = decisions[0]!;
   if (first.committed && first.decision === 'reassociate') {
-    const cluster = first.plan?.cluster ?? o.clusterId;
+    const cluster = first.plan?.cluster ?? options.clusterId;
     // AttachClusterToHub starts a task: only a read-back says the cluster is on the Fleet again. Without it the
     // next decision would see it still off the Fleet and ask again.
-    reassociation = await readBackFleet(o.wiring, cluster, o.readBackDelaysMs ?? DEFAULT_READ_BACK_MS);
-    o.log.info('re-association read back', { ...reassociation });
+    reassociation = await readBackFleet(
+      options.wiring,
+      cluster,
+      options.readBackDelaysMs ?? DEFAULT_READ_BACK_MS,
+    );
+    options.log.info('re-association read back', { ...reassociation });
     // The next rule finishes the membership: a cluster fenced while it was down is re-admitted at weight 0.
     if (reassociation.onFleet) decisions.push(await run(`follow-up after re-associating ${cluster}`));
   }
   if (reassociation?.onFleet) {
     try {
-      const members = await (await o.wiring.membership()).members();
+      const members = await (await options.wiring.membership()).members();
       reassociation.onGateway = members.includes(reassociation.cluster);
     } catch (e) {
       reassociation.error = `gateway membership: ${msg(e)}`;

@@ -79,8 +79,8 @@ export interface RoundsReport {
 const describe = (e: unknown) => (e instanceof Error ? `${e.name}: ${e.message}` : String(e));
 
 /** Runs rounds until the next one could not end by `s.endAt`. */
-export async function runRounds(d: RoundDeps, s: RoundSchedule): Promise<RoundsReport> {
-  const window = new ProbeWindow(d.policy);
+export async function runRounds(deps: RoundDeps, schedule: RoundSchedule): Promise<RoundsReport> {
+  const window = new ProbeWindow(deps.policy);
   const report: RoundsReport = {
     rounds: [],
     transitions: [],
@@ -90,35 +90,35 @@ export async function runRounds(d: RoundDeps, s: RoundSchedule): Promise<RoundsR
   };
   // What a round costs after its probes end: the longest measured so far (a decision that writes canaries and
   // invokes notify is the slowest), and never less than the reserve.
-  let tailMs = s.decisionReserveMs ?? 1_500;
-  let next = d.now();
+  let tailMs = schedule.decisionReserveMs ?? 1_500;
+  let next = deps.now();
   for (;;) {
-    const start = Math.max(next, d.now());
-    if (start + s.probeTimeoutMs + tailMs > s.endAt) {
-      report.stopped = `the next round (at ${new Date(start).toISOString()}) could not end before ${new Date(s.endAt).toISOString()}`;
+    const start = Math.max(next, deps.now());
+    if (start + schedule.probeTimeoutMs + tailMs > schedule.endAt) {
+      report.stopped = `the next round (at ${new Date(start).toISOString()}) could not end before ${new Date(schedule.endAt).toISOString()}`;
       break;
     }
-    const wait = start - d.now();
-    if (wait > 0) await d.sleep(wait);
-    const began = d.now();
+    const wait = start - deps.now();
+    if (wait > 0) await deps.sleep(wait);
+    const began = deps.now();
     // The round's probes may use the interval, but never the time its decision needs before the end.
-    const deadline = Math.min(began + s.intervalMs, s.endAt - tailMs);
+    const deadline = Math.min(began + schedule.intervalMs, schedule.endAt - tailMs);
     let probedAt = began;
-    const probing = d.probe(deadline).then((rounds) => {
-      probedAt = d.now();
+    const probing = deps.probe(deadline).then((rounds) => {
+      probedAt = deps.now();
       return rounds;
     });
     const readings = probing.then((rounds) => {
       window.add(rounds);
       return window.readings();
     });
-    const publishing = probing.then((rounds) => d.publish(rounds));
-    const deciding = d.decide(readings).then(
+    const publishing = probing.then((rounds) => deps.publish(rounds));
+    const deciding = deps.decide(readings).then(
       (a) => ({ ok: true as const, a }),
       (e: unknown) => ({ ok: false as const, error: describe(e) }),
     );
     const [rounds, decided, published] = await Promise.all([probing, deciding, publishing]);
-    const ended = d.now();
+    const ended = deps.now();
     tailMs = Math.max(tailMs, ended - probedAt);
     report.metrics.published += published.published;
     report.metrics.calls += published.calls;
@@ -131,13 +131,13 @@ export async function runRounds(d: RoundDeps, s: RoundSchedule): Promise<RoundsR
         reason: decided.a.reason,
         committed: decided.a.committed,
       });
-      d.log.info('transition', { decision: decided.a.decision, reason: decided.a.reason });
+      deps.log.info('transition', { decision: decided.a.decision, reason: decided.a.reason });
     }
     if (!decided.ok) {
       report.failedDecisions += 1;
-      d.log.warn('round decision failed', { error: decided.error });
+      deps.log.warn('round decision failed', { error: decided.error });
     }
-    next = began + s.intervalMs;
+    next = began + schedule.intervalMs;
   }
   return report;
 }

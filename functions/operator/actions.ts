@@ -10,7 +10,8 @@ import { type FleetStatus, fleetStatus } from '../../shared/operator/status';
 import type { Caller } from '../../shared/operator/verify';
 import type { DecisionAnswer } from '../../shared/pipeline/answer';
 import { runDecision } from '../../shared/pipeline/run-decision';
-import type { OperatorRequest, RoutingState } from '../../shared/policy/types';
+import type { OperatorRequest } from '../../shared/policy/observations';
+import type { RoutingState } from '../../shared/policy/routing-state';
 import type { Wiring } from '../../shared/runtime/wiring';
 import { STATE_CONFIGMAPS } from '../../shared/state/routing-store';
 
@@ -63,38 +64,42 @@ function baseAnswer(
   };
 }
 
-async function decideOn(d: ActionDeps, request: OperatorRequest, dryRun = false): Promise<DecisionAnswer> {
-  const w = d.wiring;
+async function decideOn(deps: ActionDeps, request: OperatorRequest, dryRun = false): Promise<DecisionAnswer> {
+  const w = deps.wiring;
   // A dry run decides on the committed state and writes nothing (runDecision's dry-run path).
   const wiring: Wiring = dryRun ? { ...w, policy: { ...w.policy, dryRun: true } } : w;
   return runDecision({
     wiring,
     trigger: { kind: 'operator', request },
-    log: d.log,
-    notifyFunction: d.notifyFunction,
-    probeSpacingMs: d.probeSpacingMs,
+    log: deps.log,
+    notifyFunction: deps.notifyFunction,
+    probeSpacingMs: deps.probeSpacingMs,
   });
 }
 
 const requestOf = (
-  d: ActionDeps,
+  deps: ActionDeps,
   caller: Caller,
   r: Omit<OperatorRequest, 'by' | 'at' | 'id'>,
 ): OperatorRequest => ({
   ...r,
   by: caller.key.owner,
-  at: d.now().toISOString(),
+  at: deps.now().toISOString(),
   id: caller.requestKey,
 });
 
 /** POST /failback. */
-export async function failback(d: ActionDeps, caller: Caller, body: FailbackBody): Promise<OperatorAnswer> {
-  const policy = d.wiring.policy;
-  const store = await d.wiring.routing();
+export async function failback(
+  deps: ActionDeps,
+  caller: Caller,
+  body: FailbackBody,
+): Promise<OperatorAnswer> {
+  const policy = deps.wiring.policy;
+  const store = await deps.wiring.routing();
   if (body.mode === 'abort') {
     const a = await decideOn(
-      d,
-      requestOf(d, caller, { action: 'failback-abort', cluster: body.cluster, reason: body.reason }),
+      deps,
+      requestOf(deps, caller, { action: 'failback-abort', cluster: body.cluster, reason: body.reason }),
     );
     const out = baseAnswer(a, caller, 'failback', a.decision === 'failback-abort' ? 'done' : 'refused');
     return {
@@ -108,7 +113,7 @@ export async function failback(d: ActionDeps, caller: Caller, body: FailbackBody
   // operators stepping at once, the loser re-decides on the winner's state and is refused (operator-conflict).
   const before = (await store.read()).value;
   const stepIndex = body.step !== undefined ? body.step - 1 : nextStepIndex(before);
-  const request = requestOf(d, caller, {
+  const request = requestOf(deps, caller, {
     action: 'failback-step',
     cluster: body.cluster,
     reason: body.reason,
@@ -116,7 +121,7 @@ export async function failback(d: ActionDeps, caller: Caller, body: FailbackBody
     ...(body.mode === 'auto' ? { auto: true } : {}),
   });
   if (body.mode === 'dryRun') {
-    const a = await decideOn(d, request, true);
+    const a = await decideOn(deps, request, true);
     return {
       ...baseAnswer(a, caller, 'failback', 'dry-run'),
       mode: body.mode,
@@ -125,7 +130,7 @@ export async function failback(d: ActionDeps, caller: Caller, body: FailbackBody
       failback: rampOf(policy, before),
     };
   }
-  const a = await decideOn(d, request);
+  const a = await decideOn(deps, request);
   const outcome: OperatorAnswer['outcome'] =
     a.decision === 'failback-abort'
       ? 'aborted'
@@ -144,11 +149,11 @@ export async function failback(d: ActionDeps, caller: Caller, body: FailbackBody
 }
 
 /** POST /shift. */
-export async function shift(d: ActionDeps, caller: Caller, body: ShiftBody): Promise<OperatorAnswer> {
-  const until = new Date(d.now().getTime() + body.expiresIn * 1000).toISOString();
+export async function shift(deps: ActionDeps, caller: Caller, body: ShiftBody): Promise<OperatorAnswer> {
+  const until = new Date(deps.now().getTime() + body.expiresIn * 1000).toISOString();
   const a = await decideOn(
-    d,
-    requestOf(d, caller, { action: 'shift', cluster: body.cluster, reason: body.reason, until }),
+    deps,
+    requestOf(deps, caller, { action: 'shift', cluster: body.cluster, reason: body.reason, until }),
   );
   const ok = a.decision === 'shift' || (a.decision === 'hold' && a.rule === 'planned-shift');
   return {
@@ -160,12 +165,12 @@ export async function shift(d: ActionDeps, caller: Caller, body: ShiftBody): Pro
 
 /** POST /pause and POST /resume. */
 export async function pauseOrResume(
-  d: ActionDeps,
+  deps: ActionDeps,
   caller: Caller,
   action: 'pause' | 'resume',
   body: PauseBody,
 ): Promise<OperatorAnswer> {
-  const a = await decideOn(d, requestOf(d, caller, { action, reason: body.reason }));
+  const a = await decideOn(deps, requestOf(deps, caller, { action, reason: body.reason }));
   const ok = a.decision === 'hold' && a.rule === (action === 'pause' ? 'paused' : 'steady');
   return baseAnswer(a, caller, action, ok ? 'done' : 'refused');
 }
@@ -174,9 +179,9 @@ const isObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** A state document's JSON, read leniently (the status shows what it can; a bad document is `null`). */
-async function documentOf(w: Wiring, name: string): Promise<Record<string, unknown> | null> {
+async function documentOf(wiring: Wiring, name: string): Promise<Record<string, unknown> | null> {
   try {
-    const cm = await (await w.fleetKube()).getConfigMap(w.policy.fleet.stateNamespace, name);
+    const cm = await (await wiring.fleetKube()).getConfigMap(wiring.policy.fleet.stateNamespace, name);
     const raw = cm?.data?.['state.json'];
     if (!cm || raw === undefined) return {};
     const v: unknown = JSON.parse(raw);
@@ -187,15 +192,15 @@ async function documentOf(w: Wiring, name: string): Promise<Record<string, unkno
 }
 
 /** GET /status: the committed state, the DingTalk outbox backlog and the reported drift. */
-export async function status(w: Wiring, now: Date): Promise<FleetStatus> {
+export async function status(wiring: Wiring, now: Date): Promise<FleetStatus> {
   const [routing, outbox, drift] = await Promise.all([
-    (await w.routing()).read(),
-    documentOf(w, STATE_CONFIGMAPS.outbox),
-    documentOf(w, STATE_CONFIGMAPS.drift),
+    (await wiring.routing()).read(),
+    documentOf(wiring, STATE_CONFIGMAPS.outbox),
+    documentOf(wiring, STATE_CONFIGMAPS.drift),
   ]);
   const messages = outbox && Array.isArray(outbox.messages) ? outbox.messages.filter(isObject) : null;
   const reported = drift && isObject(drift.reported) ? Object.keys(drift.reported).sort() : null;
-  return fleetStatus(w.policy, routing.value, {
+  return fleetStatus(wiring.policy, routing.value, {
     readAt: now.toISOString(),
     notifications: messages
       ? {

@@ -98,7 +98,7 @@ export interface EdgeDeps {
 /** Checks one HTTP request in order; the verified request, or the first refusal. */
 export async function readOperatorRequest(
   view: HttpTriggerView,
-  d: EdgeDeps,
+  deps: EdgeDeps,
 ): Promise<VerifiedRequest | { refusal: Refusal }> {
   const req = operatorRequestOf(view);
   if ('status' in req) return { refusal: req };
@@ -117,10 +117,10 @@ export async function readOperatorRequest(
   const e = OPERATOR_ENDPOINTS[endpoint];
   const bad = checkMethod(view.method, [e.method]) ?? checkBodySize(view);
   if (bad) return { refusal: bad };
-  const keys = d.keys();
-  const common = { req, keys, nowMs: d.nowMs, verb: e.verb, nonces: d.nonces };
+  const keys = deps.keys();
+  const common = { req, keys, nowMs: deps.nowMs, verb: e.verb, nonces: deps.nonces };
   const run = async <T>(parseBody: BodyParser<T>) => verifyOperatorRequest({ ...common, parseBody });
-  const out = await dispatch(endpoint, d.policy, run);
+  const out = await dispatch(endpoint, deps.policy, run);
   return out;
 }
 

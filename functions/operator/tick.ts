@@ -9,7 +9,8 @@
 
 import { runDecision } from '../../shared/pipeline/run-decision';
 import { stepDwellSeconds } from '../../shared/policy/context';
-import type { OperatorRequest, RoutingState } from '../../shared/policy/types';
+import type { OperatorRequest } from '../../shared/policy/observations';
+import type { RoutingState } from '../../shared/policy/routing-state';
 import { type ActionDeps, nextStepIndex } from './actions';
 
 /** What one tick did. */
@@ -70,10 +71,10 @@ export function dueRequests(
 }
 
 /** One timer tick. */
-export async function tick(d: ActionDeps): Promise<TickReport> {
-  const policy = d.wiring.policy;
-  const now = d.now();
-  const state = (await (await d.wiring.routing()).read()).value;
+export async function tick(deps: ActionDeps): Promise<TickReport> {
+  const policy = deps.wiring.policy;
+  const now = deps.now();
+  const state = (await (await deps.wiring.routing()).read()).value;
   const due = dueRequests(state, stepDwellSeconds(policy), policy.paused, now);
   if (due.length === 0)
     return { now: now.toISOString(), ran: [], idle: 'no automatic ramp step or expired shift due' };
@@ -81,13 +82,13 @@ export async function tick(d: ActionDeps): Promise<TickReport> {
   // One at a time: each decides on what the one before committed.
   for (const { why, request } of due) {
     const a = await runDecision({
-      wiring: d.wiring,
+      wiring: deps.wiring,
       trigger: { kind: 'operator', request },
-      log: d.log,
-      notifyFunction: d.notifyFunction,
-      probeSpacingMs: d.probeSpacingMs,
+      log: deps.log,
+      notifyFunction: deps.notifyFunction,
+      probeSpacingMs: deps.probeSpacingMs,
     });
-    d.log.info('operator tick', { why, decision: a.decision, rule: a.rule, reason: a.reason });
+    deps.log.info('operator tick', { why, decision: a.decision, rule: a.rule, reason: a.reason });
     ran.push({
       why,
       decision: a.decision,

@@ -12,7 +12,7 @@ import { loadPolicy } from '../config-loader';
 import { EventParseError } from '../errors';
 import { clusterOfAlarm, triggerOf } from '../execute/alarm-trigger';
 import { gatherObservations } from '../observe/gather';
-import { ObservationsSchema } from '../policy/types';
+import { ObservationsSchema } from '../policy/observations';
 import { wire } from '../runtime/wiring';
 import type { AlarmEvent } from '../schemas/cloudmonitor-alarm';
 import { parseEvent } from '../schemas/parse-event';
@@ -62,16 +62,16 @@ export async function observeCommand(
   }
   const alarm = alarmOf(policy, bytes, file);
   const trigger = triggerOf(policy, alarm, alarm.cluster);
-  const w = wire(policy, { requestId: 'fleet-dr-observe' }, env);
+  const wiring = wire(policy, { requestId: 'fleet-dr-observe' }, env);
   const gathered = await gatherObservations(
     {
       policy,
       env,
-      ack: w.ack,
-      mse: w.mse,
-      member: w.member,
-      gatewayMembers: async () => (await w.membership()).members(),
-      fleetMembers: async () => (await w.fleet.managedClusters()).map((c) => c.clusterId),
+      ack: wiring.ack,
+      mse: wiring.mse,
+      memberKube: wiring.memberKube,
+      gatewayMembers: async () => (await wiring.membership()).members(),
+      fleetMembers: async () => (await wiring.fleet.managedClusters()).map((c) => c.clusterId),
     },
     trigger,
   );

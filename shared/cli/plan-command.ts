@@ -11,15 +11,9 @@ import type { Policy } from '../config';
 import { loadPolicy, zodProblems } from '../config-loader';
 import { ConfigError } from '../errors';
 import { decide } from '../policy/decide';
-import {
-  IsoTimeSchema,
-  initialRoutingState,
-  type Observations,
-  ObservationsSchema,
-  type Plan,
-  type RoutingState,
-  RoutingStateSchema,
-} from '../policy/types';
+import { IsoTimeSchema, type Observations, ObservationsSchema } from '../policy/observations';
+import type { Plan } from '../policy/plan';
+import { initialRoutingState, type RoutingState, RoutingStateSchema } from '../policy/routing-state';
 import { type CliIo, EXIT } from './io';
 
 const USAGE =

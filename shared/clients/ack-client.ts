@@ -80,11 +80,12 @@ export function clearMemberKubeCache(): void {
 }
 
 /** Create the ACK client. */
-export function createAckClient(o: AckClientOptions): AckClient {
-  const limits = o.limits ?? DEFAULT_LIMITS;
-  const ep = resolveEndpoint('cs', o.region, { overrides: o.overrides });
+export function createAckClient(options: AckClientOptions): AckClient {
+  const limits = options.limits ?? DEFAULT_LIMITS;
+  const ep = resolveEndpoint('cs', options.region, { overrides: options.overrides });
   const Cs = cjsDefault(CsMod.default);
-  const client = async () => new Cs(sdkConfig(await o.credentials(), ep, o.region, limits.timeoutMs));
+  const client = async () =>
+    new Cs(sdkConfig(await options.credentials(), ep, options.region, limits.timeoutMs));
   const memberKubeconfig = (clusterId: string) =>
     retryRead(
       'DescribeClusterUserKubeconfig',
@@ -112,8 +113,8 @@ export function createAckClient(o: AckClientOptions): AckClient {
       },
       limits,
     );
-  const now = o.now ?? Date.now;
-  const margin = o.refreshMarginMs ?? 5 * 60_000;
+  const now = options.now ?? Date.now;
+  const margin = options.refreshMarginMs ?? 5 * 60_000;
   const keyOf = (clusterId: string) => `${ep.url}|${clusterId}`;
   const forget = (key: string, entry?: MemberEntry) => {
     const hit = memberCache.get(key);
@@ -158,7 +159,7 @@ export function createAckClient(o: AckClientOptions): AckClient {
               name: b.name ?? '',
               state: b.state ?? 'unknown',
               clusterType: b.clusterType ?? '',
-              regionId: b.regionId ?? o.region,
+              regionId: b.regionId ?? options.region,
               zoneId: b.zoneId,
             };
           } catch (err) {

@@ -113,13 +113,14 @@ function briefly(err: unknown): string {
 }
 
 /** Create the CloudMonitor client. */
-export function createCmsClient(o: CmsClientOptions): CmsClient {
-  const limits = o.limits ?? DEFAULT_LIMITS;
-  const now = o.now ?? Date.now;
-  const groupId = o.groupId ?? '0';
-  const ep = resolveEndpoint('cms', o.region, { overrides: o.overrides });
+export function createCmsClient(options: CmsClientOptions): CmsClient {
+  const limits = options.limits ?? DEFAULT_LIMITS;
+  const now = options.now ?? Date.now;
+  const groupId = options.groupId ?? '0';
+  const ep = resolveEndpoint('cms', options.region, { overrides: options.overrides });
   const Cms = cjsDefault(CmsMod.default);
-  const client = async () => new Cms(sdkConfig(await o.credentials(), ep, o.region, limits.timeoutMs));
+  const client = async () =>
+    new Cms(sdkConfig(await options.credentials(), ep, options.region, limits.timeoutMs));
   const guard = async <T>(api: string, fn: () => Promise<T>) => {
     try {
       return await fn();

@@ -39,9 +39,12 @@ export interface FcClientOptions {
 }
 
 /** Create the FC client. */
-export function createFcClient(o: FcClientOptions): FcClient {
-  const limits = o.limits ?? DEFAULT_LIMITS;
-  const ep = resolveEndpoint('fc', o.region, { overrides: o.overrides, accountId: o.accountId });
+export function createFcClient(options: FcClientOptions): FcClient {
+  const limits = options.limits ?? DEFAULT_LIMITS;
+  const ep = resolveEndpoint('fc', options.region, {
+    overrides: options.overrides,
+    accountId: options.accountId,
+  });
   const Fc = cjsDefault(FcMod.default);
   return {
     endpoint: ep.url,
@@ -51,7 +54,9 @@ export function createFcClient(o: FcClientOptions): FcClient {
         'InvokeFunction',
         async () => {
           try {
-            const client = new Fc(sdkConfig(await o.credentials(), ep, o.region, limits.timeoutMs));
+            const client = new Fc(
+              sdkConfig(await options.credentials(), ep, options.region, limits.timeoutMs),
+            );
             const body = Buffer.from(typeof event === 'string' ? event : JSON.stringify(event));
             const req = new FcMod.InvokeFunctionRequest({
               body: Readable.from(body),

@@ -61,26 +61,26 @@ export function clearFleetKubeCache(): void {
 }
 
 /** Create the Fleet client. */
-export function createFleetClient(o: FleetClientOptions): FleetClient {
-  const limits = o.limits ?? DEFAULT_LIMITS;
-  const now = o.now ?? Date.now;
-  const margin = o.refreshMarginMs ?? 5 * 60_000;
-  const ep = resolveEndpoint('adcp', o.region, { overrides: o.overrides });
+export function createFleetClient(options: FleetClientOptions): FleetClient {
+  const limits = options.limits ?? DEFAULT_LIMITS;
+  const now = options.now ?? Date.now;
+  const margin = options.refreshMarginMs ?? 5 * 60_000;
+  const ep = resolveEndpoint('adcp', options.region, { overrides: options.overrides });
   const call = async (action: string, query: Record<string, unknown>, body?: Record<string, unknown>) =>
     callRpc(
-      sdkConfig(await o.credentials(), ep, o.region, limits.timeoutMs),
+      sdkConfig(await options.credentials(), ep, options.region, limits.timeoutMs),
       VERSION,
       action,
       query,
       limits.timeoutMs,
       body,
     );
-  const cacheKey = `${ep.url}|${o.fleetId}`;
+  const cacheKey = `${ep.url}|${options.fleetId}`;
 
   const hubKubeconfig = async () => {
     const body = await retryRead(
       'DescribeHubClusterKubeconfig',
-      () => call('DescribeHubClusterKubeconfig', { ClusterId: o.fleetId, PrivateIpAddress: false }),
+      () => call('DescribeHubClusterKubeconfig', { ClusterId: options.fleetId, PrivateIpAddress: false }),
       limits,
     );
     const cfg = body.Kubeconfig;
@@ -88,7 +88,7 @@ export function createFleetClient(o: FleetClientOptions): FleetClient {
       throw new CloudApiError(
         'DescribeHubClusterKubeconfig',
         'EmptyKubeconfig',
-        `fleet ${o.fleetId}: no kubeconfig returned`,
+        `fleet ${options.fleetId}: no kubeconfig returned`,
         body.RequestId as string | undefined,
       );
     return cfg;
@@ -97,7 +97,7 @@ export function createFleetClient(o: FleetClientOptions): FleetClient {
     const hit = hubCache.get(cacheKey);
     if (hit && hit.expiresAt - margin > now()) return hit.kube;
     const cfg = await hubKubeconfig();
-    const client = kubeClientFromKubeconfig(`fleet ${o.fleetId}`, cfg, limits);
+    const client = kubeClientFromKubeconfig(`fleet ${options.fleetId}`, cfg, limits);
     // The replaced client's kept-alive connections go with it.
     if (hit) void hit.kube.close?.().catch(() => {});
     hubCache.set(cacheKey, { kube: client, expiresAt: kubeconfigNotAfter(cfg) ?? Number.POSITIVE_INFINITY });
@@ -107,7 +107,7 @@ export function createFleetClient(o: FleetClientOptions): FleetClient {
     // Not idempotent in general (a task is started): sent once.
     const body = await writeOnce(
       action,
-      () => call(action, { ClusterId: o.fleetId, [extra]: false }, { ClusterIds: JSON.stringify(ids) }),
+      () => call(action, { ClusterId: options.fleetId, [extra]: false }, { ClusterIds: JSON.stringify(ids) }),
       limits,
     );
     return { taskId: body.TaskId as string | undefined, requestId: body.RequestId as string | undefined };
@@ -135,7 +135,7 @@ export function createFleetClient(o: FleetClientOptions): FleetClient {
     async managedClusters() {
       const body = await retryRead(
         'DescribeManagedClusters',
-        () => call('DescribeManagedClusters', { ClusterId: o.fleetId }),
+        () => call('DescribeManagedClusters', { ClusterId: options.fleetId }),
         limits,
       );
       const rows = (body.Clusters as Array<Record<string, Record<string, unknown>>> | undefined) ?? [];

@@ -76,9 +76,9 @@ export function checkMseEnvelope(action: string, body: Record<string, unknown>):
 }
 
 /** Create the MSE client. */
-export function createMseClient(o: MseClientOptions): MseClient {
-  const limits = o.limits ?? DEFAULT_LIMITS;
-  const ep = resolveEndpoint('mse', o.region, { overrides: o.overrides });
+export function createMseClient(options: MseClientOptions): MseClient {
+  const limits = options.limits ?? DEFAULT_LIMITS;
+  const ep = resolveEndpoint('mse', options.region, { overrides: options.overrides });
   const read = (action: string, query: Record<string, unknown>) =>
     retryRead(
       action,
@@ -86,7 +86,7 @@ export function createMseClient(o: MseClientOptions): MseClient {
         checkMseEnvelope(
           action,
           await callRpc(
-            sdkConfig(await o.credentials(), ep, o.region, limits.timeoutMs),
+            sdkConfig(await options.credentials(), ep, options.region, limits.timeoutMs),
             VERSION,
             action,
             query,

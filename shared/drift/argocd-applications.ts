@@ -42,8 +42,8 @@ export function applicationView(raw: unknown): ApplicationView {
 
 /** Lists the Applications in `namespace` on the Fleet. */
 export async function listApplications(
-  fleet: Pick<KubeClient, 'listCustomObjects'>,
+  fleetKube: Pick<KubeClient, 'listCustomObjects'>,
   namespace = 'argocd',
 ): Promise<ApplicationView[]> {
-  return (await fleet.listCustomObjects({ ...APPLICATIONS, namespace })).map(applicationView);
+  return (await fleetKube.listCustomObjects({ ...APPLICATIONS, namespace })).map(applicationView);
 }

@@ -51,12 +51,12 @@ export async function driftCommand(
     return EXIT.invalid;
   }
   const policy: Policy = loadPolicy(path);
-  const w = wire(policy, { requestId: 'fleet-dr-drift-cli' }, env);
-  const snapshot = await observeDrift(w);
+  const wiring = wire(policy, { requestId: 'fleet-dr-drift-cli' }, env);
+  const snapshot = await observeDrift(wiring);
   const differences = compareAll({ policy, snapshot });
   let reported: Ledger['reported'] | null = null;
   try {
-    reported = (await new DriftLedger(await w.fleetKube(), policy.fleet.stateNamespace).doc.read()).value
+    reported = (await new DriftLedger(await wiring.fleetKube(), policy.fleet.stateNamespace).doc.read()).value
       .reported;
   } catch (e) {
     snapshot.errors.push(`drift ledger: ${(e as Error).message}`);

@@ -57,8 +57,8 @@ const INTERVAL_SLACK_MS = 5_000;
 export class DriftLedger {
   readonly doc: ConfigMapDocument<Ledger>;
 
-  constructor(fleet: KubeClient, namespace: string, name: string = STATE_CONFIGMAPS.drift) {
-    this.doc = new ConfigMapDocument(fleet, namespace, name, LedgerSchema, () => ({
+  constructor(fleetKube: KubeClient, namespace: string, name: string = STATE_CONFIGMAPS.drift) {
+    this.doc = new ConfigMapDocument(fleetKube, namespace, name, LedgerSchema, () => ({
       reported: {},
       lastRunAt: null,
       pending: [],

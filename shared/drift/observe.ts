@@ -97,8 +97,8 @@ export interface ObserveOptions {
 }
 
 /** Takes one snapshot of everything the drift check compares. */
-export async function observeDrift(w: Wiring, o: ObserveOptions = {}): Promise<DriftSnapshot> {
-  const policy = w.policy;
+export async function observeDrift(wiring: Wiring, options: ObserveOptions = {}): Promise<DriftSnapshot> {
+  const policy = wiring.policy;
   const errors: string[] = [];
   const attempt = async <T>(what: string, fn: () => Promise<T>): Promise<T | null> => {
     try {
@@ -108,16 +108,16 @@ export async function observeDrift(w: Wiring, o: ObserveOptions = {}): Promise<D
       return null;
     }
   };
-  const timeout = o.memberReadTimeoutMs ?? 5_000;
-  const fleet = await w.fleetKube();
+  const timeout = options.memberReadTimeoutMs ?? 5_000;
+  const fleetKube = await wiring.fleetKube();
   const [state, routes, fleetMembers, gateway, applications, clusterStates, dingtalk] = await Promise.all([
-    readState(w, fleet, errors),
+    readState(wiring, fleetKube, errors),
     Promise.all(
       policy.routes.map(async (route) => {
         const r = await attempt(`route ${route.name} ingresses`, async () => {
           const [base, all] = await Promise.all([
-            fleet.getIngress(route.namespace, route.ingress),
-            fleet.listIngresses(route.namespace),
+            fleetKube.getIngress(route.namespace, route.ingress),
+            fleetKube.listIngresses(route.namespace),
           ]);
           return { base: base ? ingressView(base) : null, ingresses: all.map(ingressView) };
         });
@@ -127,7 +127,7 @@ export async function observeDrift(w: Wiring, o: ObserveOptions = {}): Promise<D
           policy.clusters.map(async (c) => {
             try {
               const got = await withTimeout(`cluster ${c.id} member API`, timeout, async () =>
-                readWorkload(await w.member(c.id), route, c, pinFor(c, policy.gateway.pin)),
+                readWorkload(await wiring.memberKube(c.id), route, c, pinFor(c, policy.gateway.pin)),
               );
               workloads[c.id] = got.view;
               if (got.endpoints) views.set(c.id, got.endpoints);
@@ -150,9 +150,11 @@ export async function observeDrift(w: Wiring, o: ObserveOptions = {}): Promise<D
         return [route.name, r ? { ...r, workloads } : null] as const;
       }),
     ),
-    attempt('DescribeManagedClusters', async () => (await w.fleet.managedClusters()).map((c) => c.clusterId)),
+    attempt('DescribeManagedClusters', async () =>
+      (await wiring.fleet.managedClusters()).map((c) => c.clusterId),
+    ),
     attempt(`mseingressconfig ${policy.fleet.mseIngressConfig}`, async () => {
-      const cfg = await fleet.getClusterCustomObject(MSE_INGRESS_CONFIG, policy.fleet.mseIngressConfig);
+      const cfg = await fleetKube.getClusterCustomObject(MSE_INGRESS_CONFIG, policy.fleet.mseIngressConfig);
       if (!cfg) throw new Error('not found');
       const status = (cfg.status as { status?: unknown } | undefined)?.status;
       return {
@@ -160,14 +162,14 @@ export async function observeDrift(w: Wiring, o: ObserveOptions = {}): Promise<D
         status: typeof status === 'string' ? status : null,
       };
     }),
-    attempt('Argo CD applications', () => listApplications(fleet)),
+    attempt('Argo CD applications', () => listApplications(fleetKube)),
     Promise.all(
       policy.clusters.map(async (c) => {
-        const d = await attempt(`cluster ${c.id} state`, () => w.ack.clusterDetail(c.id));
+        const d = await attempt(`cluster ${c.id} state`, () => wiring.ack.clusterDetail(c.id));
         return [c.id, d?.state] as const;
       }),
     ),
-    attempt('DingTalk outbox', () => readDingTalkBacklog(fleet, policy.fleet.stateNamespace)),
+    attempt('DingTalk outbox', () => readDingTalkBacklog(fleetKube, policy.fleet.stateNamespace)),
   ]);
   const value = state?.ok ? state.value : undefined;
   const pending = value?.outbox ?? [];
@@ -176,7 +178,7 @@ export async function observeDrift(w: Wiring, o: ObserveOptions = {}): Promise<D
     return m === null || t < m ? t : m;
   }, null);
   return {
-    at: (o.now ?? Date.now)(),
+    at: (options.now ?? Date.now)(),
     state,
     routes: Object.fromEntries(routes),
     fleetMembers,
@@ -188,9 +190,13 @@ export async function observeDrift(w: Wiring, o: ObserveOptions = {}): Promise<D
   };
 }
 
-async function readState(w: Wiring, fleet: KubeClient, errors: string[]): Promise<DriftSnapshot['state']> {
+async function readState(
+  wiring: Wiring,
+  fleetKube: KubeClient,
+  errors: string[],
+): Promise<DriftSnapshot['state']> {
   try {
-    return { ok: true, value: (await routingDocument(fleet, w.policy).read()).value };
+    return { ok: true, value: (await routingDocument(fleetKube, wiring.policy).read()).value };
   } catch (e) {
     if (e instanceof StateCorruptError) return { ok: false, error: e.message };
     errors.push(`routing state: ${msg(e)}`);
@@ -199,8 +205,8 @@ async function readState(w: Wiring, fleet: KubeClient, errors: string[]): Promis
 }
 
 /** The DingTalk outbox's waiting messages, read as JSON (no robot token needed to count them). */
-async function readDingTalkBacklog(fleet: KubeClient, namespace: string) {
-  const cm = await fleet.getConfigMap(namespace, STATE_CONFIGMAPS.outbox);
+async function readDingTalkBacklog(fleetKube: KubeClient, namespace: string) {
+  const cm = await fleetKube.getConfigMap(namespace, STATE_CONFIGMAPS.outbox);
   const text = cm?.data?.['state.json'];
   if (!text) return { waiting: 0, oldestAt: null };
   const doc = JSON.parse(text) as { messages?: Array<{ createdAt?: number; state?: string }> };

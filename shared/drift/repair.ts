@@ -25,24 +25,24 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Runs the pipeline for the safe differences; returns its decisions. */
 export async function repairThroughPipeline(
-  o: RepairOptions,
+  options: RepairOptions,
   repairs: Difference[],
 ): Promise<DecisionAnswer[]> {
   const cause = repairs.map(driftKey).join('; ');
   const run = (why: string) =>
     runDecision({
-      wiring: o.wiring,
+      wiring: options.wiring,
       trigger: { kind: 'drift-repair', cause: why },
-      log: o.log,
-      notifyFunction: o.notifyFunction,
+      log: options.log,
+      notifyFunction: options.notifyFunction,
     });
   const decisions = [await run(cause)];
   const first = decisions[0]!;
   if (first.committed && first.decision === 'reassociate') {
     const cluster = first.plan?.cluster;
-    for (const d of o.readBackDelaysMs ?? [0, 500, 1_000, 2_000]) {
+    for (const d of options.readBackDelaysMs ?? [0, 500, 1_000, 2_000]) {
       if (d > 0) await sleep(d);
-      const members = await o.wiring.fleet.managedClusters().catch(() => []);
+      const members = await options.wiring.fleet.managedClusters().catch(() => []);
       if (members.some((m) => m.clusterId === cluster)) {
         decisions.push(await run(`follow-up after re-associating ${cluster}`));
         break;

@@ -12,7 +12,7 @@ import { DriftLedger } from './ledger';
 import { observeDrift } from './observe';
 import { repairThroughPipeline } from './repair';
 import { type DriftFindings, driftNotification } from './report';
-import type { Difference, DriftKind } from './types';
+import type { Difference, DriftKind, DriftSnapshot } from './types';
 
 /** Options of one run. */
 export interface DriftRunOptions {
@@ -46,15 +46,60 @@ const msg = (e: unknown) => (e instanceof Error ? e.message : String(e));
 const same = (a: Difference, b: Difference) =>
   driftKey(a) === driftKey(b) && fingerprint(a) === fingerprint(b);
 
+/**
+ * Repairs what is safe to repair through the decision pipeline, then observes again: what is left, and which
+ * of the repairs took (their difference is gone). A failed repair is noted in `errors`.
+ */
+async function repairAndObserveAgain(
+  options: DriftRunOptions,
+  repairs: Difference[],
+  observe: () => Promise<DriftSnapshot>,
+  errors: string[],
+): Promise<{
+  snapshot: DriftSnapshot;
+  differences: Difference[];
+  decisions: DecisionAnswer[];
+  repaired: Difference[];
+}> {
+  let decisions: DecisionAnswer[] = [];
+  try {
+    decisions = await repairThroughPipeline(
+      {
+        wiring: options.wiring,
+        log: options.log,
+        notifyFunction: options.notifyFunction,
+        readBackDelaysMs: options.readBackDelaysMs,
+      },
+      repairs,
+    );
+  } catch (e) {
+    errors.push(`repair: ${msg(e)}`);
+  }
+  const snapshot = await observe();
+  const differences = compareAll({ policy: options.wiring.policy, snapshot });
+  const repaired = repairs.filter((d) => !differences.some((x) => same(x, d)));
+  return { snapshot, differences, decisions, repaired };
+}
+
+/** Wakes `notify` for the drift messages queued; its timer delivers them anyway if this fails. */
+async function wakeNotify(options: DriftRunOptions): Promise<void> {
+  if (!options.notifyFunction) return;
+  try {
+    await options.wiring.fc.invokeAsync(options.notifyFunction, { source: 'drift-check' });
+  } catch (e) {
+    options.log.warn('notify not invoked; its timer will deliver', { error: msg(e) });
+  }
+}
+
 /** Runs the drift check once. */
-export async function runDriftCheck(o: DriftRunOptions): Promise<DriftAnswer> {
-  const w = o.wiring;
-  const policy = w.policy;
-  const now = o.now ?? Date.now;
+export async function runDriftCheck(options: DriftRunOptions): Promise<DriftAnswer> {
+  const { wiring } = options;
+  const policy = wiring.policy;
+  const now = options.now ?? Date.now;
   const start = now();
   const errors: string[] = [];
-  const ledger = new DriftLedger(await w.fleetKube(), policy.fleet.stateNamespace);
-  const outbox = () => w.outbox(now, o.log);
+  const ledger = new DriftLedger(await wiring.fleetKube(), policy.fleet.stateNamespace);
+  const outbox = () => wiring.outbox(now, options.log);
   const deliver = async (): Promise<number> => {
     try {
       const box = await outbox();
@@ -78,7 +123,7 @@ export async function runDriftCheck(o: DriftRunOptions): Promise<DriftAnswer> {
     decisions: [],
     errors,
   };
-  const claim = await ledger.claim(start, policy.drift.intervalSeconds * 1000, o.force);
+  const claim = await ledger.claim(start, policy.drift.intervalSeconds * 1000, options.force);
   if (!claim.due) {
     const next = (claim.lastRunAt ?? start) + policy.drift.intervalSeconds * 1000;
     return {
@@ -86,25 +131,16 @@ export async function runDriftCheck(o: DriftRunOptions): Promise<DriftAnswer> {
       skipped: `the last run was at ${new Date(claim.lastRunAt ?? start).toISOString()}; the next is due at ${new Date(next).toISOString()}`,
     };
   }
-  const observe = () => observeDrift(w, { memberReadTimeoutMs: o.memberReadTimeoutMs, now });
+  const observe = () => observeDrift(wiring, { memberReadTimeoutMs: options.memberReadTimeoutMs, now });
   let snapshot = await observe();
   let diffs = compareAll({ policy, snapshot });
   const choice = chooseRepairs(policy, snapshot, diffs);
   let decisions: DecisionAnswer[] = [];
   let repaired: Difference[] = [];
   if (choice.repairs.length) {
-    try {
-      decisions = await repairThroughPipeline(
-        { wiring: w, log: o.log, notifyFunction: o.notifyFunction, readBackDelaysMs: o.readBackDelaysMs },
-        choice.repairs,
-      );
-    } catch (e) {
-      errors.push(`repair: ${msg(e)}`);
-    }
-    snapshot = await observe();
-    const after = compareAll({ policy, snapshot });
-    repaired = choice.repairs.filter((d) => !after.some((x) => same(x, d)));
-    diffs = after;
+    const afterRepair = await repairAndObserveAgain(options, choice.repairs, observe, errors);
+    ({ snapshot, decisions, repaired } = afterRepair);
+    diffs = afterRepair.differences;
   }
   errors.push(...snapshot.errors);
   const findings = (r: { appeared: string[]; resolved: DriftFindings['resolved'] }): DriftFindings => ({
@@ -122,13 +158,7 @@ export async function runDriftCheck(o: DriftRunOptions): Promise<DriftAnswer> {
     (key) => unjudged.has(kindOfKey(key) as DriftKind),
   );
   const queued = recorded.messageId ? await deliver() : 0;
-  if (queued + leftover > 0 && o.notifyFunction) {
-    try {
-      await w.fc.invokeAsync(o.notifyFunction, { source: 'drift-check' });
-    } catch (e) {
-      o.log.warn('notify not invoked; its timer will deliver', { error: msg(e) });
-    }
-  }
+  if (queued + leftover > 0) await wakeNotify(options);
   return {
     ...base,
     ran: true,

@@ -33,23 +33,23 @@ export function echoDimensions(dims: Record<string, string>): string {
 }
 
 /** Runs the pipeline for one alarm and answers what was decided and done. */
-export async function runAlarmFlow(o: AlarmFlowOptions): Promise<DecisionAnswer> {
-  const policy = o.wiring.policy;
-  const clusterId = clusterOfAlarm(policy, o.alarm);
+export async function runAlarmFlow(options: AlarmFlowOptions): Promise<DecisionAnswer> {
+  const policy = options.wiring.policy;
+  const clusterId = clusterOfAlarm(policy, options.alarm);
   if (!clusterId)
     return {
       decision: 'ignored',
-      reason: `alarm ${o.alarm.alarmName.slice(0, 128)} names no cluster of the policy (dimensions ${echoDimensions(o.alarm.dimensions)})`,
+      reason: `alarm ${options.alarm.alarmName.slice(0, 128)} names no cluster of the policy (dimensions ${echoDimensions(options.alarm.dimensions)})`,
       actions: [],
       timings: {},
       dryRun: policy.dryRun,
       errors: [],
     };
   return runDecision({
-    wiring: o.wiring,
-    trigger: { kind: 'alarm', alarm: triggerOf(policy, o.alarm, clusterId) },
-    log: o.log,
-    notifyFunction: o.notifyFunction,
-    probeSpacingMs: o.probeSpacingMs,
+    wiring: options.wiring,
+    trigger: { kind: 'alarm', alarm: triggerOf(policy, options.alarm, clusterId) },
+    log: options.log,
+    notifyFunction: options.notifyFunction,
+    probeSpacingMs: options.probeSpacingMs,
   });
 }

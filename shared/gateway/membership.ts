@@ -24,7 +24,7 @@ export function parseRemoteClusters(v: string | undefined): string[] {
 /** Fences and re-admits clusters on the gateway. */
 export class GatewayMembership {
   constructor(
-    private readonly fleet: KubeClient,
+    private readonly fleetKube: KubeClient,
     private readonly configName: string,
     private readonly annotation: string,
     private readonly maxAttempts = 5,
@@ -32,7 +32,7 @@ export class GatewayMembership {
 
   /** The clusters currently on the gateway. */
   async members(): Promise<string[]> {
-    const obj = await this.fleet.getClusterCustomObject(MSE_INGRESS_CONFIG, this.configName);
+    const obj = await this.fleetKube.getClusterCustomObject(MSE_INGRESS_CONFIG, this.configName);
     if (!obj) throw new KubeApiError(`fleet: mseingressconfig ${this.configName}`, 'get', 404, 'not found');
     return parseRemoteClusters(obj.metadata?.annotations?.[this.annotation]);
   }
@@ -53,7 +53,7 @@ export class GatewayMembership {
       what,
       maxAttempts: this.maxAttempts,
       read: async () => {
-        const obj = await this.fleet.getClusterCustomObject(MSE_INGRESS_CONFIG, this.configName);
+        const obj = await this.fleetKube.getClusterCustomObject(MSE_INGRESS_CONFIG, this.configName);
         if (!obj) throw new KubeApiError(what, 'get', 404, 'not found');
         return { obj, members: parseRemoteClusters(obj.metadata?.annotations?.[this.annotation]) };
       },
@@ -71,7 +71,7 @@ export class GatewayMembership {
         };
         return { next, members: after };
       },
-      write: ({ next }) => this.fleet.replaceClusterCustomObject(MSE_INGRESS_CONFIG, next),
+      write: ({ next }) => this.fleetKube.replaceClusterCustomObject(MSE_INGRESS_CONFIG, next),
     });
     return r.changed ? r.next.members : r.current.members;
   }

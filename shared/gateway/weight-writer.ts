@@ -64,21 +64,21 @@ export interface IngressWeightWriterOptions {
 
 /** The Ingress weight writer (MSE multi-cluster gateway). */
 export class IngressWeightWriter implements WeightWriter {
-  constructor(private readonly o: IngressWeightWriterOptions) {}
+  constructor(private readonly deps: IngressWeightWriterOptions) {}
 
   private cluster(id: string): Cluster {
-    const c = this.o.clusters.find((x) => x.id === id);
+    const c = this.deps.clusters.find((x) => x.id === id);
     if (!c) throw new WeightsError(`unknown cluster ${id}`);
     return c;
   }
 
   /** The pin of a cluster's canary, as the policy chooses (`gateway.pin`). */
   private pin(id: string): Pin {
-    return pinOf(this.cluster(id), this.o.keys.pin);
+    return pinOf(this.cluster(id), this.deps.keys.pin);
   }
 
   async checkPins(route: Route, weights: Weights): Promise<void> {
-    const limit = pLimit(this.o.concurrency ?? 4);
+    const limit = pLimit(this.deps.concurrency ?? 4);
     // A cluster given no traffic is not checked: it may be the dead one we are failing away from.
     const ids = Object.entries(weights)
       .filter(([, w]) => w > 0)
@@ -90,7 +90,7 @@ export class IngressWeightWriter implements WeightWriter {
       let v = views.get(id);
       if (!v) {
         v = limit(async () =>
-          readClusterView(await this.o.member(id), this.cluster(id), route.namespace, route.service, {
+          readClusterView(await this.deps.member(id), this.cluster(id), route.namespace, route.service, {
             pin,
             nodes,
           }),
@@ -102,19 +102,19 @@ export class IngressWeightWriter implements WeightWriter {
     await Promise.all(
       ids.map((id) => {
         const pin = this.pin(id);
-        const others = this.o.clusters.filter((c) => c.id !== id);
+        const others = this.deps.clusters.filter((c) => c.id !== id);
         return checkPin(view(pin), this.cluster(id), others, route.namespace, route.service, pin);
       }),
     );
   }
 
   async apply(route: Route, weights: Weights, opts: ApplyOptions = {}): Promise<void> {
-    const ids = this.o.clusters.map((c) => c.id);
+    const ids = this.deps.clusters.map((c) => c.id);
     const w = canaryWeights(weights, ids);
     if (!opts.pinsChecked) await this.checkPins(route, w);
     const base = opts.snapshot
       ? opts.snapshot.base
-      : await this.o.fleet.getIngress(route.namespace, route.ingress);
+      : await this.deps.fleet.getIngress(route.namespace, route.ingress);
     if (!base)
       throw new KubeApiError(
         `fleet: ingress ${route.namespace}/${route.ingress}`,
@@ -122,7 +122,7 @@ export class IngressWeightWriter implements WeightWriter {
         404,
         'the base Ingress of the route does not exist',
       );
-    const limit = pLimit(this.o.concurrency ?? 4);
+    const limit = pLimit(this.deps.concurrency ?? 4);
     await Promise.all(
       ids.map((id) =>
         limit(() => {
@@ -136,17 +136,17 @@ export class IngressWeightWriter implements WeightWriter {
 
   /** The route's base Ingress and fleet-dr's canaries, read in parallel (one get, one list). */
   async snapshot(route: Route): Promise<RouteSnapshot> {
-    const k = this.o.keys;
+    const k = this.deps.keys;
     const [base, list] = await Promise.all([
-      this.o.fleet.getIngress(route.namespace, route.ingress),
-      this.o.fleet.listIngresses(route.namespace, `${k.managedBy}=${MANAGED_BY},${k.route}=${route.name}`),
+      this.deps.fleet.getIngress(route.namespace, route.ingress),
+      this.deps.fleet.listIngresses(route.namespace, `${k.managedBy}=${MANAGED_BY},${k.route}=${route.name}`),
     ]);
     return { base, canaries: new Map(list.map((i) => [i.metadata?.name ?? '?', i])) };
   }
 
   /** The weights a snapshot's canaries carry, or undefined when fleet-dr has no canary for the route. */
   weightsOf(s: RouteSnapshot): Weights | undefined {
-    const k = this.o.keys;
+    const k = this.deps.keys;
     if (s.canaries.size === 0) return undefined;
     return Object.fromEntries(
       [...s.canaries.values()].map((i) => [
@@ -157,8 +157,8 @@ export class IngressWeightWriter implements WeightWriter {
   }
 
   async read(route: Route): Promise<Weights | undefined> {
-    const k = this.o.keys;
-    const list = await this.o.fleet.listIngresses(
+    const k = this.deps.keys;
+    const list = await this.deps.fleet.listIngresses(
       route.namespace,
       `${k.managedBy}=${MANAGED_BY},${k.route}=${route.name}`,
     );
@@ -172,14 +172,14 @@ export class IngressWeightWriter implements WeightWriter {
   }
 
   async release(route: Route): Promise<void> {
-    const k = this.o.keys;
-    const list = await this.o.fleet.listIngresses(
+    const k = this.deps.keys;
+    const list = await this.deps.fleet.listIngresses(
       route.namespace,
       `${k.managedBy}=${MANAGED_BY},${k.route}=${route.name}`,
     );
-    const limit = pLimit(this.o.concurrency ?? 4);
+    const limit = pLimit(this.deps.concurrency ?? 4);
     await Promise.all(
-      list.map((i) => limit(() => this.o.fleet.deleteIngress(route.namespace, i.metadata!.name!))),
+      list.map((i) => limit(() => this.deps.fleet.deleteIngress(route.namespace, i.metadata!.name!))),
     );
   }
 
@@ -190,7 +190,7 @@ export class IngressWeightWriter implements WeightWriter {
     weight: number,
     revision?: number,
   ): V1Ingress {
-    const k = this.o.keys;
+    const k = this.deps.keys;
     return {
       apiVersion: 'networking.k8s.io/v1',
       kind: 'Ingress',
@@ -216,30 +216,30 @@ export class IngressWeightWriter implements WeightWriter {
    * `known` (null: known absent) is what a snapshot read, used instead of the first read.
    */
   private async upsert(desired: V1Ingress, known?: V1Ingress | null): Promise<void> {
-    const fleet = this.o.fleet;
+    const fleetKube = this.deps.fleet;
     const ns = desired.metadata!.namespace!;
     const name = desired.metadata!.name!;
     const what = `fleet: ingress ${ns}/${name}`;
     await updateWithRetry({
       what,
-      maxAttempts: this.o.maxAttempts ?? 5,
+      maxAttempts: this.deps.maxAttempts ?? 5,
       read: async (attempt) =>
-        attempt === 1 && known !== undefined ? (known ?? undefined) : fleet.getIngress(ns, name),
+        attempt === 1 && known !== undefined ? (known ?? undefined) : fleetKube.getIngress(ns, name),
       change: (cur) => {
         // Thrown from `change`, so never retried although its status is 409.
-        if (cur && cur.metadata?.labels?.[this.o.keys.managedBy] !== MANAGED_BY)
+        if (cur && cur.metadata?.labels?.[this.deps.keys.managedBy] !== MANAGED_BY)
           throw new KubeApiError(
             what,
             'update',
             409,
             'exists and is not owned by fleet-dr; refusing to overwrite it',
           );
-        if (cur && isNewer(cur, desired, this.o.keys.revision)) return undefined;
+        if (cur && isNewer(cur, desired, this.deps.keys.revision)) return undefined;
         return cur
           ? { ...desired, metadata: { ...desired.metadata, resourceVersion: cur.metadata?.resourceVersion } }
           : desired;
       },
-      write: (next, cur) => (cur ? fleet.replaceIngress(next) : fleet.createIngress(next)),
+      write: (next, cur) => (cur ? fleetKube.replaceIngress(next) : fleetKube.createIngress(next)),
     });
   }
 }

@@ -12,6 +12,13 @@ import { NotifyError } from '../clients/errors';
 import type { KubeClient } from '../clients/kube-client';
 import { type Logger, silentLogger } from '../log';
 import { ConfigMapDocument } from '../state/config-map-document';
+import {
+  afterFailure,
+  chooseToSend,
+  DEFAULT_DELIVERY_LIMITS,
+  type DeliveryLimits,
+  robotWindowAt,
+} from './delivery-schedule';
 import type { Mentions, Notification } from './dingtalk';
 import { DINGTALK_THROTTLED, type DingTalkSend, type Robot } from './dingtalk-client';
 import { splitNotification } from './split';
@@ -63,7 +70,8 @@ export interface DeliveryReport {
 
 /** Outbox settings; tests shorten the timers. */
 export interface OutboxOptions {
-  fleet: KubeClient;
+  /** The Fleet's Kubernetes API, where the outbox ConfigMap lives. */
+  fleetKube: KubeClient;
   namespace: string;
   name?: string;
   robot: Robot;
@@ -88,19 +96,32 @@ export class Outbox {
   private readonly owner = randomUUID();
   private readonly now: () => number;
 
-  constructor(private readonly o: OutboxOptions) {
-    this.doc = new ConfigMapDocument(o.fleet, o.namespace, o.name ?? 'fleet-dr-outbox', OutboxSchema, () => ({
-      messages: [],
-      robots: {},
-      delivered: 0,
-      enqueuedIds: [],
-    }));
-    this.now = o.now ?? Date.now;
+  private readonly limits: DeliveryLimits;
+
+  constructor(private readonly options: OutboxOptions) {
+    this.doc = new ConfigMapDocument(
+      options.fleetKube,
+      options.namespace,
+      options.name ?? 'fleet-dr-outbox',
+      OutboxSchema,
+      () => ({ messages: [], robots: {}, delivered: 0, enqueuedIds: [] }),
+    );
+    this.now = options.now ?? Date.now;
+    const defaults = DEFAULT_DELIVERY_LIMITS;
+    this.limits = {
+      perMinute: options.perMinute ?? defaults.perMinute,
+      deferMs: options.deferMs ?? defaults.deferMs,
+      maxAttempts: options.maxAttempts ?? defaults.maxAttempts,
+      backoffMs: options.backoffMs ?? defaults.backoffMs,
+      claimMs: options.claimMs ?? defaults.claimMs,
+    };
   }
 
   private parts(m: OutboxMessage) {
     const n: Notification = { title: m.title, text: m.text, action: m.action ?? undefined };
-    return splitNotification(n, this.o.mentions, this.o.keywords, { maxBytes: this.o.maxBytes });
+    return splitNotification(n, this.options.mentions, this.options.keywords, {
+      maxBytes: this.options.maxBytes,
+    });
   }
 
   /**
@@ -123,7 +144,7 @@ export class Outbox {
         ? cur.messages.find(
             (m) =>
               m.incidentId === n.incidentId &&
-              m.robotId === this.o.robotId &&
+              m.robotId === this.options.robotId &&
               m.state === 'pending' &&
               m.partsSent === 0,
           )
@@ -137,7 +158,7 @@ export class Outbox {
         const id = opts.id ?? randomUUID();
         cur.messages.push({
           id,
-          robotId: this.o.robotId,
+          robotId: this.options.robotId,
           incidentId: n.incidentId ?? null,
           title: n.title,
           text: n.text,
@@ -178,7 +199,7 @@ export class Outbox {
       if (!throttled) {
         for (let i = m.partsSent; i < parts.length; i++) {
           try {
-            await this.o.send(this.o.robot, parts[i]!);
+            await this.options.send(this.options.robot, parts[i]!);
             sent = i + 1;
           } catch (err) {
             error =
@@ -204,32 +225,28 @@ export class Outbox {
 
   private async claim(): Promise<{ claimed: OutboxMessage[]; seen: OutboxDoc }> {
     let claimed: OutboxMessage[] = [];
-    const perMinute = this.o.perMinute ?? 20;
+    const { perMinute, claimMs } = this.limits;
     const r = await this.doc.commit((cur) => {
-      claimed = [];
       const t = this.now();
-      const robot = cur.robots[this.o.robotId] ?? { sent: [], deferredUntil: null };
-      robot.sent = robot.sent.filter((s) => s > t - 60_000);
-      if (robot.deferredUntil !== null && robot.deferredUntil > t) return undefined;
-      robot.deferredUntil = null;
-      let budget = perMinute - robot.sent.length;
-      for (const m of cur.messages) {
-        if (m.robotId !== this.o.robotId) continue;
-        const due =
-          (m.state === 'pending' && m.nextAttemptAt <= t) ||
-          (m.state === 'sending' && (m.claimUntil ?? 0) < t);
-        if (!due) continue;
-        const need = this.parts(m).length - m.partsSent;
-        if (need > budget) break; // keep order: a later message never overtakes an earlier one
-        budget -= need;
+      const { window: robot, deferred } = robotWindowAt(cur.robots[this.options.robotId], t);
+      if (deferred) return undefined;
+      const chosen = chooseToSend(
+        cur.messages,
+        this.options.robotId,
+        t,
+        perMinute - robot.sent.length,
+        (m) => this.parts(m).length,
+      );
+      claimed = [];
+      for (const { message: m, parts } of chosen) {
         // Reserve the sends in the window now, so a concurrent deliverer cannot exceed the limit.
-        for (let i = 0; i < need; i++) robot.sent.push(t);
+        for (let i = 0; i < parts; i++) robot.sent.push(t);
         m.state = 'sending';
         m.claimBy = this.owner;
-        m.claimUntil = t + (this.o.claimMs ?? 60_000);
+        m.claimUntil = t + claimMs;
         claimed.push(structuredClone(m));
       }
-      cur.robots[this.o.robotId] = robot;
+      cur.robots[this.options.robotId] = robot;
       return claimed.length ? cur : undefined;
     });
     return { claimed, seen: r.value };
@@ -259,18 +276,14 @@ export class Outbox {
           continue;
         }
         m.lastError = `${res.error.code}: ${res.error.message}`;
-        // Throttling is DingTalk's rule, not the message's fault: it does not use up an attempt.
-        if (res.error.code !== DINGTALK_THROTTLED) m.attempts++;
-        const max = this.o.maxAttempts ?? 8;
-        m.state = m.attempts >= max ? 'undeliverable' : 'pending';
-        m.nextAttemptAt = t + (this.o.backoffMs ?? 30_000) * 2 ** Math.max(0, m.attempts - 1);
+        Object.assign(m, afterFailure(m.attempts, res.error.code, t, this.limits));
         keep.push(m);
       }
       cur.messages = keep;
       if (throttled) {
-        const robot = cur.robots[this.o.robotId] ?? { sent: [], deferredUntil: null };
-        robot.deferredUntil = t + (this.o.deferMs ?? 600_000);
-        cur.robots[this.o.robotId] = robot;
+        const robot = cur.robots[this.options.robotId] ?? { sent: [], deferredUntil: null };
+        robot.deferredUntil = t + this.limits.deferMs;
+        cur.robots[this.options.robotId] = robot;
       }
       return cur;
     });
@@ -279,14 +292,14 @@ export class Outbox {
 
   /** What is left in the outbox after a delivery run, added to its report. */
   private reportOf(doc: OutboxDoc, report: DeliveryReport): DeliveryReport {
-    const log = this.o.log ?? silentLogger;
+    const log = this.options.log ?? silentLogger;
     for (const m of doc.messages) {
-      if (m.robotId !== this.o.robotId) continue;
+      if (m.robotId !== this.options.robotId) continue;
       if (m.state === 'undeliverable')
         report.undeliverable.push({ id: m.id, title: m.title, lastError: m.lastError });
       else report.pending.push(m.id);
     }
-    report.deferredUntil = doc.robots[this.o.robotId]?.deferredUntil ?? null;
+    report.deferredUntil = doc.robots[this.options.robotId]?.deferredUntil ?? null;
     if (report.undeliverable.length)
       log.error('notifications undeliverable, kept in the outbox', { undeliverable: report.undeliverable });
     return report;

@@ -16,7 +16,7 @@ import type {
   ObservationsInput,
   ProbeResult,
   TriggerAlarm,
-} from '../policy/types';
+} from '../policy/observations';
 import { gitopsReading } from './gitops';
 import { probeCluster } from './probe';
 
@@ -26,7 +26,8 @@ export interface GatherDeps {
   env: NodeJS.ProcessEnv;
   ack: AckClient;
   mse: MseClient;
-  member: (clusterId: string) => Promise<KubeClient>;
+  /** A member cluster's Kubernetes API. */
+  memberKube: (clusterId: string) => Promise<KubeClient>;
   /** The clusters on the gateway (MseIngressConfig remote-clusters), if readable. */
   gatewayMembers: () => Promise<string[]>;
   /** The clusters associated with the Fleet (DescribeManagedClusters), if readable. */
@@ -67,8 +68,8 @@ const iso = () => new Date().toISOString();
 const describe = (e: unknown) => (e instanceof Error ? `${e.name}: ${e.message}` : String(e));
 
 /** Reads every signal of every policy cluster, in parallel across clusters and sources. */
-export async function gatherObservations(d: GatherDeps, trigger: TriggerAlarm | null): Promise<Gathered> {
-  const { policy } = d;
+export async function gatherObservations(deps: GatherDeps, trigger: TriggerAlarm | null): Promise<Gathered> {
+  const { policy } = deps;
   const errors: string[] = [];
   const attempt = async <T>(what: string, fn: () => Promise<T>): Promise<T | null> => {
     try {
@@ -83,11 +84,11 @@ export async function gatherObservations(d: GatherDeps, trigger: TriggerAlarm | 
   const health = attempt('mse service health', async () => {
     if (!policy.fleet.gatewayId) throw new Error('policy fleet.gatewayId is not set');
     const nets = policy.clusters.map((c) => ({ clusterId: c.id, podCidr: c.podCidr }));
-    return d.mse.serviceHealth(policy.fleet.gatewayId, route.service, route.namespace, nets);
+    return deps.mse.serviceHealth(policy.fleet.gatewayId, route.service, route.namespace, nets);
   });
-  const onGateway = attempt('gateway membership', d.gatewayMembers);
-  const onFleet = attempt('fleet membership', d.fleetMembers);
-  const apps = d.applications;
+  const onGateway = attempt('gateway membership', deps.gatewayMembers);
+  const onFleet = attempt('fleet membership', deps.fleetMembers);
+  const apps = deps.applications;
   const listed = apps
     ? apps().then(
         (applications) => ({ applications }),
@@ -100,14 +101,14 @@ export async function gatherObservations(d: GatherDeps, trigger: TriggerAlarm | 
   const entries = await Promise.all(
     policy.clusters.map(async (c): Promise<[string, ClusterObservation]> => {
       const [round, detail, ready, h, members, attached, gitops] = await Promise.all([
-        d.probeReadings ??
-          probeCluster(c.probes, d.env, samples, d.probeSpacingMs ?? 150).then(
+        deps.probeReadings ??
+          probeCluster(c.probes, deps.env, samples, deps.probeSpacingMs ?? 150).then(
             (probes): ProbeReadings => ({ probes: { [c.id]: probes }, alarms: {} }),
           ),
-        attempt(`${c.id} cluster detail`, () => d.ack.clusterDetail(c.id)),
+        attempt(`${c.id} cluster detail`, () => deps.ack.clusterDetail(c.id)),
         attempt(`${c.id} ready replicas`, () =>
-          withTimeout(`cluster ${c.id} member API`, d.memberReadTimeoutMs ?? 5_000, () =>
-            readyReplicas(d, c.id, route.namespace, route.service),
+          withTimeout(`cluster ${c.id} member API`, deps.memberReadTimeoutMs ?? 5_000, () =>
+            readyReplicas(deps, c.id, route.namespace, route.service),
           ),
         ),
         health,
@@ -138,8 +139,8 @@ export async function gatherObservations(d: GatherDeps, trigger: TriggerAlarm | 
   return { observations: { observedAt: iso(), clusters: Object.fromEntries(entries), trigger }, errors };
 }
 
-async function readyReplicas(d: GatherDeps, clusterId: string, namespace: string, service: string) {
-  const kube = await d.member(clusterId);
+async function readyReplicas(deps: GatherDeps, clusterId: string, namespace: string, service: string) {
+  const kube = await deps.memberKube(clusterId);
   const all = await kube.listDeployments(namespace);
   const mine = all.filter((x) => x.metadata?.name === service);
   const list = mine.length > 0 ? mine : all;

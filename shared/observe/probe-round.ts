@@ -70,11 +70,11 @@ export function describeRound(r: ClusterRound, threshold: number): string {
 }
 
 /** Runs one round over every cluster; resolves when every request has ended (each within its timeout). */
-export async function runProbeRound(clusters: Cluster[], o: RoundOptions): Promise<ClusterRound[]> {
-  const now = o.now ?? Date.now;
+export async function runProbeRound(clusters: Cluster[], options: RoundOptions): Promise<ClusterRound[]> {
+  const now = options.now ?? Date.now;
   const started = now();
   const at = new Date(started).toISOString();
-  const limit = pLimit(Math.max(1, Math.floor(o.concurrency)));
+  const limit = pLimit(Math.max(1, Math.floor(options.concurrency)));
   const tallies = new Map<string, Tally>();
   // The queue takes one request of each cluster in turn: a zone whose requests all hang holds at most its
   // share of the slots, so the other clusters' requests still start at once and the round ends within about
@@ -90,7 +90,7 @@ export async function runProbeRound(clusters: Cluster[], o: RoundOptions): Promi
       failures: {},
     };
     tallies.set(c.id, t);
-    const n = Math.max(c.probes.length, Math.floor(o.requestsPerCluster));
+    const n = Math.max(c.probes.length, Math.floor(options.requestsPerCluster));
     return { t, probes: c.probes, n };
   });
   const jobs: Promise<void>[] = [];
@@ -102,24 +102,24 @@ export async function runProbeRound(clusters: Cluster[], o: RoundOptions): Promi
       const t = q.t;
       jobs.push(
         limit(async () => {
-          if (o.deadline !== undefined && now() + probe.timeoutMs > o.deadline) {
+          if (options.deadline !== undefined && now() + probe.timeoutMs > options.deadline) {
             t.skipped += 1;
             return;
           }
           t.sent += 1;
           const a = await httpProbe({
             url: probe.url,
-            headers: probeHeaders(probe, o.env),
+            headers: probeHeaders(probe, options.env),
             expectedStatus: probe.expectedStatus,
             timeoutMs: probe.timeoutMs,
-            connectTimeoutMs: o.connectTimeoutMs,
+            connectTimeoutMs: options.connectTimeoutMs,
           });
           count(t, a);
         }),
       );
     }
   await Promise.all(jobs);
-  return clusters.map((c) => summarise(c.id, at, tallies.get(c.id)!, o.failureShare));
+  return clusters.map((c) => summarise(c.id, at, tallies.get(c.id)!, options.failureShare));
 }
 
 function count(t: Tally, a: ProbeAnswer): void {

@@ -4,7 +4,7 @@
  * distinct times. The health-check's rounds (probe-round.ts) use the same request.
  */
 import type { Probe } from '../config';
-import type { ProbeResult } from '../policy/types';
+import type { ProbeResult } from '../policy/observations';
 import { httpProbe } from './http-probe';
 
 /** The probe's headers, secret ones filled in from the environment (a missing secret is left out). */

@@ -4,7 +4,7 @@
  * observation, so what it shows is exactly what the next decision starts from.
  */
 import type { Policy } from '../config';
-import type { RoutingState } from '../policy/types';
+import type { RoutingState } from '../policy/routing-state';
 import { currentRouteWeights } from '../policy/weights';
 
 /** A mark on the state: who, when, why. */

@@ -14,9 +14,10 @@ import type { TrafficRouter } from '../gateway/router';
 import type { Logger } from '../log';
 import { renderMessage, type Timings } from '../notify/messages';
 import type { Outbox } from '../notify/outbox';
-import type { OutboxRecord, RoutingState } from '../policy/types';
+import type { OutboxRecord, RoutingState } from '../policy/routing-state';
 import type { Versioned } from '../state/config-map-document';
 import type { RecordOutcome, RoutingStore } from '../state/routing-store';
+import { dueRecords, retryAt } from './record-schedule';
 
 /** What finishing needs. */
 export interface FinishDeps {
@@ -59,29 +60,27 @@ export interface FinishReport {
 }
 
 const msg = (e: unknown) => (e instanceof Error ? e.message : String(e));
-/** Backoff of a failed record: the first retry at once (the next pass), then 5 s, 10 s, … at most 5 min. */
-const backoffMs = (attempts: number) => (attempts === 0 ? 0 : Math.min(300_000, 5_000 * 2 ** (attempts - 1)));
 
 /** Makes the router carry the committed weights; returns the routes it wrote. */
 export async function applyWeights(
-  d: Pick<FinishDeps, 'policy' | 'router'>,
+  deps: Pick<FinishDeps, 'policy' | 'router'>,
   state: RoutingState,
   routes?: string[],
 ): Promise<string[]> {
   // Before fleet-dr's first weight change the gateway's own split stands: nothing to carry.
   if (!state.governsSplit) return [];
   const written = await Promise.all(
-    d.policy.routes.map(async (rt) => {
+    deps.policy.routes.map(async (rt) => {
       const want = state.weights[rt.name];
       if (!want) return undefined;
       if (routes) {
         if (!routes.includes(rt.name)) return undefined;
       } else {
-        const have = await d.router.readWeights(rt);
+        const have = await deps.router.readWeights(rt);
         // One canary per cluster, a missing one included: a canary lost to a failed create is written again.
-        if (have && d.policy.clusters.every((c) => have[c.id] === (want[c.id] ?? 0))) return undefined;
+        if (have && deps.policy.clusters.every((c) => have[c.id] === (want[c.id] ?? 0))) return undefined;
       }
-      await d.router.setWeights(rt, want, { revision: state.revision });
+      await deps.router.setWeights(rt, want, { revision: state.revision });
       return rt.name;
     }),
   );
@@ -89,25 +88,28 @@ export async function applyWeights(
 }
 
 /** Carries out one outbox record. */
-async function carryOut(d: FinishDeps, r: OutboxRecord, timings?: Timings): Promise<string> {
+async function carryOut(deps: FinishDeps, r: OutboxRecord, timings?: Timings): Promise<string> {
   switch (r.kind) {
     case 'membership':
       if (r.op === 'fence') {
-        await d.router.fence(r.cluster);
+        await deps.router.fence(r.cluster);
         return `fenced ${r.cluster} off the gateway`;
       }
       if (r.op === 'readmit') {
-        await d.router.readmit(r.cluster);
+        await deps.router.readmit(r.cluster);
         return `re-admitted ${r.cluster} to the gateway`;
       }
-      await d.fleet.attach([r.cluster]);
+      await deps.fleet.attach([r.cluster]);
       return `asked the Fleet to re-associate ${r.cluster}`;
     case 'audit':
-      await d.cms.putAuditEvent({ eventName: 'fleet-dr-decision', content: { ...r.content, record: r.id } });
+      await deps.cms.putAuditEvent({
+        eventName: 'fleet-dr-decision',
+        content: { ...r.content, record: r.id },
+      });
       return 'audit event written';
     case 'message': {
-      const outbox = await d.outbox();
-      const n = renderMessage(d.policy, r.message, timings);
+      const outbox = await deps.outbox();
+      const n = renderMessage(deps.policy, r.message, timings);
       const q = await outbox.enqueue(n, { id: r.id });
       return q.duplicate ? 'notification already queued' : 'notification queued';
     }
@@ -119,11 +121,11 @@ async function carryOut(d: FinishDeps, r: OutboxRecord, timings?: Timings): Prom
  * wait while the weights could not be written (a cluster is never fenced while it may still carry traffic).
  */
 export async function finishCommitted(
-  d: FinishDeps,
+  deps: FinishDeps,
   state: RoutingState,
   opts: FinishOptions = {},
 ): Promise<FinishReport> {
-  const now = d.now ?? Date.now;
+  const now = deps.now ?? Date.now;
   const report: FinishReport = {
     weightsWritten: [],
     actions: [],
@@ -132,26 +134,15 @@ export async function finishCommitted(
     pending: 0,
     weightsMs: 0,
   };
-  let weightsOk = true;
-  const started = performance.now();
-  try {
-    report.weightsWritten = await applyWeights(d, state, opts.routes);
-    if (report.weightsWritten.length)
-      report.actions.push(`wrote weights of ${report.weightsWritten.join(', ')}`);
-  } catch (e) {
-    weightsOk = false;
-    report.errors.push(`weights: ${msg(e)}`);
-    d.log.error('committed weights not written; the next invocation repairs them', { error: msg(e) });
-  }
-  report.weightsMs = Math.round(performance.now() - started);
+  const weightsOk = await writeWeights(deps, state, opts.routes, report);
   // Membership changes in order (and only once the weights are written); audit records and messages beside
   // them. Each message is queued in order, and the first one queued wakes `notify` at once.
-  const due = state.outbox.filter((r) => !(r.notBefore && Date.parse(r.notBefore) > now()));
+  const due = dueRecords(state.outbox, now());
   const outcomes = new Map<string, RecordOutcome>();
   let woken = false;
   const attempt = async (r: OutboxRecord) => {
     try {
-      const action = await carryOut(d, r, opts.timings);
+      const action = await carryOut(deps, r, opts.timings);
       report.actions.push(action);
       if (r.kind === 'message' && action === 'notification queued') {
         report.messagesQueued++;
@@ -163,7 +154,7 @@ export async function finishCommitted(
       outcomes.set(r.id, { id: r.id, done: true });
     } catch (e) {
       report.errors.push(`${r.kind} ${r.id}: ${msg(e)}`);
-      d.log.error('outbox record failed; kept for the next try', {
+      deps.log.error('outbox record failed; kept for the next try', {
         record: r.id,
         kind: r.kind,
         error: msg(e),
@@ -172,7 +163,7 @@ export async function finishCommitted(
         id: r.id,
         done: false,
         error: msg(e).slice(0, 500),
-        notBefore: new Date(now() + backoffMs(r.attempts)).toISOString(),
+        notBefore: retryAt(r.attempts, now()),
       });
     }
   };
@@ -184,19 +175,56 @@ export async function finishCommitted(
     Promise.all(due.filter((r) => r.kind === 'audit').map(attempt)),
     inOrder(due.filter((r) => r.kind === 'message')),
   ]);
+  report.pending = await settleOutcomes(deps, state, due, outcomes, opts.current, report);
+  return report;
+}
+
+/**
+ * The weights step of finishing: writes them (noting what was written, or the failure, in the report) and
+ * answers whether they are in place, which membership changes wait for.
+ */
+async function writeWeights(
+  deps: FinishDeps,
+  state: RoutingState,
+  routes: string[] | undefined,
+  report: FinishReport,
+): Promise<boolean> {
+  let weightsOk = true;
+  const started = performance.now();
+  try {
+    report.weightsWritten = await applyWeights(deps, state, routes);
+    if (report.weightsWritten.length)
+      report.actions.push(`wrote weights of ${report.weightsWritten.join(', ')}`);
+  } catch (e) {
+    weightsOk = false;
+    report.errors.push(`weights: ${msg(e)}`);
+    deps.log.error('committed weights not written; the next invocation repairs them', { error: msg(e) });
+  }
+  report.weightsMs = Math.round(performance.now() - started);
+  return weightsOk;
+}
+
+/** Settles the records tried in one conditional write; answers how many records are left in the outbox. */
+async function settleOutcomes(
+  deps: FinishDeps,
+  state: RoutingState,
+  due: OutboxRecord[],
+  outcomes: Map<string, RecordOutcome>,
+  current: Versioned<RoutingState> | undefined,
+  report: FinishReport,
+): Promise<number> {
   let left = state.outbox.length;
   if (outcomes.size) {
     try {
       // In outbox order, whatever order they finished in.
       const inOutboxOrder = due.flatMap((r) => outcomes.get(r.id) ?? []);
-      const settled = await d.store.settle(inOutboxOrder, opts.current);
+      const settled = await deps.store.settle(inOutboxOrder, current);
       left = settled.value.outbox.length;
     } catch (e) {
       // Finished records stay in the outbox and are done again (idempotently) by the next pass.
       report.errors.push(`settle outbox: ${msg(e)}`);
-      d.log.error('outbox not settled; the next pass repeats finished records', { error: msg(e) });
+      deps.log.error('outbox not settled; the next pass repeats finished records', { error: msg(e) });
     }
   }
-  report.pending = left;
-  return report;
+  return left;
 }

@@ -5,17 +5,21 @@
  * this commit's and what an earlier invocation left) → wake `notify`. decide() owns every piece of bookkeeping;
  * this module only executes the Plan. A dry run decides on the committed state and writes nothing.
  */
+import type { Policy } from '../config';
 import { listApplications } from '../drift/argocd-applications';
 import type { Logger } from '../log';
 import { gatherObservations, type ProbeReadings } from '../observe/gather';
 import { changesNothing } from '../policy/bookkeeping';
 import { decide } from '../policy/decide';
-import { ObservationsSchema, type Plan, type RoutingState } from '../policy/types';
+import { type Observations, ObservationsSchema } from '../policy/observations';
+import type { Plan } from '../policy/plan';
+import type { RoutingState } from '../policy/routing-state';
 import type { Wiring } from '../runtime/wiring';
-import type { CommitResult } from '../state/config-map-document';
+import type { CommitResult, Versioned } from '../state/config-map-document';
 import type { RoutingStore } from '../state/routing-store';
 import { answerOf, type DecisionAnswer } from './answer';
 import { type FinishDeps, finishCommitted } from './finish-committed';
+import { isRecordDue } from './record-schedule';
 import { StepTimer } from './step-timer';
 import { decisionInputs, describeTrigger, type Trigger } from './trigger';
 
@@ -36,21 +40,21 @@ export interface DecisionRun {
 const msg = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
 /** What finishing a committed state needs, from the wiring. */
-export async function finishDeps(w: Wiring, log: Logger): Promise<FinishDeps & { store: RoutingStore }> {
+export async function finishDeps(wiring: Wiring, log: Logger): Promise<FinishDeps & { store: RoutingStore }> {
   return {
-    policy: w.policy,
-    store: await w.routing(),
-    router: await w.router(),
-    fleet: w.fleet,
-    cms: w.cms,
-    outbox: () => w.outbox(Date.now, log),
+    policy: wiring.policy,
+    store: await wiring.routing(),
+    router: await wiring.router(),
+    fleet: wiring.fleet,
+    cms: wiring.cms,
+    outbox: () => wiring.outbox(Date.now, log),
     log,
   };
 }
 
 /** Wakes `notify` after messages were queued; its timer delivers them anyway if this fails. */
 async function wake(
-  w: Wiring,
+  wiring: Wiring,
   fn: string,
   from: string,
   log: Logger,
@@ -58,7 +62,7 @@ async function wake(
   try {
     // The message is in the DingTalk outbox already and this invocation settles its own records: the woken
     // notify only delivers (its minute timer finishes what invocations leave).
-    await w.fc.invokeAsync(fn, { source: from, deliverOnly: true });
+    await wiring.fc.invokeAsync(fn, { source: from, deliverOnly: true });
     return { action: `${fn} invoked` };
   } catch (e) {
     log.warn('notify not invoked; its timer will deliver', { error: msg(e) });
@@ -68,26 +72,28 @@ async function wake(
 
 /** Reads every signal decide() needs; the alarm of an alarm trigger is merged in by the policy. */
 function observe(
-  w: Wiring,
+  wiring: Wiring,
   trigger: Trigger,
   probeSpacingMs?: number,
   round?: Pick<DecisionRun, 'probeReadings' | 'memberReadTimeoutMs'>,
 ) {
   return gatherObservations(
     {
-      policy: w.policy,
-      env: w.env,
-      ack: w.ack,
-      mse: w.mse,
-      member: w.member,
-      gatewayMembers: async () => (await w.membership()).members(),
-      fleetMembers: async () => (await w.fleet.managedClusters()).map((c) => c.clusterId),
+      policy: wiring.policy,
+      env: wiring.env,
+      ack: wiring.ack,
+      mse: wiring.mse,
+      memberKube: wiring.memberKube,
+      gatewayMembers: async () => (await wiring.membership()).members(),
+      fleetMembers: async () => (await wiring.fleet.managedClusters()).map((c) => c.clusterId),
       probeSpacingMs,
       probeReadings: round?.probeReadings,
       memberReadTimeoutMs: round?.memberReadTimeoutMs,
       // The GitOps precondition of a failback step (manual or an automatic ramp's tick); nothing else reads
       // Argo CD, so an alarm or a probe round costs no request for it.
-      applications: failbackStep(trigger) ? async () => listApplications(await w.fleetKube()) : undefined,
+      applications: failbackStep(trigger)
+        ? async () => listApplications(await wiring.fleetKube())
+        : undefined,
     },
     trigger.kind === 'alarm' ? trigger.alarm : null,
   );
@@ -97,17 +103,113 @@ function observe(
 const failbackStep = (t: Trigger) => t.kind === 'operator' && t.request.action === 'failback-step';
 
 /** Observations that observed nothing: what decide() sees of a trigger before any signal was read. */
-function unobserved(w: Wiring, trigger: Trigger, now: string) {
+function unobserved(wiring: Wiring, trigger: Trigger, now: string) {
   return ObservationsSchema.parse({
     observedAt: now,
-    clusters: Object.fromEntries(w.policy.clusters.map((c) => [c.id, {}])),
+    clusters: Object.fromEntries(wiring.policy.clusters.map((c) => [c.id, {}])),
     ...decisionInputs(trigger),
   });
 }
 
 /** Outbox records due now: an earlier commit left work to finish. */
-const dueRecords = (s: RoutingState, now = Date.now()) =>
-  s.outbox.some((r) => !r.notBefore || Date.parse(r.notBefore) <= now);
+const hasDueRecords = (s: RoutingState, now = Date.now()) => s.outbox.some((r) => isRecordDue(r, now));
+
+/**
+ * Decides on the gathered observations and commits the next state, conditionally on the version read (a lost
+ * race decides again on the state that won). Nothing is written when the next state is the current one.
+ */
+async function decideAndCommit(
+  store: RoutingStore,
+  policy: Policy,
+  obs: Observations,
+  read: Versioned<RoutingState>,
+  now: string,
+  timer: StepTimer,
+): Promise<{ plan: Plan | undefined; result: CommitResult<RoutingState> }> {
+  let plan: Plan | undefined;
+  const decideStart = performance.now();
+  const result = await store.commit(
+    (cur) => {
+      const decided = decide(policy, obs, cur, now);
+      plan = decided;
+      timer.timings.decided = Math.round(performance.now() - decideStart);
+      return JSON.stringify(decided.nextState) === JSON.stringify(cur) ? undefined : decided.nextState;
+    },
+    { maxAttempts: 20, current: read },
+  );
+  timer.mark('committed');
+  return { plan, result };
+}
+
+/**
+ * The committed state this invocation finishes. When another invocation committed meanwhile (this one lost
+ * the race and then changed nothing), what it committed is its own to finish: only the records already left
+ * when this invocation read the state are finished here.
+ */
+function stateToFinish(
+  read: Versioned<RoutingState>,
+  result: CommitResult<RoutingState>,
+): { ours: boolean; undisturbed: boolean; state: RoutingState } {
+  const ours = result.committed;
+  const undisturbed = result.value.revision === read.value.revision;
+  const left = new Set(read.value.outbox.map((r) => r.id));
+  const state =
+    ours || undisturbed
+      ? result.value
+      : { ...result.value, outbox: result.value.outbox.filter((r) => left.has(r.id)) };
+  return { ours, undisturbed, state };
+}
+
+/**
+ * Finishes what the committed state calls for: its weights (read beside the gathering, written only where the
+ * canaries differ), then its due outbox records, this decision's and those an earlier invocation left; then
+ * wakes `notify` if messages were queued. Adds to `out`; answers the records still pending (undefined: none
+ * were tried).
+ */
+async function finishAndWake(
+  run: DecisionRun,
+  deps: FinishDeps,
+  read: Versioned<RoutingState>,
+  result: CommitResult<RoutingState>,
+  timer: StepTimer,
+  out: { actions: string[]; errors: string[] },
+): Promise<number | undefined> {
+  const { wiring, log, trigger } = run;
+  const { actions, errors } = out;
+  // Finish what the state calls for: its weights (read beside the gathering, written only where the canaries
+  // differ), then its due outbox records, this decision's and those an earlier invocation left.
+  let pending: number | undefined;
+  let queued = 0;
+  let woke: Promise<{ action?: string; error?: string }> | undefined;
+  const { ours, undisturbed, state } = stateToFinish(read, result);
+  if (ours || (undisturbed && state.governsSplit) || hasDueRecords(state)) {
+    const done = await timer.step('finished', () =>
+      finishCommitted(deps, state, {
+        ...(ours || undisturbed ? {} : { routes: [] }),
+        timings: { ...timer.timings },
+        current: { value: result.value, resourceVersion: result.resourceVersion },
+        onQueued: () => {
+          if (run.notifyFunction) woke = wake(wiring, run.notifyFunction, trigger.kind, log);
+        },
+      }),
+    );
+    if (done.weightsWritten.length) timer.timings.canariesWritten = done.weightsMs;
+    actions.push(...done.actions.map((a) => (ours ? a : `earlier commit: ${a}`)));
+    errors.push(...done.errors);
+    pending = done.pending;
+    queued = done.messagesQueued;
+  }
+  // notify is woken once: as soon as the first message was queued, or (should that have been missed) now.
+  const woken =
+    woke ??
+    (queued > 0 && run.notifyFunction ? wake(wiring, run.notifyFunction, trigger.kind, log) : undefined);
+  if (woken) {
+    const r = await woken;
+    if (r.action) actions.push(r.action);
+    if (r.error) errors.push(r.error);
+  }
+  return pending;
+}
 
 /**
  * Runs one decision for a trigger and answers what was decided and done. The sequential path: ONE read of the
@@ -116,11 +218,11 @@ const dueRecords = (s: RoutingState, now = Date.now()) =>
  * → the canaries, written conditionally without a read → audit and messages side by side (notify woken as soon
  * as a message is queued) → one settle.
  */
-export async function runDecision(o: DecisionRun): Promise<DecisionAnswer> {
-  const { wiring: w, log, trigger } = o;
-  const policy = w.policy;
+export async function runDecision(run: DecisionRun): Promise<DecisionAnswer> {
+  const { wiring, log, trigger } = run;
+  const policy = wiring.policy;
   const t = new StepTimer();
-  const deps = await finishDeps(w, log);
+  const deps = await finishDeps(wiring, log);
   const errors: string[] = [];
   const actions: string[] = [];
   const described = describeTrigger(trigger);
@@ -129,8 +231,8 @@ export async function runDecision(o: DecisionRun): Promise<DecisionAnswer> {
   // A trigger the state already answers (a repeat, an out-of-order alarm, an operator request handled before)
   // changes nothing whatever the signals say: it ends after that one read, unless an earlier commit left work.
   const at = new Date().toISOString();
-  const early = decide(policy, unobserved(w, trigger, at), read.value, at);
-  if (changesNothing(early) && (policy.dryRun || !dueRecords(read.value)))
+  const early = decide(policy, unobserved(wiring, trigger, at), read.value, at);
+  if (changesNothing(early) && (policy.dryRun || !hasDueRecords(read.value)))
     return answerOf({
       plan: early,
       trigger: described,
@@ -145,7 +247,7 @@ export async function runDecision(o: DecisionRun): Promise<DecisionAnswer> {
   if (!policy.dryRun && !changesNothing(early)) for (const r of policy.routes) deps.router.prepare?.(r);
   const gathered = changesNothing(early)
     ? undefined
-    : await t.step('signalsGathered', () => observe(w, trigger, o.probeSpacingMs, o));
+    : await t.step('signalsGathered', () => observe(wiring, trigger, run.probeSpacingMs, run));
   errors.push(...(gathered?.errors ?? []));
   const now = new Date().toISOString();
   if (policy.dryRun) {
@@ -171,58 +273,12 @@ export async function runDecision(o: DecisionRun): Promise<DecisionAnswer> {
   };
   if (gathered) {
     const obs = ObservationsSchema.parse({ ...gathered.observations, ...decisionInputs(trigger) });
-    const decideStart = performance.now();
-    result = await deps.store.commit(
-      (cur) => {
-        plan = decide(policy, obs, cur, now);
-        t.timings.decided = Math.round(performance.now() - decideStart);
-        return JSON.stringify(plan.nextState) === JSON.stringify(cur) ? undefined : plan.nextState;
-      },
-      { maxAttempts: 20, current: read },
-    );
-    t.mark('committed');
+    const committed = await decideAndCommit(deps.store, policy, obs, read, now, t);
+    plan = committed.plan ?? plan;
+    result = committed.result;
   }
 
-  // Finish what the state calls for: its weights (read beside the gathering, written only where the canaries
-  // differ), then its due outbox records, this decision's and those an earlier invocation left. When another
-  // invocation committed meanwhile (this one lost the race and then changed nothing), what it committed is its
-  // own to finish: only the records already left when this invocation read the state are finished here.
-  let pending: number | undefined;
-  let queued = 0;
-  let woke: Promise<{ action?: string; error?: string }> | undefined;
-  const ours = result.committed;
-  const undisturbed = result.value.revision === read.value.revision;
-  const left = new Set(read.value.outbox.map((r) => r.id));
-  const state =
-    ours || undisturbed
-      ? result.value
-      : { ...result.value, outbox: result.value.outbox.filter((r) => left.has(r.id)) };
-  if (ours || (undisturbed && state.governsSplit) || dueRecords(state)) {
-    const done = await t.step('finished', () =>
-      finishCommitted(deps, state, {
-        ...(ours || undisturbed ? {} : { routes: [] }),
-        timings: { ...t.timings },
-        current: { value: result.value, resourceVersion: result.resourceVersion },
-        onQueued: () => {
-          if (o.notifyFunction) woke = wake(w, o.notifyFunction, trigger.kind, log);
-        },
-      }),
-    );
-    if (done.weightsWritten.length) t.timings.canariesWritten = done.weightsMs;
-    actions.push(...done.actions.map((a) => (ours ? a : `earlier commit: ${a}`)));
-    errors.push(...done.errors);
-    pending = done.pending;
-    queued = done.messagesQueued;
-  }
-  if (woke) {
-    const r = await woke;
-    if (r.action) actions.push(r.action);
-    if (r.error) errors.push(r.error);
-  } else if (queued > 0 && o.notifyFunction) {
-    const r = await wake(w, o.notifyFunction, trigger.kind, log);
-    if (r.action) actions.push(r.action);
-    if (r.error) errors.push(r.error);
-  }
+  const pending = await finishAndWake(run, deps, read, result, t, { actions, errors });
   return answerOf({
     plan,
     trigger: described,
@@ -239,7 +295,7 @@ export async function runDecision(o: DecisionRun): Promise<DecisionAnswer> {
  * Finishes what committed decisions left undone (weights, membership, audit records, messages), without
  * deciding anything: the notify timer runs this every minute, so nothing waits for the next alarm.
  */
-export async function finishLeftovers(w: Wiring, log: Logger) {
-  const deps = await finishDeps(w, log);
+export async function finishLeftovers(wiring: Wiring, log: Logger) {
+  const deps = await finishDeps(wiring, log);
   return finishCommitted(deps, (await deps.store.read()).value);
 }

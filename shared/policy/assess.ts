@@ -10,6 +10,16 @@ import {
   type SampledSource,
   updateHistory,
 } from './hysteresis';
+import type {
+  AlarmObservation,
+  ClusterObservation,
+  ClusterVerdict,
+  Observations,
+  ProbeResult,
+  Source,
+  SourceVerdict,
+} from './observations';
+import type { ClusterHistory, Signal, SourceHistory } from './routing-state';
 import {
   consecutiveReadingsOf,
   countingFor,
@@ -21,18 +31,6 @@ import {
   readyNeeded,
 } from './sources';
 import { ms, secondsBetween } from './time';
-import type {
-  AlarmObservation,
-  ClusterHistory,
-  ClusterObservation,
-  ClusterVerdict,
-  Observations,
-  ProbeResult,
-  Signal,
-  Source,
-  SourceHistory,
-  SourceVerdict,
-} from './types';
 
 /** The policy's reading of one cluster at `now`. */
 export interface Assessment {
@@ -157,26 +155,26 @@ function probeRound(fresh: ProbeResult[], prev: ClusterHistory | undefined): Clu
   return { failed: counted.filter((p) => !p.ok).length, total: counted.length, at };
 }
 
-/** Assesses one cluster: updates its history and applies the agreement rule. */
-export function assessCluster(
+/**
+ * Step 1, source history: each sampled source's history after this decision's readings.
+ *
+ * Readings expire: a sample older than the max age is no sample, and a source whose newest counted sample
+ * is that old reads `unknown`, not its last verdict (hysteresis.ts). Probes expire the same way although
+ * they are sampled fresh each round: a round takes enough probe samples to reach a verdict on its own, so
+ * a live round never needs older probe history, while a round that brings no probe results (a trigger
+ * that does not probe, a prober fault) must not let an old probe `down` confirm a new alarm, nor an old
+ * `up` keep the cluster up. Alarms are events, not readings: CloudMonitor re-evaluates them, and their
+ * latest state is taken as it is. How many readings count is the source model's (sources.ts): probe
+ * samples go through `failuresToDown` / `successesToUp`; levels, debounced where they come from, through
+ * their `consecutiveReadings` (default 1: the newest fresh reading is the source's verdict).
+ */
+function sampledSourceHistory(
   policy: Policy,
-  cluster: Cluster,
   obs: ClusterObservation,
   prev: ClusterHistory | undefined,
   now: string,
-): Assessment {
-  const d = policy.detection;
-  const expired = (s: SampledSource, at: string) => isExpired(at, now, maxAgeOf(policy, s));
+): ClusterHistory['sources'] {
   const sourcesHist: ClusterHistory['sources'] = { ...(prev?.sources ?? {}) };
-  // Readings expire: a sample older than the max age is no sample, and a source whose newest counted sample
-  // is that old reads `unknown`, not its last verdict (hysteresis.ts). Probes expire the same way although
-  // they are sampled fresh each round: a round takes enough probe samples to reach a verdict on its own, so
-  // a live round never needs older probe history, while a round that brings no probe results (a trigger
-  // that does not probe, a prober fault) must not let an old probe `down` confirm a new alarm, nor an old
-  // `up` keep the cluster up. Alarms are events, not readings: CloudMonitor re-evaluates them, and their
-  // latest state is taken as it is. How many readings count is the source model's (sources.ts): probe
-  // samples go through `failuresToDown` / `successesToUp`; levels, debounced where they come from, through
-  // their `consecutiveReadings` (default 1: the newest fresh reading is the source's verdict).
   for (const s of SAMPLED_SOURCES)
     sourcesHist[s] = updateHistory(
       sourcesHist[s] ?? emptySourceHistory(),
@@ -186,45 +184,98 @@ export function assessCluster(
   // A cluster off the gateway (fenced) has no gateway health: MSE lists none of its endpoints, so no sample
   // would ever replace its last reading, and a stale `down` would block its re-admit forever. Forget it.
   if (obs.membership?.onGateway === false) sourcesHist.gatewayHealth = emptySourceHistory();
+  return sourcesHist;
+}
+
+/** The cluster's alarms (latest per name), split into independent metrics and fleet-dr's probe metric. */
+interface AlarmReading {
+  alarms: AlarmObservation[];
+  isProbeAlarm: (a: AlarmObservation) => boolean;
+  /** The verdict of the alarms on independent metrics: the `alarm` source. */
+  independent: ReturnType<typeof alarmVerdict>;
+  /** The verdict of the alarms on the probe metric: it can only make `probe` down. */
+  onProbe: ReturnType<typeof alarmVerdict>;
+}
+
+/** Step 2, alarms: the latest state of each alarm, read as the `alarm` source and as probe evidence. */
+function readAlarms(policy: Policy, obs: ClusterObservation): AlarmReading {
   const alarms = latestAlarms(obs.alarms);
-  const isProbeAlarm = (a: AlarmObservation) => a.onProbeMetric || d.probeMetricNames.includes(a.metricName);
+  const isProbeAlarm = (a: AlarmObservation) =>
+    a.onProbeMetric || policy.detection.probeMetricNames.includes(a.metricName);
   const independent = alarmVerdict(
     alarms.filter((a) => !isProbeAlarm(a)),
     policy,
   );
-  const probeAlarms = alarms.filter(isProbeAlarm);
-  const onProbe = alarmVerdict(probeAlarms, policy);
-  const probeHist = sourcesHist.probe!.verdict;
-  const sources: Record<Source, SourceVerdict> = {
-    alarm: independent.verdict,
+  const onProbe = alarmVerdict(alarms.filter(isProbeAlarm), policy);
+  return { alarms, isProbeAlarm, independent, onProbe };
+}
+
+/** Step 3, source verdicts: one verdict per source, from the sampled histories and the alarms. */
+function sourceVerdicts(
+  sourcesHist: ClusterHistory['sources'],
+  reading: AlarmReading,
+): Record<Source, SourceVerdict> {
+  return {
+    alarm: reading.independent.verdict,
     // An alarm on the probe metric is the same evidence as the probes: it can only make `probe` down.
-    probe: onProbe.verdict === 'down' ? 'down' : probeHist,
+    probe: reading.onProbe.verdict === 'down' ? 'down' : sourcesHist.probe!.verdict,
     ackState: sourcesHist.ackState!.verdict,
     gatewayHealth: sourcesHist.gatewayHealth!.verdict,
     readyReplicas: sourcesHist.readyReplicas!.verdict,
   };
-  const lastAlarmAt = alarms.map((a) => a.at).sort((a, b) => Date.parse(a) - Date.parse(b));
-  sourcesHist.alarm = {
-    verdict: independent.verdict,
+}
+
+/** The `alarm` source's history: its verdict, since when, and the newest alarm time seen. */
+function alarmHistory(reading: AlarmReading, prev: ClusterHistory | undefined, now: string): SourceHistory {
+  const verdict = reading.independent.verdict;
+  const lastAlarmAt = reading.alarms.map((a) => a.at).sort((a, b) => Date.parse(a) - Date.parse(b));
+  return {
+    verdict,
     failures: 0,
     successes: 0,
     lastSampleAt: lastAlarmAt.at(-1) ?? prev?.sources.alarm?.lastSampleAt ?? null,
-    since: prev?.sources.alarm?.verdict === independent.verdict ? (prev.sources.alarm.since ?? null) : now,
+    since: prev?.sources.alarm?.verdict === verdict ? (prev.sources.alarm.since ?? null) : now,
   };
+}
 
-  const alarmFiredOn = sources.alarm === 'down' ? 'alarm' : onProbe.verdict === 'down' ? 'probe' : null;
-  const confirmations = d.confirmingSources.filter(
-    (s) => s !== 'alarm' && s !== alarmFiredOn && sources[s] === 'down',
-  );
-  // The partition check reads the raw observations: only readings that have not expired count.
-  const freshProbes = obs.probes.filter((p) => !expired('probe', p.at));
+/**
+ * Step 4, partition: a registered cluster whose agent is disconnected while its probes pass (and no alarm on
+ * the probe metric says otherwise). It reads the raw observations: only readings that have not expired count.
+ */
+function isPartition(
+  cluster: Cluster,
+  obs: ClusterObservation,
+  freshProbes: ProbeResult[],
+  probeHist: SourceVerdict,
+  onProbe: SourceVerdict,
+  ackStateFresh: (at: string) => boolean,
+): boolean {
   const latestProbe = newestProbe(freshProbes);
-  const ackState = obs.ackState && !expired('ackState', obs.ackState.at) ? obs.ackState : null;
-  const partition =
+  const ackState = obs.ackState && ackStateFresh(obs.ackState.at) ? obs.ackState : null;
+  return (
     cluster.type === 'registered' &&
     ackState?.state === 'disconnected' &&
     (probeHist === 'up' || (probeHist !== 'down' && latestProbe?.ok === true)) &&
-    onProbe.verdict !== 'down';
+    onProbe !== 'down'
+  );
+}
+
+/**
+ * Step 5, the agreement rule: `down` only when an alarm fired and enough independent sources confirm it (and
+ * no partition explains it); `suspect` when some source says down, or on a partition; `up` when a core source
+ * says up; otherwise `unknown`.
+ */
+function overallVerdict(
+  policy: Policy,
+  sources: Record<Source, SourceVerdict>,
+  onProbe: SourceVerdict,
+  partition: boolean,
+): Pick<Assessment, 'verdict' | 'alarmFiredOn' | 'confirmations'> {
+  const d = policy.detection;
+  const alarmFiredOn = sources.alarm === 'down' ? 'alarm' : onProbe === 'down' ? 'probe' : null;
+  const confirmations = d.confirmingSources.filter(
+    (s) => s !== 'alarm' && s !== alarmFiredOn && sources[s] === 'down',
+  );
   const confirmed = alarmFiredOn !== null && confirmations.length >= d.confirmationsRequired && !partition;
   const anyDown = Object.values(sources).some((v) => v === 'down');
   const core = [sources.alarm, sources.probe, sources.gatewayHealth, sources.readyReplicas];
@@ -232,16 +283,56 @@ export function assessCluster(
   if (confirmed) verdict = 'down';
   else if (anyDown || partition) verdict = 'suspect';
   else if (core.includes('up')) verdict = 'up';
+  return { verdict, alarmFiredOn, confirmations };
+}
 
-  const round = probeRound(freshProbes, prev);
-  const history: ClusterHistory = {
+/** Step 6, verdict memory: since when the verdict holds, the current `up` stretch, the probe round counted. */
+function nextClusterHistory(
+  verdict: ClusterVerdict,
+  sourcesHist: ClusterHistory['sources'],
+  round: ClusterHistory['probeRound'],
+  prev: ClusterHistory | undefined,
+  now: string,
+): ClusterHistory {
+  return {
     verdict,
     since: prev?.verdict === verdict ? prev.since : now,
     upSince: verdict === 'up' ? (prev?.verdict === 'up' ? (prev.upSince ?? now) : now) : null,
     sources: sourcesHist,
     ...(round ? { probeRound: round } : {}),
   };
-  const signals = buildSignals(cluster.id, obs, sources, alarms, isProbeAlarm, {
+}
+
+/** Assesses one cluster: updates its history and applies the agreement rule. */
+export function assessCluster(
+  policy: Policy,
+  cluster: Cluster,
+  obs: ClusterObservation,
+  prev: ClusterHistory | undefined,
+  now: string,
+): Assessment {
+  const fresh = (s: SampledSource) => (at: string) => !isExpired(at, now, maxAgeOf(policy, s));
+  const sourcesHist = sampledSourceHistory(policy, obs, prev, now);
+  const reading = readAlarms(policy, obs);
+  const sources = sourceVerdicts(sourcesHist, reading);
+  sourcesHist.alarm = alarmHistory(reading, prev, now);
+  const freshProbes = obs.probes.filter((p) => fresh('probe')(p.at));
+  const partition = isPartition(
+    cluster,
+    obs,
+    freshProbes,
+    sourcesHist.probe!.verdict,
+    reading.onProbe.verdict,
+    fresh('ackState'),
+  );
+  const { verdict, alarmFiredOn, confirmations } = overallVerdict(
+    policy,
+    sources,
+    reading.onProbe.verdict,
+    partition,
+  );
+  const history = nextClusterHistory(verdict, sourcesHist, probeRound(freshProbes, prev), prev, now);
+  const signals = buildSignals(cluster.id, obs, sources, reading.alarms, reading.isProbeAlarm, {
     policy,
     hist: sourcesHist,
     freshProbes,
@@ -253,7 +344,7 @@ export function assessCluster(
     sources,
     alarmFiredOn,
     confirmations,
-    insufficientData: independent.insufficient || onProbe.insufficient,
+    insufficientData: reading.independent.insufficient || reading.onProbe.insufficient,
     partition,
     looksDown: verdict === 'down' || sources.probe === 'down' || sources.alarm === 'down',
     history,

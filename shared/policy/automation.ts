@@ -16,7 +16,8 @@ import {
   waitText,
   waitUntil,
 } from './context';
-import type { Plan, PlanOf, RoutingState } from './types';
+import type { Plan, PlanOf } from './plan';
+import type { RoutingState } from './routing-state';
 import { currentRouteWeights, failbackWeights, shiftAway } from './weights';
 
 /** The automatic decision (before `paused` and the safety rules are applied). */

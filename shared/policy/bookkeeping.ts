@@ -5,7 +5,8 @@
  * are committed in the same conditional write as the state (a transactional outbox) and never lost.
  */
 import { assessment, type DecisionContext, stableWait } from './context';
-import type { MessageFacts, OutboxRecord, Plan, RoutingState, Weights } from './types';
+import type { Plan } from './plan';
+import type { MessageFacts, OutboxRecord, RoutingState, Weights } from './routing-state';
 
 /** How many handled alarm keys and alarm streams the state remembers (oldest dropped first). */
 export const HANDLED_KEYS_LIMIT = 200;

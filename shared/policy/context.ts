@@ -1,8 +1,10 @@
 /** The inputs of one decision, worked out once, and helpers that build Plans from them. */
 import type { Policy } from '../config';
 import { type Assessment, explain } from './assess';
+import type { ClusterVerdict, Observations } from './observations';
+import type { HoldRule, Plan, PlanOf } from './plan';
+import type { RoutingState, Signal } from './routing-state';
 import { addSeconds, secondsBetween, secondsUntil } from './time';
-import type { ClusterVerdict, HoldRule, Observations, Plan, PlanOf, RoutingState, Signal } from './types';
 
 /** One decision's inputs and derived facts. */
 export interface DecisionContext {

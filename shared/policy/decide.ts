@@ -7,10 +7,12 @@ import { assessAll } from './assess';
 import { decideAutomatically } from './automation';
 import { alarmStream, keepBooks } from './bookkeeping';
 import { type DecisionContext, hold } from './context';
+import type { ClusterVerdict, Observations } from './observations';
 import { decideForOperator } from './operator';
+import type { Plan } from './plan';
+import type { RoutingState, Signal } from './routing-state';
 import { enforceSafety } from './safety';
 import { ms } from './time';
-import type { ClusterVerdict, Observations, Plan, RoutingState, Signal } from './types';
 
 /** Builds the decision context: every cluster assessed, the new verdict history folded into `base`. */
 export function buildContext(

@@ -8,8 +8,10 @@
  * newest counted sample is that old is forgotten (verdict `unknown`, counts 0), so a source that stops
  * reporting does not keep its last verdict, and "consecutive" never spans a silence longer than the max age.
  */
+
+import type { Source } from './observations';
+import type { SourceHistory } from './routing-state';
 import { addSeconds, ms } from './time';
-import type { Source, SourceHistory } from './types';
 
 /**
  * One reading of one source: good (`ok: true`), bad (`false`), or, for a level, a reading that says nothing

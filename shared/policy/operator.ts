@@ -18,7 +18,9 @@ import {
   waitAfter,
   waitText,
 } from './context';
-import type { OperatorRequest, Plan, PlanOf, RoutingState } from './types';
+import type { ClusterVerdict, OperatorRequest } from './observations';
+import type { Plan, PlanOf } from './plan';
+import type { RoutingState } from './routing-state';
 
 /** The Plan for an operator request. */
 export function decideForOperator(ctx: DecisionContext, req: OperatorRequest): Plan {
@@ -117,8 +119,11 @@ function fence(ctx: DecisionContext, req: OperatorRequest, id: string): Plan {
   return plan<PlanOf<'fence'>>(ctx, { kind: 'fence', cluster: id, weights, reason, nextState, by: req.by });
 }
 
-function failbackStep(ctx: DecisionContext, req: OperatorRequest): Plan {
-  const who = `operator ${req.by}`;
+/**
+ * The cluster a failback step is for (the one failing back, or the one failed over), or the refusal: nothing
+ * to fail back, another cluster named, or fleet-dr paused.
+ */
+function failbackTarget(ctx: DecisionContext, req: OperatorRequest, who: string): string | Plan {
   const fb = ctx.base.failback;
   const inc = ctx.base.incident;
   const id =
@@ -146,32 +151,25 @@ function failbackStep(ctx: DecisionContext, req: OperatorRequest): Plan {
       'paused',
       `${who} asked for a failback step of ${id}, but fleet-dr is paused by ${paused}`,
     );
-  const a = assessment(ctx, id);
-  // A ramp in progress whose cluster regressed is aborted, whoever asks for the next step.
-  if (
-    ctx.base.mode === 'failing-back' &&
-    fb &&
-    (a?.verdict === 'down' || (a?.verdict === 'suspect' && !a.partition))
-  )
-    return abortPlan(
-      ctx,
-      id,
-      'automation',
-      `failback of ${id} regressed at step ${fb.stepIndex + 1}: ${summary(ctx)}`,
-    );
-  const next = ctx.base.mode === 'failing-back' && fb ? fb.stepIndex + 1 : 0;
-  const steps = ctx.policy.failback.steps;
-  if (req.stepIndex !== undefined && req.stepIndex !== next)
-    return hold(
-      ctx,
-      'operator-conflict',
-      `${who} asked for failback step ${req.stepIndex + 1} of ${id}, but the next step is ${next + 1} of ${steps.length}: the ramp moved on (another operator stepped first)`,
-    );
-  if (a?.verdict !== 'up')
+  return id;
+}
+
+/**
+ * Why the cluster may not take the next failback step yet, in the order they are checked: not up, GitOps not
+ * converged, fenced, detached, not stable long enough, the current step still dwelling. Undefined: it may.
+ */
+function failbackNotReady(
+  ctx: DecisionContext,
+  id: string,
+  who: string,
+  verdict: ClusterVerdict | undefined,
+): Plan | undefined {
+  const fb = ctx.base.failback;
+  if (verdict !== 'up')
     return hold(
       ctx,
       'failback-waiting',
-      `${who} asked for a failback step, but ${id} is ${a?.verdict ?? 'unknown'}, not up`,
+      `${who} asked for a failback step, but ${id} is ${verdict ?? 'unknown'}, not up`,
     );
   const gitops = gitopsNotConverged(ctx, id);
   if (gitops)
@@ -199,6 +197,7 @@ function failbackStep(ctx: DecisionContext, req: OperatorRequest): Plan {
     );
   }
   if (fb && ctx.base.mode === 'failing-back') {
+    const steps = ctx.policy.failback.steps;
     const seconds = stepDwellSeconds(ctx.policy);
     const dwell = waitAfter(ctx, fb.stepStartedAt, seconds);
     if (dwell.remainingSeconds > 0)
@@ -209,6 +208,38 @@ function failbackStep(ctx: DecisionContext, req: OperatorRequest): Plan {
         { wait: dwell },
       );
   }
+  return undefined;
+}
+
+function failbackStep(ctx: DecisionContext, req: OperatorRequest): Plan {
+  const who = `operator ${req.by}`;
+  const target = failbackTarget(ctx, req, who);
+  if (typeof target !== 'string') return target;
+  const id = target;
+  const fb = ctx.base.failback;
+  const a = assessment(ctx, id);
+  // A ramp in progress whose cluster regressed is aborted, whoever asks for the next step.
+  if (
+    ctx.base.mode === 'failing-back' &&
+    fb &&
+    (a?.verdict === 'down' || (a?.verdict === 'suspect' && !a.partition))
+  )
+    return abortPlan(
+      ctx,
+      id,
+      'automation',
+      `failback of ${id} regressed at step ${fb.stepIndex + 1}: ${summary(ctx)}`,
+    );
+  const next = ctx.base.mode === 'failing-back' && fb ? fb.stepIndex + 1 : 0;
+  const steps = ctx.policy.failback.steps;
+  if (req.stepIndex !== undefined && req.stepIndex !== next)
+    return hold(
+      ctx,
+      'operator-conflict',
+      `${who} asked for failback step ${req.stepIndex + 1} of ${id}, but the next step is ${next + 1} of ${steps.length}: the ramp moved on (another operator stepped first)`,
+    );
+  const notReady = failbackNotReady(ctx, id, who, a?.verdict);
+  if (notReady) return notReady;
   const p = stepPlan(
     ctx,
     id,

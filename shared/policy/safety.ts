@@ -3,7 +3,9 @@
  * replaced by a hold that names the rule. A hold changes nothing, so it never breaks a rule.
  */
 import type { Policy } from '../config';
-import type { ClusterVerdict, HoldRule, Plan, RoutingState, Weights } from './types';
+import type { ClusterVerdict } from './observations';
+import type { HoldRule, Plan } from './plan';
+import type { RoutingState, Weights } from './routing-state';
 import { routeClusters } from './weights';
 
 /** A broken safety rule and what broke it. */

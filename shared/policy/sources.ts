@@ -13,7 +13,7 @@
  */
 import type { Policy } from '../config';
 import { ACK_DOWN_STATES, type Counting, type Sample, type SampledSource } from './hysteresis';
-import type { ClusterObservation, Source } from './types';
+import type { ClusterObservation, Source } from './observations';
 
 /** `event`: a state change CloudMonitor already debounced; `sample`: a raw sample; `level`: a debounced state. */
 export type SourceKind = 'event' | 'sample' | 'level';

@@ -3,7 +3,7 @@
  * deterministic (ties go to the cluster listed first in the policy).
  */
 import type { Policy, Route } from '../config';
-import type { Weights } from './types';
+import type { Weights } from './routing-state';
 
 /** Splits `total` among `shares` (cluster -> share) in proportion; equal split when all shares are 0. */
 export function splitProportionally(total: number, shares: Array<[string, number]>): Record<string, number> {

@@ -102,13 +102,13 @@ export class InvocationFailedError extends Error {
 }
 
 /** Wraps a function's `run` into the FC 3.0 handler. */
-export function createHandler(o: ShellOptions): FcHandler {
+export function createHandler(options: ShellOptions): FcHandler {
   applyLogSetting();
-  const bundleDir = fileURLToPath(new URL('.', o.moduleUrl));
+  const bundleDir = fileURLToPath(new URL('.', options.moduleUrl));
   let policy: Policy | undefined; // per instance: FC reuses a warm instance for later requests
   return async (event, context) => {
     const requestId = context.requestId ?? 'local';
-    const log = createLogger(requestId, { fn: o.fn });
+    const log = createLogger(requestId, { fn: options.fn });
     const env = process.env;
     const bytes = Buffer.isBuffer(event) ? event : Buffer.from(event ?? '');
     const http = httpTriggerView(bytes);
@@ -116,8 +116,8 @@ export function createHandler(o: ShellOptions): FcHandler {
       policy ??= loadPolicyFromEnv(env, bundleDir);
       const p = policy;
       let wiring: Wiring | undefined;
-      const answer = await o.run({
-        fn: o.fn,
+      const answer = await options.run({
+        fn: options.fn,
         event: bytes,
         input: http ? http.value : bytes,
         http,

@@ -33,6 +33,12 @@ export interface Wiring {
   fc: FcClient;
   fleet: FleetClient;
   fleetKube: () => Promise<KubeClient>;
+  /** A member cluster's Kubernetes API (ACK's kubeconfig for it), cached per cluster. */
+  memberKube: (clusterId: string) => Promise<KubeClient>;
+  /**
+   * @deprecated The same as memberKube (its old name): kept only until test/sandbox/gateway-pin.test.ts moves to
+   * memberKube; use memberKube.
+   */
   member: (clusterId: string) => Promise<KubeClient>;
   routing: () => Promise<RoutingStore>;
   /** The traffic manager the committed state is applied through. */
@@ -57,7 +63,7 @@ export function wire(policy: Policy, context: FcContext, env: NodeJS.ProcessEnv 
   const ack = createAckClient({ region, credentials, overrides });
   const fleet = createFleetClient({ fleetId: policy.fleet.id, region, credentials, overrides });
   const memberCache = new Map<string, Promise<KubeClient>>();
-  const member = (id: string) => {
+  const memberKube = (id: string) => {
     let k = memberCache.get(id);
     if (!k) {
       k = ack.memberKube(id);
@@ -81,7 +87,8 @@ export function wire(policy: Policy, context: FcContext, env: NodeJS.ProcessEnv 
     fc: createFcClient({ region, accountId, credentials, overrides }),
     fleet,
     fleetKube,
-    member,
+    memberKube,
+    member: memberKube,
     async routing() {
       return new RoutingStore(await fleetKube(), policy);
     },
@@ -89,7 +96,7 @@ export function wire(policy: Policy, context: FcContext, env: NodeJS.ProcessEnv 
       const kube = await fleetKube();
       const writer = new IngressWeightWriter({
         fleet: kube,
-        member,
+        member: memberKube,
         clusters: policy.clusters,
         keys: gatewayKeys(policy.gateway),
       });
@@ -101,21 +108,23 @@ export function wire(policy: Policy, context: FcContext, env: NodeJS.ProcessEnv 
     },
     membership,
     async outbox(now, log) {
-      const d = policy.notify.dingtalk;
-      const accessToken = env[d.accessTokenEnv];
+      const dingtalk = policy.notify.dingtalk;
+      const accessToken = env[dingtalk.accessTokenEnv];
       if (!accessToken)
-        throw new ConfigError(`environment variable ${d.accessTokenEnv} (DingTalk token) is not set`);
-      const secret = d.secretEnv ? env[d.secretEnv] : undefined;
-      const url = overrides.dingtalk ? new URL('/robot/send', toUrl(overrides.dingtalk)).toString() : d.url;
+        throw new ConfigError(`environment variable ${dingtalk.accessTokenEnv} (DingTalk token) is not set`);
+      const secret = dingtalk.secretEnv ? env[dingtalk.secretEnv] : undefined;
+      const url = overrides.dingtalk
+        ? new URL('/robot/send', toUrl(overrides.dingtalk)).toString()
+        : dingtalk.url;
       return new Outbox({
-        fleet: await fleetKube(),
+        fleetKube: await fleetKube(),
         namespace: policy.fleet.stateNamespace,
         name: STATE_CONFIGMAPS.outbox,
         robot: { url, accessToken, secret },
-        robotId: `dingtalk:${d.accessTokenEnv}`,
+        robotId: `dingtalk:${dingtalk.accessTokenEnv}`,
         send: createDingTalkSender({ now, log }),
-        mentions: { atMobiles: d.atMobiles, atUserIds: d.atUserIds, isAtAll: d.isAtAll },
-        keywords: d.keywords,
+        mentions: { atMobiles: dingtalk.atMobiles, atUserIds: dingtalk.atUserIds, isAtAll: dingtalk.isAtAll },
+        keywords: dingtalk.keywords,
         now,
         log,
       });

@@ -47,12 +47,12 @@ export class EventDebounceStore {
   private readonly doc: ConfigMapDocument<DebounceWindows>;
 
   constructor(
-    fleet: KubeClient,
+    fleetKube: KubeClient,
     namespace: string,
     private readonly now: () => number = Date.now,
     name = DEBOUNCE_CONFIGMAP,
   ) {
-    this.doc = new ConfigMapDocument(fleet, namespace, name, DebounceSchema, () => ({ clusters: {} }));
+    this.doc = new ConfigMapDocument(fleetKube, namespace, name, DebounceSchema, () => ({ clusters: {} }));
   }
 
   /** The stored windows. */

@@ -23,13 +23,13 @@ export class NonceStore {
   private readonly doc: ConfigMapDocument<z.infer<typeof NoncesSchema>>;
 
   constructor(
-    fleet: KubeClient,
+    fleetKube: KubeClient,
     namespace: string,
     name: string = STATE_CONFIGMAPS.nonces,
     private readonly now: () => number = Date.now,
     private readonly maxEntries = MAX_LIVE_NONCES,
   ) {
-    this.doc = new ConfigMapDocument(fleet, namespace, name, NoncesSchema, () => ({ used: {} }));
+    this.doc = new ConfigMapDocument(fleetKube, namespace, name, NoncesSchema, () => ({ used: {} }));
   }
 
   /** True if `nonce` was unused (and is now recorded until `expiresAt` ms); false on a replay. */

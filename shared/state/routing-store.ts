@@ -6,7 +6,7 @@
  */
 import type { KubeClient } from '../clients/kube-client';
 import type { Policy } from '../config';
-import { initialRoutingState, type RoutingState, RoutingStateSchema } from '../policy/types';
+import { initialRoutingState, type RoutingState, RoutingStateSchema } from '../policy/routing-state';
 import {
   type CommitOptions,
   type CommitResult,
@@ -23,9 +23,9 @@ export const STATE_CONFIGMAPS = {
 } as const;
 
 /** The routing state document for a policy. */
-export function routingDocument(fleet: KubeClient, policy: Policy): ConfigMapDocument<RoutingState> {
+export function routingDocument(fleetKube: KubeClient, policy: Policy): ConfigMapDocument<RoutingState> {
   return new ConfigMapDocument(
-    fleet,
+    fleetKube,
     policy.fleet.stateNamespace,
     STATE_CONFIGMAPS.routing,
     RoutingStateSchema,
@@ -42,8 +42,8 @@ export type RecordOutcome =
 export class RoutingStore {
   readonly doc: ConfigMapDocument<RoutingState>;
 
-  constructor(fleet: KubeClient, policy: Policy) {
-    this.doc = routingDocument(fleet, policy);
+  constructor(fleetKube: KubeClient, policy: Policy) {
+    this.doc = routingDocument(fleetKube, policy);
   }
 
   /** The committed routing state (the initial state if none was committed yet). */

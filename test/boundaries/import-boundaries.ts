@@ -9,7 +9,7 @@
  * - policy-io: the decision policy (shared/policy/) is pure. It may import only the files in PURE_FILES and the
  *   packages in PURE_PACKAGES. Anything else is reported: node built-ins (fs, net, http, child_process, …),
  *   the clients, the state store, notify, the sandbox, any other package. Type-only imports count too: the
- *   policy's types are its own (shared/policy/types.ts), and a type import is one edit away from a value
+ *   policy's types are its own (shared/policy/observations.ts, routing-state.ts, plan.ts), and a type import is one edit away from a value
  *   import. The allowed files are checked by the same rule, so the allow-list cannot leak I/O in through them.
  * - product-imports-sandbox: product code (shared/, functions/) never imports sandbox/, not even lazily.
  * - gateway-stand-in-imports-product-gateway: the gateway stand-in (sandbox/gateway/) routes from the Fleet's

@@ -3,7 +3,8 @@ import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { renderMessage } from '../../shared/notify/messages';
 import { decide } from '../../shared/policy/decide';
-import { initialRoutingState, type MessageFacts, ObservationsSchema } from '../../shared/policy/types';
+import { ObservationsSchema } from '../../shared/policy/observations';
+import { initialRoutingState, type MessageFacts } from '../../shared/policy/routing-state';
 import { examplePolicy } from '../policy/fixtures';
 
 const policy = examplePolicy();

@@ -49,7 +49,7 @@ function outbox(
   const sent: DingTalkPayload[] = [];
   let calls = 0;
   const box = new Outbox({
-    fleet: memoryFleet(),
+    fleetKube: memoryFleet(),
     namespace: 'fleet-dr',
     robot,
     robotId: 'r1',
@@ -159,7 +159,7 @@ describe('outbox delivery rules', () => {
     const sent: string[] = [];
     const mk = (send: OutboxOptions['send']) =>
       new Outbox({
-        fleet,
+        fleetKube: fleet,
         namespace: 'fleet-dr',
         robot,
         robotId: 'r1',

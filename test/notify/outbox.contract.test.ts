@@ -56,7 +56,7 @@ describe('DingTalk outbox against the robot stand-in', () => {
       log: createLogger('outbox-test'),
     });
     const box = new Outbox({
-      fleet,
+      fleetKube: fleet,
       namespace: fx.policy.fleet.stateNamespace,
       name: `fleet-dr-outbox-${n}`,
       robot,

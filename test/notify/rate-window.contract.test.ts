@@ -42,7 +42,7 @@ describe("the outbox keeps DingTalk's one-minute rate window", () => {
     const robot: Robot = { url: dingtalk.url, accessToken: `rate-window-robot-${n}`, secret: SECRET };
     dingtalk.addRobot({ accessToken: robot.accessToken, secret: SECRET });
     const box = new Outbox({
-      fleet: kube,
+      fleetKube: kube,
       namespace: 'fleet-dr',
       name: `fleet-dr-outbox-rate-${n}`,
       robot,

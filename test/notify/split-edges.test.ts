@@ -152,7 +152,7 @@ describe('the flags of an enqueue', () => {
 
   it('says new, coalesced or duplicate, never two at once', async () => {
     const box = new Outbox({
-      fleet: memoryFleet(),
+      fleetKube: memoryFleet(),
       namespace: 'fleet-dr',
       robot: { url: 'http://127.0.0.1:9/robot/send', accessToken: 'x' },
       robotId: 'r',

@@ -6,12 +6,9 @@ import type { Policy } from '../../shared/config';
 import type { ClusterRound } from '../../shared/observe/probe-round';
 import { ProbeWindow, probeAlarmName, probeMetricName, sampleOf } from '../../shared/observe/probe-window';
 import { decide } from '../../shared/policy/decide';
-import {
-  type ClusterObservation,
-  initialRoutingState,
-  ObservationsSchema,
-  type Plan,
-} from '../../shared/policy/types';
+import { type ClusterObservation, ObservationsSchema } from '../../shared/policy/observations';
+import type { Plan } from '../../shared/policy/plan';
+import { initialRoutingState } from '../../shared/policy/routing-state';
 import { AZ1, AZ2, examplePolicy } from '../policy/fixtures';
 
 const T0 = Date.parse('2025-06-01T08:00:00Z');

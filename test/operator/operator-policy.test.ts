@@ -7,12 +7,9 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Policy } from '../../shared/config';
 import { decide } from '../../shared/policy/decide';
-import {
-  initialRoutingState,
-  type OperatorRequest,
-  type Plan,
-  type RoutingState,
-} from '../../shared/policy/types';
+import type { OperatorRequest } from '../../shared/policy/observations';
+import type { Plan } from '../../shared/policy/plan';
+import { initialRoutingState, type RoutingState } from '../../shared/policy/routing-state';
 import { AZ1, AZ2, examplePolicy, healthy, observe, t, trigger, zoneDown } from '../policy/fixtures';
 
 const policy = examplePolicy();

@@ -8,7 +8,7 @@ import { describe, it } from 'node:test';
 import { errorRateNote } from '../../shared/cli/failback-command';
 import { fleetStatus } from '../../shared/operator/status';
 import { decide } from '../../shared/policy/decide';
-import { initialRoutingState } from '../../shared/policy/types';
+import { initialRoutingState } from '../../shared/policy/routing-state';
 import { AZ1, AZ2, examplePolicy, healthy, observe, probes, t } from '../policy/fixtures';
 
 const policy = examplePolicy();

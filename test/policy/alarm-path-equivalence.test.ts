@@ -8,12 +8,8 @@ import fc from 'fast-check';
 import type { Policy } from '../../shared/config';
 import { changesNothing } from '../../shared/policy/bookkeeping';
 import { decide } from '../../shared/policy/decide';
-import {
-  type ClusterObservation,
-  initialRoutingState,
-  type RoutingState,
-  type TriggerAlarm,
-} from '../../shared/policy/types';
+import type { ClusterObservation, TriggerAlarm } from '../../shared/policy/observations';
+import { initialRoutingState, type RoutingState } from '../../shared/policy/routing-state';
 import { AZ1, AZ2, examplePolicy, t } from './fixtures';
 import { alarmPath, assertAlike, decideBothWays, type Readings, roundPath } from './paths';
 

@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { decide } from '../../shared/policy/decide';
+import type { Plan } from '../../shared/policy/plan';
 import {
   initialRoutingState,
-  type Plan,
   type RoutingState,
   RoutingStateSchema,
-} from '../../shared/policy/types';
+} from '../../shared/policy/routing-state';
 import {
   AZ1,
   AZ2,

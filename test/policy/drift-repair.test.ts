@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { decide } from '../../shared/policy/decide';
-import { initialRoutingState, type RoutingState } from '../../shared/policy/types';
+import { initialRoutingState, type RoutingState } from '../../shared/policy/routing-state';
 import { AZ1, AZ2, examplePolicy, healthy, observe, t, zoneDown } from './fixtures';
 
 const policy = {

@@ -7,16 +7,14 @@ import { fileURLToPath } from 'node:url';
 import type { Policy } from '../../shared/config';
 import { decide } from '../../shared/policy/decide';
 import { expireHistory, isExpired, updateHistory } from '../../shared/policy/hysteresis';
+import { type ClusterObservation, ObservationsSchema, type Source } from '../../shared/policy/observations';
+import type { Plan } from '../../shared/policy/plan';
 import {
-  type ClusterObservation,
   initialRoutingState,
-  ObservationsSchema,
-  type Plan,
   type RoutingState,
   RoutingStateSchema,
-  type Source,
   type SourceHistory,
-} from '../../shared/policy/types';
+} from '../../shared/policy/routing-state';
 import { AZ1, AZ2, examplePolicy, healthy, observe, probes, t, trigger, zoneDown } from './fixtures';
 
 const policy = examplePolicy();

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { decide } from '../../shared/policy/decide';
-import { initialRoutingState } from '../../shared/policy/types';
+import { initialRoutingState } from '../../shared/policy/routing-state';
 import { AZ1, AZ2, examplePolicy, healthy, observe, t, trigger, zoneDown } from './fixtures';
 
 // One sample per source decides (gateway health and ready replicas come one per observation), so the

@@ -6,12 +6,11 @@ import { loadPolicy } from '../../shared/config-loader';
 import { decide } from '../../shared/policy/decide';
 import {
   type ClusterObservation,
-  initialRoutingState,
   type Observations,
   type ObservationsInput,
   ObservationsSchema,
-  type RoutingState,
-} from '../../shared/policy/types';
+} from '../../shared/policy/observations';
+import { initialRoutingState, type RoutingState } from '../../shared/policy/routing-state';
 
 export const POLICY_PATH = fileURLToPath(new URL('../../deploy/policy.yaml', import.meta.url));
 export const AZ1 = 'c-ack-az1';

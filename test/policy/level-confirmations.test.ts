@@ -5,13 +5,9 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Policy } from '../../shared/config';
 import { decide } from '../../shared/policy/decide';
-import {
-  type ClusterObservation,
-  initialRoutingState,
-  type Plan,
-  type RoutingState,
-  type TriggerAlarm,
-} from '../../shared/policy/types';
+import type { ClusterObservation, TriggerAlarm } from '../../shared/policy/observations';
+import type { Plan } from '../../shared/policy/plan';
+import { initialRoutingState, type RoutingState } from '../../shared/policy/routing-state';
 import { AZ1, AZ2, examplePolicy, healthy, probes, t } from './fixtures';
 import { assertAlike, decideBothWays, type Readings, roundPath } from './paths';
 

@@ -7,7 +7,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { decide } from '../../shared/policy/decide';
-import { initialRoutingState, type Plan, type RoutingState } from '../../shared/policy/types';
+import type { Plan } from '../../shared/policy/plan';
+import { initialRoutingState, type RoutingState } from '../../shared/policy/routing-state';
 import { AZ1, AZ2, examplePolicy, healthy, observe, probes, t, trigger, zoneDown } from './fixtures';
 
 const policy = examplePolicy();

@@ -11,10 +11,10 @@ import {
   type ClusterObservation,
   type Observations,
   ObservationsSchema,
-  type Plan,
-  type RoutingState,
   type TriggerAlarm,
-} from '../../shared/policy/types';
+} from '../../shared/policy/observations';
+import type { Plan } from '../../shared/policy/plan';
+import type { RoutingState } from '../../shared/policy/routing-state';
 
 /** Readings of every cluster at `observedAt` (alarms included), before a trigger is added. */
 export interface Readings {

@@ -4,14 +4,13 @@ import fc from 'fast-check';
 import type { Policy } from '../../shared/config';
 import { decide } from '../../shared/policy/decide';
 import { isExpired } from '../../shared/policy/hysteresis';
-import { checkSafety } from '../../shared/policy/safety';
+import { type Observations, ObservationsSchema } from '../../shared/policy/observations';
 import {
   type ClusterHistory,
-  type Observations,
-  ObservationsSchema,
   type RoutingState,
   RoutingStateSchema,
-} from '../../shared/policy/types';
+} from '../../shared/policy/routing-state';
+import { checkSafety } from '../../shared/policy/safety';
 import { currentRouteWeights } from '../../shared/policy/weights';
 import { AZ1, AZ2, examplePolicy, t } from './fixtures';
 

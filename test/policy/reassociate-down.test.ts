@@ -6,13 +6,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { decide } from '../../shared/policy/decide';
+import type { ObservationsInput } from '../../shared/policy/observations';
+import type { Plan } from '../../shared/policy/plan';
+import { initialRoutingState, type RoutingState } from '../../shared/policy/routing-state';
 import { enforceSafety } from '../../shared/policy/safety';
-import {
-  initialRoutingState,
-  type ObservationsInput,
-  type Plan,
-  type RoutingState,
-} from '../../shared/policy/types';
 import { AZ1, AZ2, examplePolicy, healthy, observe, t, zoneDown } from './fixtures';
 
 const policy = examplePolicy();

@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { applySamples, emptySourceHistory } from '../../shared/policy/hysteresis';
+import { ClusterObservationSchema, type Source, SourceSchema } from '../../shared/policy/observations';
 import {
   countingFor,
   isLevel,
@@ -15,7 +16,6 @@ import {
   readyNeeded,
   SOURCE_MODEL,
 } from '../../shared/policy/sources';
-import { ClusterObservationSchema, type Source, SourceSchema } from '../../shared/policy/types';
 import { examplePolicy, t } from './fixtures';
 
 const DOC = fileURLToPath(new URL('../../docs/decision-rules.md', import.meta.url));

@@ -3,7 +3,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { decide } from '../../shared/policy/decide';
-import { initialRoutingState, type Plan, PlanSchema, type RoutingState } from '../../shared/policy/types';
+import { type Plan, PlanSchema } from '../../shared/policy/plan';
+import { initialRoutingState, type RoutingState } from '../../shared/policy/routing-state';
 import { AZ1, AZ2, examplePolicy, failedOverState, healthy, observe, t, zoneDown } from './fixtures';
 
 const policy = examplePolicy();

@@ -7,10 +7,10 @@ import { GatewayMembership } from '../../shared/gateway/membership';
 import type { MseIngressRouter } from '../../shared/gateway/mse-ingress-router';
 import type { IngressWeightWriter } from '../../shared/gateway/weight-writer';
 import { applyWeights } from '../../shared/pipeline/finish-committed';
-import type { RoutingState } from '../../shared/policy/types';
+import type { RoutingState } from '../../shared/policy/routing-state';
 import type { RoutingStore } from '../../shared/state/routing-store';
 import { type Fixture, startFixture } from '../clients/fixture';
-import { commitAndApply, wire } from './helpers';
+import { commitAndApply, wire } from '../state/helpers';
 
 const failover = (s: RoutingState): RoutingState | undefined =>
   s.mode === 'failed-over'
