@@ -65,7 +65,6 @@ const FOLDERS = [
       'test/policy/*.test.ts',
       '!test/policy/properties.test.ts',
       '!test/policy/alarm-path-equivalence.test.ts',
-      '!test/policy/plan-command.test.ts',
     ],
   },
   {
@@ -89,7 +88,6 @@ const FOLDERS = [
       'test/clients/pure.test.ts',
       'test/gateway/*.test.ts',
       'test/state/routing-revision.contract.test.ts',
-      'test/state/weight-writer.contract.test.ts',
     ],
   },
   {

@@ -53,14 +53,16 @@ const tee = (stream, out) => {
   });
 };
 
-// Two phases: the unit and contract files side by side, then the end-to-end files (test/e2e/) one at a
-// time, since each runs a whole sandbox, a drill's load and function workers on a 2-core machine.
+// Two phases: the unit and contract files side by side, then the end-to-end and reliability files
+// (test/e2e/, test/reliability/) one at a time, since each runs a whole sandbox, a drill's load or thousands
+// of invocations, and function workers, on a 2-core machine.
+const serial = (f) => f.startsWith('test/e2e/') || f.startsWith('test/reliability/');
 const phases = [
   {
-    files: files.filter((f) => !f.startsWith('test/e2e/')),
+    files: files.filter((f) => !serial(f)),
     concurrency: process.env.TEST_CONCURRENCY ?? '3',
   },
-  { files: files.filter((f) => f.startsWith('test/e2e/')), concurrency: '1' },
+  { files: files.filter(serial), concurrency: '1' },
 ].filter((p) => p.files.length > 0);
 const runPhase = ({ files: phaseFiles, concurrency }) => {
   const child = spawn(

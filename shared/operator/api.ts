@@ -62,7 +62,9 @@ export function durationSeconds(v: string | number): number | undefined {
   if (typeof v === 'number') return Number.isInteger(v) && v > 0 ? v : undefined;
   const m = DURATION.exec(v.trim());
   if (!m) return undefined;
-  return Number(m[1]) * UNIT_SECONDS[m[2] as keyof typeof UNIT_SECONDS];
+  const seconds = Number(m[1]) * UNIT_SECONDS[m[2] as keyof typeof UNIT_SECONDS];
+  // A zero-length duration ("0s", "0m") is no duration, as the number 0 is not.
+  return seconds > 0 ? seconds : undefined;
 }
 
 /** POST /shift: a planned shift away from a cluster that expires by itself (again on the same cluster: extend). */

@@ -214,7 +214,7 @@ describe('operator function: refusals before the decision', () => {
     assert.equal(durationSeconds('2h'), 7200);
     assert.equal(durationSeconds('1d'), 86_400);
     assert.equal(durationSeconds(600), 600);
-    for (const bad of ['2 h', 'h', '-1s', '1.5h', 0, -5, 1.5])
+    for (const bad of ['2 h', 'h', '-1s', '1.5h', '0s', '0m', 0, -5, 1.5])
       assert.equal(durationSeconds(bad), undefined, String(bad));
   });
 });
