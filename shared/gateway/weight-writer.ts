@@ -52,9 +52,9 @@ export interface RouteSnapshot {
 
 /** Dependencies of the Ingress weight writer. */
 export interface IngressWeightWriterOptions {
-  fleet: KubeClient;
+  fleetKube: KubeClient;
   /** A member cluster's Kubernetes API (for the pin check: Service, Pods, and Nodes for zone pins). */
-  member: (clusterId: string) => Promise<KubeClient | MemberReader>;
+  memberKube: (clusterId: string) => Promise<KubeClient | MemberReader>;
   clusters: Cluster[];
   keys: GatewayKeys;
   concurrency?: number;
@@ -90,7 +90,7 @@ export class IngressWeightWriter implements WeightWriter {
       let v = views.get(id);
       if (!v) {
         v = limit(async () =>
-          readClusterView(await this.deps.member(id), this.cluster(id), route.namespace, route.service, {
+          readClusterView(await this.deps.memberKube(id), this.cluster(id), route.namespace, route.service, {
             pin,
             nodes,
           }),
@@ -114,7 +114,7 @@ export class IngressWeightWriter implements WeightWriter {
     if (!opts.pinsChecked) await this.checkPins(route, w);
     const base = opts.snapshot
       ? opts.snapshot.base
-      : await this.deps.fleet.getIngress(route.namespace, route.ingress);
+      : await this.deps.fleetKube.getIngress(route.namespace, route.ingress);
     if (!base)
       throw new KubeApiError(
         `fleet: ingress ${route.namespace}/${route.ingress}`,
@@ -138,8 +138,11 @@ export class IngressWeightWriter implements WeightWriter {
   async snapshot(route: Route): Promise<RouteSnapshot> {
     const k = this.deps.keys;
     const [base, list] = await Promise.all([
-      this.deps.fleet.getIngress(route.namespace, route.ingress),
-      this.deps.fleet.listIngresses(route.namespace, `${k.managedBy}=${MANAGED_BY},${k.route}=${route.name}`),
+      this.deps.fleetKube.getIngress(route.namespace, route.ingress),
+      this.deps.fleetKube.listIngresses(
+        route.namespace,
+        `${k.managedBy}=${MANAGED_BY},${k.route}=${route.name}`,
+      ),
     ]);
     return { base, canaries: new Map(list.map((i) => [i.metadata?.name ?? '?', i])) };
   }
@@ -158,7 +161,7 @@ export class IngressWeightWriter implements WeightWriter {
 
   async read(route: Route): Promise<Weights | undefined> {
     const k = this.deps.keys;
-    const list = await this.deps.fleet.listIngresses(
+    const list = await this.deps.fleetKube.listIngresses(
       route.namespace,
       `${k.managedBy}=${MANAGED_BY},${k.route}=${route.name}`,
     );
@@ -173,13 +176,13 @@ export class IngressWeightWriter implements WeightWriter {
 
   async release(route: Route): Promise<void> {
     const k = this.deps.keys;
-    const list = await this.deps.fleet.listIngresses(
+    const list = await this.deps.fleetKube.listIngresses(
       route.namespace,
       `${k.managedBy}=${MANAGED_BY},${k.route}=${route.name}`,
     );
     const limit = pLimit(this.deps.concurrency ?? 4);
     await Promise.all(
-      list.map((i) => limit(() => this.deps.fleet.deleteIngress(route.namespace, i.metadata!.name!))),
+      list.map((i) => limit(() => this.deps.fleetKube.deleteIngress(route.namespace, i.metadata!.name!))),
     );
   }
 
@@ -216,7 +219,7 @@ export class IngressWeightWriter implements WeightWriter {
    * `known` (null: known absent) is what a snapshot read, used instead of the first read.
    */
   private async upsert(desired: V1Ingress, known?: V1Ingress | null): Promise<void> {
-    const fleetKube = this.deps.fleet;
+    const fleetKube = this.deps.fleetKube;
     const ns = desired.metadata!.namespace!;
     const name = desired.metadata!.name!;
     const what = `fleet: ingress ${ns}/${name}`;

@@ -35,11 +35,6 @@ export interface Wiring {
   fleetKube: () => Promise<KubeClient>;
   /** A member cluster's Kubernetes API (ACK's kubeconfig for it), cached per cluster. */
   memberKube: (clusterId: string) => Promise<KubeClient>;
-  /**
-   * @deprecated The same as memberKube (its old name): kept only until test/sandbox/gateway-pin.test.ts moves to
-   * memberKube; use memberKube.
-   */
-  member: (clusterId: string) => Promise<KubeClient>;
   routing: () => Promise<RoutingStore>;
   /** The traffic manager the committed state is applied through. */
   router: () => Promise<TrafficRouter>;
@@ -88,15 +83,14 @@ export function wire(policy: Policy, context: FcContext, env: NodeJS.ProcessEnv 
     fleet,
     fleetKube,
     memberKube,
-    member: memberKube,
     async routing() {
       return new RoutingStore(await fleetKube(), policy);
     },
     async router() {
       const kube = await fleetKube();
       const writer = new IngressWeightWriter({
-        fleet: kube,
-        member: memberKube,
+        fleetKube: kube,
+        memberKube,
         clusters: policy.clusters,
         keys: gatewayKeys(policy.gateway),
       });

@@ -145,8 +145,8 @@ describe('weight writer edges', () => {
   };
   const writerOn = (fleet: ReturnType<typeof memoryKube>) =>
     new IngressWeightWriter({
-      fleet: fleet.kube,
-      member: async () => fleet.kube,
+      fleetKube: fleet.kube,
+      memberKube: async () => fleet.kube,
       clusters: policy.clusters,
       keys,
     });
@@ -163,8 +163,8 @@ describe('weight writer edges', () => {
   it('refuses weights for a cluster it does not know', async () => {
     const fleet = memoryKube({ service: service({ app: 'web-demo' }), pods, ingresses: [base] });
     const writer = new IngressWeightWriter({
-      fleet: fleet.kube,
-      member: async () => fleet.kube,
+      fleetKube: fleet.kube,
+      memberKube: async () => fleet.kube,
       clusters: policy.clusters.slice(0, 1),
       keys,
     });

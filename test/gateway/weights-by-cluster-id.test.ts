@@ -86,7 +86,7 @@ describe('the weight writer: each canary carries its own cluster weight', () => 
   before(async () => {
     server = await startKubeApiServer({ name: 'fleet', seedYaml: SEED });
     kube = kubeClientFromKubeconfig('fleet', kubeconfigOf(server), FAST);
-    writer = new IngressWeightWriter({ fleet: kube, member: async () => kube, clusters, keys });
+    writer = new IngressWeightWriter({ fleetKube: kube, memberKube: async () => kube, clusters, keys });
   });
   after(async () => server?.stop());
 

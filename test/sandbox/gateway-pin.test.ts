@@ -163,12 +163,12 @@ describe('sandbox gateway: what a pin selects (Istio-augmented endpoint labels)'
       return wiring;
     };
     after(async () => {
-      if (wiring) for (const c of sb.policy.clusters) await (await wiring.member(c.id)).close?.();
+      if (wiring) for (const c of sb.policy.clusters) await (await wiring.memberKube(c.id)).close?.();
     });
     const writer = (pin: PinKind) =>
       new IngressWeightWriter({
-        fleet: kubeClientFromKubeconfig('fleet', kubeconfigOf(sb.fleet), FAST),
-        member: production().member,
+        fleetKube: kubeClientFromKubeconfig('fleet', kubeconfigOf(sb.fleet), FAST),
+        memberKube: production().memberKube,
         clusters: sb.policy.clusters,
         keys: { ...gatewayKeys(sb.policy.gateway), pin },
       });
@@ -178,10 +178,10 @@ describe('sandbox gateway: what a pin selects (Istio-augmented endpoint labels)'
         [A, ZONE_A],
         [B, ZONE_B],
       ] as const) {
-        const nodes = await (await production().member(id)).listNodes();
+        const nodes = await (await production().memberKube(id)).listNodes();
         assert.ok(nodes.length > 0, id);
         for (const n of nodes) assert.equal(n.metadata?.labels?.[ZONE], zone, n.metadata?.name);
-        const none = await (await production().member(id)).listNodes(`${ZONE}=elsewhere`);
+        const none = await (await production().memberKube(id)).listNodes(`${ZONE}=elsewhere`);
         assert.deepEqual(none, [], 'the label selector is sent');
       }
     });

@@ -35,8 +35,8 @@ export async function wire(fx: Fixture): Promise<{
     return members.get(id)!;
   };
   const writer = new IngressWeightWriter({
-    fleet,
-    member,
+    fleetKube: fleet,
+    memberKube: member,
     clusters: fx.policy.clusters,
     keys: gatewayKeys(fx.policy.gateway),
   });

@@ -22,8 +22,8 @@ const limits = { timeoutMs: 20_000, retries: 3, minBackoffMs: 50, maxBackoffMs: 
 const fleet = kubeClientFromKubeconfig('fleet', kubeconfigs.fleet!, limits);
 const members = new Map<string, KubeClient>();
 const writer = new IngressWeightWriter({
-  fleet,
-  member: async (c) => {
+  fleetKube: fleet,
+  memberKube: async (c) => {
     if (!members.has(c)) members.set(c, kubeClientFromKubeconfig(c, kubeconfigs[c]!, limits));
     return members.get(c)!;
   },

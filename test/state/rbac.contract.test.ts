@@ -45,7 +45,12 @@ describe('Fleet RBAC (deploy/fleet-rbac.yaml) against the scoped tokens of the K
     const member = async (id: string): Promise<KubeClient> =>
       kubeClientFromKubeconfig(id, kubeconfigOf(fx.members.get(id)!), FAST);
     const keys = gatewayKeys(fx.policy.gateway);
-    const writer = new IngressWeightWriter({ fleet, member, clusters: fx.policy.clusters, keys });
+    const writer = new IngressWeightWriter({
+      fleetKube: fleet,
+      memberKube: member,
+      clusters: fx.policy.clusters,
+      keys,
+    });
     const membership = new GatewayMembership(
       fleet,
       fx.policy.fleet.mseIngressConfig,

@@ -154,8 +154,8 @@ describe('the routing state revision', () => {
   it("a late write of an older commit's canaries leaves the newer commit's weights in place", async () => {
     const store = new RoutingStore(kube, policy);
     const writer = new IngressWeightWriter({
-      fleet: kube,
-      member: async () => kube,
+      fleetKube: kube,
+      memberKube: async () => kube,
       clusters: policy.clusters,
       keys: gatewayKeys(policy.gateway),
     });
