@@ -4,17 +4,15 @@
  * negative control (failover off) exits 1 naming what it missed.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { DRILL_FAULTS } from '../../sandbox/drill/drill-faults';
 import type { DrillReport } from '../../sandbox/drill/drill-report';
 import { runDrill } from '../../sandbox/drill/drill-run';
+import { runCommand } from './helpers';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'fleet-dr-drill-'));
 
 const missed = (r: DrillReport) =>
@@ -23,25 +21,7 @@ const missed = (r: DrillReport) =>
     .map((o) => `${o.name}: ${o.measured} (target: ${o.target})`)
     .join('\n');
 
-function run(cmd: string, args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => {
-      stdout += d;
-    });
-    child.stderr.on('data', (d) => {
-      stderr += d;
-    });
-    const timer = setTimeout(() => child.kill('SIGKILL'), 420_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+const run = (cmd: string, args: string[]) => runCommand(cmd, args, 420_000);
 
 describe('fleet-dr drill: each fault kind meets its objectives', { timeout: 3_000_000 }, () => {
   for (const fault of DRILL_FAULTS) {

@@ -1,5 +1,6 @@
 /** E2E helpers: CloudMonitor-shaped callbacks sent to the functions, answers decoded. */
 
+import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Drill } from '../../sandbox/drill/drill-env';
@@ -117,4 +118,32 @@ export function auditRecords(d: Drill): AuditRecord[] {
     .customEvents()
     .filter((e) => e.eventName === 'fleet-dr-decision')
     .map((e) => JSON.parse(e.content) as AuditRecord);
+}
+
+/** The repository's root (the working directory of the commands the tests run). */
+export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+/** Runs a command in the repository as a user would; killed after `timeoutMs`; resolves with its output. */
+export function runCommand(
+  cmd: string,
+  args: string[],
+  timeoutMs: number,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => {
+      stdout += d;
+    });
+    child.stderr.on('data', (d) => {
+      stderr += d;
+    });
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
 }

@@ -1,12 +1,9 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
-
-const root = fileURLToPath(new URL('../..', import.meta.url));
+import { runCommand } from './helpers';
 
 const jsonFile = join(mkdtempSync(join(tmpdir(), 'fleet-dr-start-')), 'report.json');
 
@@ -14,28 +11,8 @@ const jsonFile = join(mkdtempSync(join(tmpdir(), 'fleet-dr-start-')), 'report.js
  * Runs `fleet-dr start --json --json-file <f>` (the alarm → failover slice alone; `npm start` runs the whole
  * drill, test/e2e/drill.test.ts): the report as JSON on stdout, and the file beside it.
  */
-function runStart(): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['bin/fleet-dr.js', 'start', '--json', '--json-file', jsonFile], {
-      cwd: root,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => {
-      stdout += d;
-    });
-    child.stderr.on('data', (d) => {
-      stderr += d;
-    });
-    const timer = setTimeout(() => child.kill('SIGKILL'), 120_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+const runStart = () =>
+  runCommand(process.execPath, ['bin/fleet-dr.js', 'start', '--json', '--json-file', jsonFile], 120_000);
 
 describe('fleet-dr start: the alarm → failover slice on a fresh sandbox', { timeout: 150_000 }, () => {
   it('fails the blackholed zone over, stops the failures and reports every step', async () => {
