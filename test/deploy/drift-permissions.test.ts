@@ -41,7 +41,7 @@ describe('drift-check permissions', () => {
 
   it('the adapter only lists Applications, through the Fleet KubeClient', () => {
     const src = read('shared/drift/argocd-applications.ts');
-    const calls = [...src.matchAll(/fleet\.(\w+)\(/g)].map((m) => m[1]);
+    const calls = [...src.matchAll(/fleetKube\.(\w+)\(/g)].map((m) => m[1]);
     assert.deepEqual(calls, ['listCustomObjects']);
     assert.doesNotMatch(src, /KubeConfig|CustomObjectsApi/, 'no client of its own');
   });
