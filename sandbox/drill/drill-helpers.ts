@@ -1,5 +1,7 @@
 /** Small helpers of the drill: waiting, the alarm rule on a zone's site probe, reading the canaries. */
 import { canaryName, gatewayKeys } from '../../shared/gateway/annotations';
+import { type RoutingState, RoutingStateSchema } from '../../shared/policy/routing-state';
+import { STATE_CONFIGMAPS } from '../../shared/state/routing-store';
 import { SITE_MONITOR_NAMESPACE } from '../cloud/index';
 import type { Drill } from './drill-env';
 
@@ -60,10 +62,18 @@ export function canaryWeightsNow(d: Drill): Record<string, number> {
   return out;
 }
 
+const routingConfigMap = (d: Drill) =>
+  d.sb.fleet.store.get('v1', 'ConfigMap', d.policy.fleet.stateNamespace, STATE_CONFIGMAPS.routing);
+
 /** The routing state ConfigMap's resourceVersion (undefined when nothing was committed). */
 export function stateVersion(d: Drill): string | undefined {
-  return d.sb.fleet.store.get('v1', 'ConfigMap', d.policy.fleet.stateNamespace, 'fleet-dr-routing-state')
-    ?.metadata.resourceVersion;
+  return routingConfigMap(d)?.metadata.resourceVersion;
+}
+
+/** The routing state committed on the Fleet, parsed with the product's schema (undefined before any commit). */
+export function committedRoutingState(d: Drill): RoutingState | undefined {
+  const raw = Object.values((routingConfigMap(d)?.data as Record<string, string> | undefined) ?? {})[0];
+  return raw ? RoutingStateSchema.parse(JSON.parse(raw)) : undefined;
 }
 
 /** Warms one instance of each function, so timings are those of a warm FC instance. */

@@ -8,11 +8,10 @@
 import { writeFileSync } from 'node:fs';
 import { main as cli } from '../../shared/cli/main';
 import type { Policy } from '../../shared/config';
-import { STATE_CONFIGMAPS } from '../../shared/state/routing-store';
 import { SANDBOX_DINGTALK } from '../start-sandbox';
 import { type Drill, startDrill } from './drill-env';
 import { type DrillFault, FAULT_SPECS, type FaultSpec } from './drill-faults';
-import { addZoneAlarm, canaryWeightsNow, sleep, waitFor } from './drill-helpers';
+import { addZoneAlarm, canaryWeightsNow, committedRoutingState, sleep, waitFor } from './drill-helpers';
 import {
   baselineRow,
   type ObjectiveSettings,
@@ -135,15 +134,6 @@ async function applyFault(
   return Date.now();
 }
 
-/** The verdict on `cluster` in the routing state committed on the Fleet (undefined before any). */
-function committedVerdict(d: Drill, cluster: string): string | undefined {
-  const cm = d.sb.fleet.store.get('v1', 'ConfigMap', d.policy.fleet.stateNamespace, STATE_CONFIGMAPS.routing);
-  const raw = Object.values((cm?.data as Record<string, string> | undefined) ?? {})[0];
-  if (!raw) return undefined;
-  return (JSON.parse(raw) as { verdicts?: Record<string, { verdict?: string }> }).verdicts?.[cluster]
-    ?.verdict;
-}
-
 /** The recent share per cluster and error rate of the load, for the live view. */
 function recent(samples: LoadSample[], clusters: string[]): Pick<LiveView, 'share' | 'errorRate'> {
   const from = Date.now() - 2_000;
@@ -223,7 +213,7 @@ async function runWithFleetDr(
     ticker = setInterval(() => {
       const w = canaryWeightsNow(d)[bad];
       if (w !== undefined && w !== weightsSeen.at(-1)) weightsSeen.push(w);
-      const v = committedVerdict(d, bad);
+      const v = committedRoutingState(d)?.verdicts[bad]?.verdict;
       if (m && m.detected === undefined && v !== undefined && v !== 'up') m.detected = Date.now();
       const last = auditedDecisions(d).at(-1);
       if (last) lastDecision = `${last.decision}: ${last.reason}`;

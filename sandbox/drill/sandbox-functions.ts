@@ -17,12 +17,11 @@ import { parse } from 'yaml';
 import { main as createAlarmRules } from '../../deploy/create-alarm-rules';
 import type { Policy } from '../../shared/config';
 import { deployedName } from '../../shared/runtime/handler-shell';
-import { STATE_CONFIGMAPS } from '../../shared/state/routing-store';
 import { SANDBOX_ACCESS_KEY } from '../cloud/index';
 import { type EventBridgeStandIn, S_YAML_PATH, startEventBridge } from '../eventbridge/index';
 import type { SandboxOptions } from '../start-sandbox';
 import { ALARM_FUNCTION, DRILL_OPERATOR_KEY, DRILL_TOKEN, type Drill, startDrill } from './drill-env';
-import { canaryWeightsNow, warmUp } from './drill-helpers';
+import { canaryWeightsNow, committedRoutingState, warmUp } from './drill-helpers';
 
 /** The probe timeout of the sandbox's policy with the functions. */
 export const PROBE_TIMEOUT_MS = 2_000;
@@ -212,9 +211,7 @@ export async function startSandboxFunctions(o: SandboxFunctionsOptions = {}): Pr
 
 /** The routing state on the Fleet, the canary weights and the last 10 decisions of the audit trail. */
 export function fleetDrStatus(d: Drill): unknown {
-  const cm = d.sb.fleet.store.get('v1', 'ConfigMap', d.policy.fleet.stateNamespace, STATE_CONFIGMAPS.routing);
-  const raw = Object.values((cm?.data as Record<string, string> | undefined) ?? {})[0];
-  const state = raw ? (JSON.parse(raw) as Record<string, unknown>) : undefined;
+  const state = committedRoutingState(d);
   return {
     mode: state?.mode ?? 'normal (nothing committed yet)',
     paused: state?.paused ?? null,
