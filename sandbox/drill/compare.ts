@@ -10,7 +10,7 @@
  */
 
 import type { ZONE_FAULTS } from '../zones/index';
-import { startDrill } from './drill-env';
+import { type Drill, startDrill } from './drill-env';
 import { addZoneAlarm, waitFor, warmUp } from './drill-helpers';
 import { startLoad } from './load';
 
@@ -68,6 +68,14 @@ function decisionOf(payload: Buffer): string | undefined {
   }
 }
 
+/** Whether the rule's alarm, if it fired, has been followed by an OK whose callback was answered. */
+function okDelivered(d: Drill, ruleId: string): boolean {
+  const log = d.sb.cloud.cms.alertLog.filter((e) => e.ruleId === ruleId);
+  const alarmed = log.findIndex((e) => e.state === 'ALERT');
+  if (alarmed < 0) return true;
+  return log.slice(alarmed).some((e) => e.state === 'OK' && e.delivered !== undefined);
+}
+
 /** Runs one fault once, with or without fleet-dr beside the gateway's fallback. */
 export async function runOnce(
   kind: ComparedFault,
@@ -80,9 +88,10 @@ export async function runOnce(
   const d = await startDrill({ gatewayFallback: true, sandbox: { seed: o.seed ?? 11 } });
   try {
     const [A] = d.policy.clusters.map((c) => c.id);
+    let ruleId: string | undefined;
     if (withFleetDr) {
       await warmUp(d);
-      addZoneAlarm(d, A!);
+      ruleId = addZoneAlarm(d, A!);
     }
     const load = startLoad(d.sb.gateway.url, { concurrency: o.concurrency ?? 4, timeoutMs: 2_000 });
     try {
@@ -101,6 +110,9 @@ export async function runOnce(
       const failures = inFault.filter((s) => !s.ok).length;
       const lastBad = Math.max(fault, ...inFault.filter((s) => s.cluster === A || !s.ok).map((s) => s.start));
       const back = inHeal.find((s) => s.ok && s.cluster === A);
+      // The held-away message rides the OK alarm after the heal. On a busy machine the heal window can end
+      // before CloudMonitor evaluated the healed zone: wait for the OK callback's delivery, the engine's signal.
+      if (ruleId) await waitFor('the OK alarm after the heal', () => okDelivered(d, ruleId), 30_000);
       await d.sb.cloud.fc.drain();
       await d.invoker.idle();
       const shift = d.invoker.invocations.find(
