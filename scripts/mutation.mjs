@@ -57,14 +57,14 @@ const root = new URL('..', import.meta.url).pathname.replace(/\/$/, '');
 const FOLDERS = [
   {
     name: 'policy',
-    path: 'shared/policy',
+    path: 'shared/decision',
     goal: 90,
-    files: (f) => f.startsWith('shared/policy/') && f !== 'shared/policy/index.ts',
+    files: (f) => f.startsWith('shared/decision/') && f !== 'shared/decision/index.ts',
     // The property tests (fast-check, 1,000 runs of whole decision sequences) take seconds a run: left out.
     tests: [
-      'test/policy/*.test.ts',
-      '!test/policy/properties.test.ts',
-      '!test/policy/alarm-path-equivalence.test.ts',
+      'test/decision/*.test.ts',
+      '!test/decision/properties.test.ts',
+      '!test/decision/alarm-path-equivalence.test.ts',
     ],
   },
   {
@@ -125,7 +125,7 @@ const EQUIVALENT = [
     why: 'commit() always runs the change at least once (or throws), and the change assigns `fresh` first',
   },
   {
-    file: 'shared/policy/assess.ts',
+    file: 'shared/decision/assess.ts',
     mutator: 'EqualityOperator',
     replacement: '>=',
     original: '>',
@@ -170,7 +170,7 @@ const args = process.argv.slice(2);
 if (args.includes('--help') || args.includes('-h')) {
   console.log(`usage: npm run mutation [-- options]   (node scripts/mutation.mjs [options])
 
-Mutation testing of shared/policy, shared/state, shared/gateway, shared/runtime/http-edge.ts and shared/notify
+Mutation testing of shared/decision, shared/state, shared/gateway, shared/runtime/http-edge.ts and shared/notify
 over a temp copy of the working tree (never the tree itself); prints the score per folder.
   --folder NAME[,NAME]  only these folders: ${FOLDERS.map((f) => f.name).join(', ')}
   --workers N           test processes at once (default 2, at most 4)

@@ -62,7 +62,7 @@ const readingAge = z.number().int().min(1).max(86_400);
 /**
  * A source that reads a level already debounced where it comes from (MSE's health checks, readiness probes, the
  * cluster's state): one fresh reading counts unless a team asks for more. The source model is in
- * shared/policy/sources.ts.
+ * shared/decision/sources.ts.
  */
 const levelSource = {
   /** Consecutive agreeing readings (one per invocation) before the source changes its verdict; 1: the newest counts. */

@@ -10,8 +10,8 @@ import { type FleetStatus, fleetStatus } from '../../shared/operator/status';
 import type { Caller } from '../../shared/operator/verify';
 import type { DecisionAnswer } from '../../shared/pipeline/answer';
 import { runDecision } from '../../shared/pipeline/run-decision';
-import type { OperatorRequest } from '../../shared/policy/observations';
-import type { RoutingState } from '../../shared/policy/routing-state';
+import type { OperatorRequest } from '../../shared/decision/observations';
+import type { RoutingState } from '../../shared/decision/routing-state';
 import type { Wiring } from '../../shared/runtime/wiring';
 import { STATE_CONFIGMAPS } from '../../shared/state/routing-store';
 

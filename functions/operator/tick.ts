@@ -8,9 +8,9 @@
  */
 
 import { runDecision } from '../../shared/pipeline/run-decision';
-import { stepDwellSeconds } from '../../shared/policy/context';
-import type { OperatorRequest } from '../../shared/policy/observations';
-import type { RoutingState } from '../../shared/policy/routing-state';
+import { stepDwellSeconds } from '../../shared/decision/context';
+import type { OperatorRequest } from '../../shared/decision/observations';
+import type { RoutingState } from '../../shared/decision/routing-state';
 import { type ActionDeps, nextStepIndex } from './actions';
 
 /** What one tick did. */

@@ -3,8 +3,8 @@
  * `--plan` text. Pure: a DrillReport (or a policy) in, text out.
  */
 import type { Policy } from '../../shared/config';
-import { initialRoutingState } from '../../shared/policy/routing-state';
-import { shiftAway } from '../../shared/policy/weights';
+import { initialRoutingState } from '../../shared/decision/routing-state';
+import { shiftAway } from '../../shared/decision/weights';
 import type { DrillReport } from './drill-report';
 import type { LiveView } from './drill-run';
 
@@ -108,7 +108,7 @@ export function formatPlan(p: Policy, fault: string, clusterId: string): string 
     throw new Error(`no cluster ${clusterId} in the policy (${p.clusters.map((x) => x.id).join(', ')})`);
   const others = p.clusters.filter((x) => x.id !== clusterId).map((x) => x.id);
   const dwell = p.failback.stepDwellSeconds ?? p.timing.minStableSecondsBeforeFailback;
-  // The weights the policy's own rule computes (shared/policy/weights.ts), not a guess.
+  // The weights the policy's own rule computes (shared/decision/weights.ts), not a guess.
   const failover = shiftAway(p, initialRoutingState(p).weights, new Set([clusterId]), new Set(others));
   // Worst case: the fault begins just after a round; `failuresToDown` rounds later the last one times out.
   const detect =

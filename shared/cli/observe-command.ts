@@ -12,7 +12,7 @@ import { loadPolicy } from '../config-loader';
 import { EventParseError } from '../errors';
 import { clusterOfAlarm, triggerOf } from '../execute/alarm-trigger';
 import { gatherObservations } from '../observe/gather';
-import { ObservationsSchema } from '../policy/observations';
+import { ObservationsSchema } from '../decision/observations';
 import { wire } from '../runtime/wiring';
 import type { AlarmEvent } from '../schemas/cloudmonitor-alarm';
 import { parseEvent } from '../schemas/parse-event';

@@ -10,10 +10,10 @@ import type { z } from 'zod';
 import type { Policy } from '../config';
 import { loadPolicy, zodProblems } from '../config-loader';
 import { ConfigError } from '../errors';
-import { decide } from '../policy/decide';
-import { IsoTimeSchema, type Observations, ObservationsSchema } from '../policy/observations';
-import type { Plan } from '../policy/plan';
-import { initialRoutingState, type RoutingState, RoutingStateSchema } from '../policy/routing-state';
+import { decide } from '../decision/decide';
+import { IsoTimeSchema, type Observations, ObservationsSchema } from '../decision/observations';
+import type { Plan } from '../decision/plan';
+import { initialRoutingState, type RoutingState, RoutingStateSchema } from '../decision/routing-state';
 import { type CliIo, EXIT } from './io';
 
 const USAGE =

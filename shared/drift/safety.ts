@@ -2,7 +2,7 @@
  * When a repair must not go toward a cluster: it is down (or only suspect) by the committed verdicts, ACK does
  * not report it running, an operator fenced it, or an operator detached it. Pure: reads the snapshot only.
  */
-import type { RoutingState } from '../policy/routing-state';
+import type { RoutingState } from '../decision/routing-state';
 import type { DriftSnapshot } from './types';
 
 /** The committed routing state of a snapshot, when it parsed. */

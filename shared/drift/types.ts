@@ -4,7 +4,7 @@
  * clock and no I/O, so they are table-tested and a real Fleet and the sandbox are compared the same way.
  */
 import type { Policy } from '../config';
-import type { RoutingState } from '../policy/routing-state';
+import type { RoutingState } from '../decision/routing-state';
 
 /** The kinds of difference, grouped as docs/drift.md groups them. */
 export const DRIFT_KINDS = [

@@ -3,7 +3,7 @@
  * identifies this alarm occurrence (so a repeated or concurrent delivery is recognised as the same one).
  */
 import type { Policy } from '../config';
-import type { TriggerAlarm } from '../policy/observations';
+import type { TriggerAlarm } from '../decision/observations';
 import type { AlarmEvent } from '../schemas/cloudmonitor-alarm';
 
 /**

@@ -4,7 +4,7 @@
  * queues it, how long each step took. A failover is an actionCard whose button carries the failback runbook.
  */
 import type { Policy } from '../config';
-import type { MessageFacts, Weights } from '../policy/routing-state';
+import type { MessageFacts, Weights } from '../decision/routing-state';
 import type { Notification } from './dingtalk';
 
 /** Step timings in ms, in the order they happened. */

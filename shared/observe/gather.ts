@@ -16,7 +16,7 @@ import type {
   ObservationsInput,
   ProbeResult,
   TriggerAlarm,
-} from '../policy/observations';
+} from '../decision/observations';
 import { gitopsReading } from './gitops';
 import { probeCluster } from './probe';
 

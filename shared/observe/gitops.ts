@@ -7,7 +7,7 @@
 import type { Policy } from '../config';
 import { destinationCluster } from '../drift/applications';
 import type { ApplicationView } from '../drift/types';
-import type { GitopsObservation } from '../policy/observations';
+import type { GitopsObservation } from '../decision/observations';
 
 /** The GitOps reading of `clusterId` from the Applications listed (or the reason they could not be listed). */
 export function gitopsReading(

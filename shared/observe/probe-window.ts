@@ -13,7 +13,7 @@
  * so nothing is read as a recovery that CloudMonitor did not raise.
  */
 import type { Policy } from '../config';
-import type { AlarmObservation, ProbeResult } from '../policy/observations';
+import type { AlarmObservation, ProbeResult } from '../decision/observations';
 import type { ProbeReadings } from './gather';
 import { type ClusterRound, describeRound } from './probe-round';
 

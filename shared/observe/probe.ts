@@ -1,10 +1,10 @@
 /**
  * Active probes from inside the VPC: one HTTP GET per sample with the probe's timeout (http-probe.ts). A
- * blackholed zone shows up as timeouts; the hysteresis in the decision policy needs several samples with
+ * blackholed zone shows up as timeouts; the hysteresis in the decision rules needs several samples with
  * distinct times. The health-check's rounds (probe-round.ts) use the same request.
  */
 import type { Probe } from '../config';
-import type { ProbeResult } from '../policy/observations';
+import type { ProbeResult } from '../decision/observations';
 import { httpProbe } from './http-probe';
 
 /** The probe's headers, secret ones filled in from the environment (a missing secret is left out). */

@@ -4,8 +4,8 @@
  * observation, so what it shows is exactly what the next decision starts from.
  */
 import type { Policy } from '../config';
-import type { RoutingState } from '../policy/routing-state';
-import { currentRouteWeights } from '../policy/weights';
+import type { RoutingState } from '../decision/routing-state';
+import { currentRouteWeights } from '../decision/weights';
 
 /** A mark on the state: who, when, why. */
 export interface StatusMark {

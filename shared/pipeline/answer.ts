@@ -1,5 +1,5 @@
 /** The JSON a decision answers: the decision, its reason, what was done and how long each step took. */
-import type { Plan } from '../policy/plan';
+import type { Plan } from '../decision/plan';
 
 /** The answer of one decision (every function that decides answers this). */
 export interface DecisionAnswer {

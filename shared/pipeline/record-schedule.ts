@@ -3,7 +3,7 @@
  * unless a failure put it off (`notBefore` in the future); a failed one is retried at once (the next pass),
  * then after 5 s, 10 s, 20 s, … at most 5 min. finish-committed.ts carries the records out around them.
  */
-import type { OutboxRecord } from '../policy/routing-state';
+import type { OutboxRecord } from '../decision/routing-state';
 
 /** The longest wait between two tries of a record. */
 export const MAX_RECORD_BACKOFF_MS = 300_000;

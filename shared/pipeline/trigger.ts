@@ -2,7 +2,7 @@
  * Every reason fleet-dr decides, as one union: the functions map their events to a Trigger and hand it to
  * runDecision(); a new function adds a case here, not a copy of the pipeline.
  */
-import type { OperatorRequest, TriggerAlarm } from '../policy/observations';
+import type { OperatorRequest, TriggerAlarm } from '../decision/observations';
 
 /** Why a decision runs. */
 export type Trigger =

@@ -7,7 +7,7 @@ import type { ClusterDetail } from '../clients/ack-client';
 import { resolveCredentials } from '../clients/credentials';
 import { observeDrift } from '../drift/observe';
 import type { DriftSnapshot } from '../drift/types';
-import { initialRoutingState } from '../policy/routing-state';
+import { initialRoutingState } from '../decision/routing-state';
 import type { Wiring } from '../runtime/wiring';
 import { judgeClusters } from './clusters';
 import { judgeGateway } from './gateway';

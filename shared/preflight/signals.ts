@@ -6,7 +6,7 @@
 import { hostname } from 'node:os';
 import type { Policy, Probe } from '../config';
 import { probeOnce } from '../observe/probe';
-import type { ProbeResult } from '../policy/observations';
+import type { ProbeResult } from '../decision/observations';
 import { fail, type PreflightCheck, pass, warn } from './types';
 
 /** One probe's row (pure). */

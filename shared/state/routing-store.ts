@@ -6,7 +6,7 @@
  */
 import type { KubeClient } from '../clients/kube-client';
 import type { Policy } from '../config';
-import { initialRoutingState, type RoutingState, RoutingStateSchema } from '../policy/routing-state';
+import { initialRoutingState, type RoutingState, RoutingStateSchema } from '../decision/routing-state';
 import {
   type CommitOptions,
   type CommitResult,

@@ -25,7 +25,7 @@ describe('import boundaries', () => {
   it('hold in this repository', () => {
     const files = sourceFiles(ROOT);
     // The scan sees the code it guards (a walk that found nothing would pass vacuously).
-    for (const f of ['shared/policy/decide.ts', 'shared/cli/main.ts', 'functions/alarm-failover/handler.ts'])
+    for (const f of ['shared/decision/decide.ts', 'shared/cli/main.ts', 'functions/alarm-failover/handler.ts'])
       assert.ok(files.includes(f), `scanned ${f}`);
     assert.ok(
       files.some((f) => f.startsWith('sandbox/gateway/')),
@@ -39,20 +39,20 @@ describe('import boundaries', () => {
     const got = brief(checkImportBoundaries(FIXTURE));
     const want = [
       {
-        rule: 'policy-io',
-        file: 'shared/policy/bad-builtin.ts',
+        rule: 'decision-io',
+        file: 'shared/decision/bad-builtin.ts',
         specifier: 'node:fs',
         target: 'built-in node:fs',
       },
       {
-        rule: 'policy-io',
-        file: 'shared/policy/bad-client.ts',
+        rule: 'decision-io',
+        file: 'shared/decision/bad-client.ts',
         specifier: '../clients/fixture-client',
         target: 'shared/clients/fixture-client.ts',
       },
       {
-        rule: 'policy-io',
-        file: 'shared/policy/bad-state.ts',
+        rule: 'decision-io',
+        file: 'shared/decision/bad-state.ts',
         specifier: '../state/fixture-store',
         target: 'shared/state/fixture-store.ts',
       },
@@ -105,14 +105,14 @@ describe('import boundaries', () => {
     ];
     const root = mkdtempSync(join(tmpdir(), 'fleet-dr-boundaries-'));
     try {
-      mkdirSync(join(root, 'shared/policy'), { recursive: true });
+      mkdirSync(join(root, 'shared/decision'), { recursive: true });
       for (const [i, src] of forms.entries())
-        writeFileSync(join(root, `shared/policy/form-${i}.ts`), `// ${i}\n${src}\n`);
-      writeFileSync(join(root, 'shared/policy/ok.ts'), "import { z } from 'zod';\nimport './form-0';\n");
+        writeFileSync(join(root, `shared/decision/form-${i}.ts`), `// ${i}\n${src}\n`);
+      writeFileSync(join(root, 'shared/decision/ok.ts'), "import { z } from 'zod';\nimport './form-0';\n");
       const got = checkImportBoundaries(root);
       assert.deepEqual(
         got.map((v) => [v.file, v.line, v.rule]),
-        forms.map((_, i) => [`shared/policy/form-${i}.ts`, 2, 'policy-io']),
+        forms.map((_, i) => [`shared/decision/form-${i}.ts`, 2, 'decision-io']),
         formatViolations(got),
       );
     } finally {

@@ -6,10 +6,10 @@
  * is not a string literal cannot be checked, so inside a checked area it is reported too.
  *
  * The rules:
- * - policy-io: the decision policy (shared/policy/) is pure. It may import only the files in PURE_FILES and the
+ * - decision-io: the decision code (shared/decision/) is pure. It may import only the files in PURE_FILES and the
  *   packages in PURE_PACKAGES. Anything else is reported: node built-ins (fs, net, http, child_process, …),
  *   the clients, the state store, notify, the sandbox, any other package. Type-only imports count too: the
- *   policy's types are its own (shared/policy/observations.ts, routing-state.ts, plan.ts), and a type import is one edit away from a value
+ *   decision's types are its own (shared/decision/observations.ts, routing-state.ts, plan.ts), and a type import is one edit away from a value
  *   import. The allowed files are checked by the same rule, so the allow-list cannot leak I/O in through them.
  * - product-imports-sandbox: product code (shared/, functions/) never imports sandbox/, not even lazily.
  * - gateway-stand-in-imports-product-gateway: the gateway stand-in (sandbox/gateway/) routes from the Fleet's
@@ -21,19 +21,19 @@ import { isBuiltin } from 'node:module';
 import { join, posix, relative, sep } from 'node:path';
 import ts from 'typescript';
 
-/** The decision policy: everything under this folder is pure. */
-const POLICY_DIR = 'shared/policy';
+/** The decision code: everything under this folder is pure. */
+const DECISION_DIR = 'shared/decision';
 
 /**
- * Files the policy may import, and which must be pure themselves: the policy itself, and shared/config.ts
+ * Files the decision code may import, and which must be pure themselves: itself, and shared/config.ts
  * (the policy file's zod schema and types; it imports only zod — reading the file is config-loader.ts, which
  * is not allowed). Before adding a file here, check it imports nothing but these files and PURE_PACKAGES.
  */
 function isPureFile(path: string): boolean {
-  return isUnder(path, POLICY_DIR) || path === 'shared/config.ts';
+  return isUnder(path, DECISION_DIR) || path === 'shared/config.ts';
 }
 
-/** Packages the policy may import: zod (schemas and parsing, no I/O). */
+/** Packages the decision code may import: zod (schemas and parsing, no I/O). */
 const PURE_PACKAGES: ReadonlySet<string> = new Set(['zod']);
 
 /** Product code: what is bundled and deployed, or shipped as the CLI. */
@@ -47,7 +47,7 @@ const SKIP_DIRS = new Set(['node_modules', 'dist', '.git', 'coverage']);
 const SOURCE_FILE = /\.(ts|mts|cts|tsx|js|mjs|cjs)$/;
 
 export type BoundaryRule =
-  | 'policy-io'
+  | 'decision-io'
   | 'product-imports-sandbox'
   | 'gateway-stand-in-imports-product-gateway';
 
@@ -159,7 +159,7 @@ function checkOne(file: string, t: Target): { rule: BoundaryRule; reason: string
         : t.type === 'package'
           ? 'a package not on the pure allow-list'
           : 'a file outside the pure allow-list';
-    return { rule: 'policy-io', reason: `the decision policy is pure; ${describeTarget(t)} is ${what}` };
+    return { rule: 'decision-io', reason: `the decision code is pure; ${describeTarget(t)} is ${what}` };
   }
   if (PRODUCT_DIRS.some((d) => isUnder(file, d)) && t.type === 'file' && isUnder(t.path, SANDBOX_DIR))
     return {
@@ -176,7 +176,7 @@ function checkOne(file: string, t: Target): { rule: BoundaryRule; reason: string
 
 /** The rule whose area `file` is in (for a computed dynamic import, which cannot be resolved). */
 function areaOf(file: string): BoundaryRule | undefined {
-  if (isPureFile(file)) return 'policy-io';
+  if (isPureFile(file)) return 'decision-io';
   if (PRODUCT_DIRS.some((d) => isUnder(file, d))) return 'product-imports-sandbox';
   if (isUnder(file, GATEWAY_STAND_IN_DIR)) return 'gateway-stand-in-imports-product-gateway';
   return undefined;

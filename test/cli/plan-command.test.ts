@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { planCommand } from '../../shared/cli/plan-command';
-import { PlanSchema } from '../../shared/policy/plan';
-import { POLICY_PATH } from '../policy/fixtures';
+import { PlanSchema } from '../../shared/decision/plan';
+import { POLICY_PATH } from '../decision/fixtures';
 
 const events = (p: string) => fileURLToPath(new URL(`../../events/${p}`, import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'fleet-dr-plan-'));

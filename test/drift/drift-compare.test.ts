@@ -17,7 +17,7 @@ import {
 import type { DriftSnapshot, IngressView, WorkloadView } from '../../shared/drift/types';
 import { canaryName, gatewayKeys, MANAGED_BY, subsetLabelsValue } from '../../shared/gateway/annotations';
 import { pinOf } from '../../shared/gateway/pin';
-import { initialRoutingState, type RoutingState } from '../../shared/policy/routing-state';
+import { initialRoutingState, type RoutingState } from '../../shared/decision/routing-state';
 import { examplePolicy } from '../clients/fixture';
 
 const policy: Policy = examplePolicy();

@@ -15,8 +15,8 @@ import {
 import { formatPlan } from '../../sandbox/drill/drill-summary';
 import type { LoadSample } from '../../sandbox/drill/load';
 import { renderMessage } from '../../shared/notify/messages';
-import { decide } from '../../shared/policy/decide';
-import { AZ1, AZ2, examplePolicy, failedOverState, healthy, observe, t, trigger } from '../policy/fixtures';
+import { decide } from '../../shared/decision/decide';
+import { AZ1, AZ2, examplePolicy, failedOverState, healthy, observe, t, trigger } from '../decision/fixtures';
 
 const A = 'c-a';
 const B = 'c-b';

@@ -13,7 +13,7 @@ import { type LoadSample, startLoad } from '../../sandbox/drill/load';
 import type { LocalInvoker } from '../../sandbox/invoker/index';
 import type { ZoneFault } from '../../sandbox/world';
 import type { Policy } from '../../shared/config';
-import type { RoutingState } from '../../shared/policy/routing-state';
+import type { RoutingState } from '../../shared/decision/routing-state';
 
 /** The probe interval of the health-check drills, seconds. */
 export const P_SECONDS = 2.5;

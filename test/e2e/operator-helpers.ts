@@ -15,7 +15,7 @@ import type { CliIo } from '../../shared/cli/io';
 import { main } from '../../shared/cli/main';
 import { OPERATOR_ENDPOINTS, type OperatorEndpoint } from '../../shared/operator/api';
 import { signRequest } from '../../shared/operator/signing';
-import type { RoutingState } from '../../shared/policy/routing-state';
+import type { RoutingState } from '../../shared/decision/routing-state';
 import { STATE_CONFIGMAPS } from '../../shared/state/routing-store';
 import { sendRequests } from '../sandbox/traffic-helpers';
 

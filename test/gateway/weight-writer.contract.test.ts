@@ -7,7 +7,7 @@ import { GatewayMembership } from '../../shared/gateway/membership';
 import type { MseIngressRouter } from '../../shared/gateway/mse-ingress-router';
 import type { IngressWeightWriter } from '../../shared/gateway/weight-writer';
 import { applyWeights } from '../../shared/pipeline/finish-committed';
-import type { RoutingState } from '../../shared/policy/routing-state';
+import type { RoutingState } from '../../shared/decision/routing-state';
 import type { RoutingStore } from '../../shared/state/routing-store';
 import { type Fixture, startFixture } from '../clients/fixture';
 import { commitAndApply, wire } from '../state/helpers';

@@ -2,10 +2,10 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { renderMessage } from '../../shared/notify/messages';
-import { decide } from '../../shared/policy/decide';
-import { ObservationsSchema } from '../../shared/policy/observations';
-import { initialRoutingState, type MessageFacts } from '../../shared/policy/routing-state';
-import { examplePolicy } from '../policy/fixtures';
+import { decide } from '../../shared/decision/decide';
+import { ObservationsSchema } from '../../shared/decision/observations';
+import { initialRoutingState, type MessageFacts } from '../../shared/decision/routing-state';
+import { examplePolicy } from '../decision/fixtures';
 
 const policy = examplePolicy();
 const obs = ObservationsSchema.parse(

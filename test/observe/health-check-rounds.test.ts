@@ -10,7 +10,7 @@ import { silentLogger } from '../../shared/log';
 import type { ProbeReadings } from '../../shared/observe/gather';
 import type { ClusterRound } from '../../shared/observe/probe-round';
 import type { DecisionAnswer } from '../../shared/pipeline/answer';
-import { AZ1, AZ2, examplePolicy } from '../policy/fixtures';
+import { AZ1, AZ2, examplePolicy } from '../decision/fixtures';
 
 const log = silentLogger;
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import type { Cluster } from '../../shared/config';
 import { describeRound, runProbeRound } from '../../shared/observe/probe-round';
-import { examplePolicy } from '../policy/fixtures';
+import { examplePolicy } from '../decision/fixtures';
 import { startTargets, type Targets } from './targets';
 
 const base = examplePolicy().clusters[0]!;

@@ -1,16 +1,16 @@
 /**
- * The decision's side of operator requests (shared/policy/operator.ts): one step per expected step index (two
+ * The decision's side of operator requests (shared/decision/operator.ts): one step per expected step index (two
  * operators stepping at once give one step), no failback step while paused, a regressed ramp aborted by the
  * next step request, the dwell of an automatic ramp, and planned shifts (made, extended, refused, ended).
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Policy } from '../../shared/config';
-import { decide } from '../../shared/policy/decide';
-import type { OperatorRequest } from '../../shared/policy/observations';
-import type { Plan } from '../../shared/policy/plan';
-import { initialRoutingState, type RoutingState } from '../../shared/policy/routing-state';
-import { AZ1, AZ2, examplePolicy, healthy, observe, t, trigger, zoneDown } from '../policy/fixtures';
+import { decide } from '../../shared/decision/decide';
+import type { OperatorRequest } from '../../shared/decision/observations';
+import type { Plan } from '../../shared/decision/plan';
+import { initialRoutingState, type RoutingState } from '../../shared/decision/routing-state';
+import { AZ1, AZ2, examplePolicy, healthy, observe, t, trigger, zoneDown } from '../decision/fixtures';
 
 const policy = examplePolicy();
 

@@ -5,7 +5,7 @@ import { ECHOED_DIMENSIONS, runAlarmFlow } from '../../shared/execute/alarm-flow
 import { silentLogger } from '../../shared/log';
 import type { Wiring } from '../../shared/runtime/wiring';
 import type { AlarmEvent } from '../../shared/schemas/cloudmonitor-alarm';
-import { examplePolicy } from '../policy/fixtures';
+import { examplePolicy } from '../decision/fixtures';
 
 describe('an ignored alarm', () => {
   it('echoes at most a few of its dimensions, each cut short', async () => {

@@ -9,7 +9,7 @@ import { MseIngressRouter } from '../../shared/gateway/mse-ingress-router';
 import type { TrafficRouter } from '../../shared/gateway/router';
 import { IngressWeightWriter } from '../../shared/gateway/weight-writer';
 import { applyWeights } from '../../shared/pipeline/finish-committed';
-import type { RoutingState } from '../../shared/policy/routing-state';
+import type { RoutingState } from '../../shared/decision/routing-state';
 import type { CommitOptions, CommitResult } from '../../shared/state/config-map-document';
 import { RoutingStore } from '../../shared/state/routing-store';
 import { FAST, type Fixture } from '../clients/fixture';

@@ -7,7 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { bundleOptions } from '../../scripts/bundle-options.mjs';
-import { initialRoutingState, RoutingStateSchema } from '../../shared/policy/routing-state';
+import { initialRoutingState, RoutingStateSchema } from '../../shared/decision/routing-state';
 import { type Fixture, kubeconfigOf, startFixture } from '../clients/fixture';
 
 const WRITERS = 50;

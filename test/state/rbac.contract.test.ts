@@ -12,7 +12,7 @@ import { gatewayKeys } from '../../shared/gateway/annotations';
 import { GatewayMembership } from '../../shared/gateway/membership';
 import { MseIngressRouter } from '../../shared/gateway/mse-ingress-router';
 import { IngressWeightWriter } from '../../shared/gateway/weight-writer';
-import type { RoutingState } from '../../shared/policy/routing-state';
+import type { RoutingState } from '../../shared/decision/routing-state';
 import { RoutingStore } from '../../shared/state/routing-store';
 import { FAST, type Fixture, kubeconfigOf, startFixture } from '../clients/fixture';
 import { commitAndApply } from './helpers';

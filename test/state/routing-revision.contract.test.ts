@@ -13,7 +13,7 @@ import { GatewayMembership } from '../../shared/gateway/membership';
 import { MseIngressRouter } from '../../shared/gateway/mse-ingress-router';
 import { IngressWeightWriter } from '../../shared/gateway/weight-writer';
 import { applyWeights } from '../../shared/pipeline/finish-committed';
-import type { OutboxRecord, RoutingState } from '../../shared/policy/routing-state';
+import type { OutboxRecord, RoutingState } from '../../shared/decision/routing-state';
 import { RoutingStore } from '../../shared/state/routing-store';
 import { examplePolicy, FAST, kubeconfigOf } from '../clients/fixture';
 

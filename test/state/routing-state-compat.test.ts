@@ -1,5 +1,5 @@
 /**
- * The routing state is persisted on the Fleet (shared/policy/routing-state.ts): a document an earlier
+ * The routing state is persisted on the Fleet (shared/decision/routing-state.ts): a document an earlier
  * fleet-dr wrote must still load through the store's parse path (RoutingStore.read → ConfigMapDocument →
  * RoutingStateSchema), with the fields added since filled with their defaults; a document of a `version`
  * this fleet-dr does not know is refused, never half read. The fixtures (test/fixtures/state/) are written
@@ -13,7 +13,7 @@ import type { V1ConfigMap } from '@kubernetes/client-node';
 import type { KubeClient } from '../../shared/clients/kube-client';
 import { StateCorruptError } from '../../shared/state/errors';
 import { RoutingStore, STATE_CONFIGMAPS } from '../../shared/state/routing-store';
-import { examplePolicy } from '../policy/fixtures';
+import { examplePolicy } from '../decision/fixtures';
 
 const policy = examplePolicy();
 

@@ -1,11 +1,11 @@
-// The source model (shared/policy/sources.ts): its table in docs/decision-rules.md says the same as the code,
+// The source model (shared/decision/sources.ts): its table in docs/decision-rules.md says the same as the code,
 // and each source's readings, counts and maximum age follow the policy.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { applySamples, emptySourceHistory } from '../../shared/policy/hysteresis';
-import { ClusterObservationSchema, type Source, SourceSchema } from '../../shared/policy/observations';
+import { applySamples, emptySourceHistory } from '../../shared/decision/hysteresis';
+import { ClusterObservationSchema, type Source, SourceSchema } from '../../shared/decision/observations';
 import {
   countingFor,
   isLevel,
@@ -15,7 +15,7 @@ import {
   readingsOf,
   readyNeeded,
   SOURCE_MODEL,
-} from '../../shared/policy/sources';
+} from '../../shared/decision/sources';
 import { examplePolicy, t } from './fixtures';
 
 const DOC = fileURLToPath(new URL('../../docs/decision-rules.md', import.meta.url));

@@ -5,16 +5,16 @@
  */
 import assert from 'node:assert/strict';
 import type { Policy } from '../../shared/config';
-import { decide } from '../../shared/policy/decide';
+import { decide } from '../../shared/decision/decide';
 import {
   type AlarmObservation,
   type ClusterObservation,
   type Observations,
   ObservationsSchema,
   type TriggerAlarm,
-} from '../../shared/policy/observations';
-import type { Plan } from '../../shared/policy/plan';
-import type { RoutingState } from '../../shared/policy/routing-state';
+} from '../../shared/decision/observations';
+import type { Plan } from '../../shared/decision/plan';
+import type { RoutingState } from '../../shared/decision/routing-state';
 
 /** Readings of every cluster at `observedAt` (alarms included), before a trigger is added. */
 export interface Readings {

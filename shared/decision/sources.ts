@@ -2,7 +2,7 @@
  * The source model: for each source of health evidence, what it reads, whether a reading is a raw sample
  * (hysteresis applies) or a level already debounced where it comes from (one fresh reading counts), how old a
  * reading may be before it counts as unknown, and what the source may do: trigger a failover, confirm one, or
- * veto one. docs/decision-rules.md ("Sources") has the same table for people; test/policy/sources.test.ts keeps
+ * veto one. docs/decision-rules.md ("Sources") has the same table for people; test/decision/sources.test.ts keeps
  * the two in step.
  *
  * Why levels are not counted again: MSE's `HealthStatus` is the result of the gateway's own health checks with

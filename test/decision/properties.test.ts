@@ -2,16 +2,16 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import type { Policy } from '../../shared/config';
-import { decide } from '../../shared/policy/decide';
-import { isExpired } from '../../shared/policy/hysteresis';
-import { type Observations, ObservationsSchema } from '../../shared/policy/observations';
+import { decide } from '../../shared/decision/decide';
+import { isExpired } from '../../shared/decision/hysteresis';
+import { type Observations, ObservationsSchema } from '../../shared/decision/observations';
 import {
   type ClusterHistory,
   type RoutingState,
   RoutingStateSchema,
-} from '../../shared/policy/routing-state';
-import { checkSafety } from '../../shared/policy/safety';
-import { currentRouteWeights } from '../../shared/policy/weights';
+} from '../../shared/decision/routing-state';
+import { checkSafety } from '../../shared/decision/safety';
+import { currentRouteWeights } from '../../shared/decision/weights';
 import { AZ1, AZ2, examplePolicy, t } from './fixtures';
 
 const RUNS = 1000;

@@ -2,9 +2,9 @@
 // and as the hold Plan's `until` (ISO time) and `remainingSeconds` (whole seconds, rounded up).
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { decide } from '../../shared/policy/decide';
-import { type Plan, PlanSchema } from '../../shared/policy/plan';
-import { initialRoutingState, type RoutingState } from '../../shared/policy/routing-state';
+import { decide } from '../../shared/decision/decide';
+import { type Plan, PlanSchema } from '../../shared/decision/plan';
+import { initialRoutingState, type RoutingState } from '../../shared/decision/routing-state';
 import { AZ1, AZ2, examplePolicy, failedOverState, healthy, observe, t, zoneDown } from './fixtures';
 
 const policy = examplePolicy();

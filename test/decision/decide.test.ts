@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { decide } from '../../shared/policy/decide';
-import type { Plan } from '../../shared/policy/plan';
+import { decide } from '../../shared/decision/decide';
+import type { Plan } from '../../shared/decision/plan';
 import {
   initialRoutingState,
   type RoutingState,
   RoutingStateSchema,
-} from '../../shared/policy/routing-state';
+} from '../../shared/decision/routing-state';
 import {
   AZ1,
   AZ2,

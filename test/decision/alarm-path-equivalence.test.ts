@@ -6,10 +6,10 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import type { Policy } from '../../shared/config';
-import { changesNothing } from '../../shared/policy/bookkeeping';
-import { decide } from '../../shared/policy/decide';
-import type { ClusterObservation, TriggerAlarm } from '../../shared/policy/observations';
-import { initialRoutingState, type RoutingState } from '../../shared/policy/routing-state';
+import { changesNothing } from '../../shared/decision/bookkeeping';
+import { decide } from '../../shared/decision/decide';
+import type { ClusterObservation, TriggerAlarm } from '../../shared/decision/observations';
+import { initialRoutingState, type RoutingState } from '../../shared/decision/routing-state';
 import { AZ1, AZ2, examplePolicy, t } from './fixtures';
 import { alarmPath, assertAlike, decideBothWays, type Readings, roundPath } from './paths';
 

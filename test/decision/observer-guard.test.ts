@@ -6,9 +6,9 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { decide } from '../../shared/policy/decide';
-import type { Plan } from '../../shared/policy/plan';
-import { initialRoutingState, type RoutingState } from '../../shared/policy/routing-state';
+import { decide } from '../../shared/decision/decide';
+import type { Plan } from '../../shared/decision/plan';
+import { initialRoutingState, type RoutingState } from '../../shared/decision/routing-state';
 import { AZ1, AZ2, examplePolicy, healthy, observe, probes, t, trigger, zoneDown } from './fixtures';
 
 const policy = examplePolicy();

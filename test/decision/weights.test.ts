@@ -14,7 +14,7 @@ import {
   routeClusters,
   shiftAway,
   splitProportionally,
-} from '../../shared/policy/weights';
+} from '../../shared/decision/weights';
 import { AZ1, AZ2, examplePolicy } from './fixtures';
 
 const AZ3 = 'c-ack-az3';

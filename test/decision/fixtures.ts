@@ -3,14 +3,14 @@ import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
 import type { Policy } from '../../shared/config';
 import { loadPolicy } from '../../shared/config-loader';
-import { decide } from '../../shared/policy/decide';
+import { decide } from '../../shared/decision/decide';
 import {
   type ClusterObservation,
   type Observations,
   type ObservationsInput,
   ObservationsSchema,
-} from '../../shared/policy/observations';
-import { initialRoutingState, type RoutingState } from '../../shared/policy/routing-state';
+} from '../../shared/decision/observations';
+import { initialRoutingState, type RoutingState } from '../../shared/decision/routing-state';
 
 export const POLICY_PATH = fileURLToPath(new URL('../../deploy/policy.yaml', import.meta.url));
 export const AZ1 = 'c-ack-az1';

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { Plan } from '../../shared/policy/plan';
-import { initialRoutingState, type Weights } from '../../shared/policy/routing-state';
-import { enforceSafety } from '../../shared/policy/safety';
+import type { Plan } from '../../shared/decision/plan';
+import { initialRoutingState, type Weights } from '../../shared/decision/routing-state';
+import { enforceSafety } from '../../shared/decision/safety';
 import { AZ1, AZ2, examplePolicy } from './fixtures';
 
 const policy = examplePolicy();

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { decide } from '../../shared/policy/decide';
-import { initialRoutingState } from '../../shared/policy/routing-state';
+import { decide } from '../../shared/decision/decide';
+import { initialRoutingState } from '../../shared/decision/routing-state';
 import { AZ1, AZ2, examplePolicy, healthy, observe, t, trigger, zoneDown } from './fixtures';
 
 // One sample per source decides (gateway health and ready replicas come one per observation), so the
@@ -48,7 +48,7 @@ describe('decide: the gateway health of a fenced cluster', () => {
       t(0),
     ).nextState;
     // One minute later the `down` reading is within detection.maxReadingAgeSeconds (120 s), so it stands;
-    // older, it would expire like any reading (test/policy/expiring-readings.test.ts).
+    // older, it would expire like any reading (test/decision/expiring-readings.test.ts).
     const unread = healthy(1, { gatewayHealth: null, membership: membership(1, true) });
     const p = decide(policy, observe(1, { [AZ1]: unread, [AZ2]: healthy(1) }), st, t(1));
     assert.equal(p.verdicts[AZ1], 'suspect', 'the recent down reading stands while it is on the gateway');

@@ -5,16 +5,16 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { Policy } from '../../shared/config';
-import { decide } from '../../shared/policy/decide';
-import { expireHistory, isExpired, updateHistory } from '../../shared/policy/hysteresis';
-import { type ClusterObservation, ObservationsSchema, type Source } from '../../shared/policy/observations';
-import type { Plan } from '../../shared/policy/plan';
+import { decide } from '../../shared/decision/decide';
+import { expireHistory, isExpired, updateHistory } from '../../shared/decision/hysteresis';
+import { type ClusterObservation, ObservationsSchema, type Source } from '../../shared/decision/observations';
+import type { Plan } from '../../shared/decision/plan';
 import {
   initialRoutingState,
   type RoutingState,
   RoutingStateSchema,
   type SourceHistory,
-} from '../../shared/policy/routing-state';
+} from '../../shared/decision/routing-state';
 import { AZ1, AZ2, examplePolicy, healthy, observe, probes, t, trigger, zoneDown } from './fixtures';
 
 const policy = examplePolicy();

@@ -5,8 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { decide } from '../../shared/policy/decide';
-import { initialRoutingState, type RoutingState } from '../../shared/policy/routing-state';
+import { decide } from '../../shared/decision/decide';
+import { initialRoutingState, type RoutingState } from '../../shared/decision/routing-state';
 import { AZ1, AZ2, examplePolicy, healthy, observe, t, zoneDown } from './fixtures';
 
 const policy = {

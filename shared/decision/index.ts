@@ -1,4 +1,4 @@
-/** The decision policy's public surface: types, decide(), the safety rules and the verdicts. */
+/** The decision rules' public surface: types, decide(), the safety rules and the verdicts. */
 export { type Assessment, assessAll, assessCluster } from './assess';
 export { decide } from './decide';
 export * from './observations';

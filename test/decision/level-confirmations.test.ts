@@ -4,10 +4,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Policy } from '../../shared/config';
-import { decide } from '../../shared/policy/decide';
-import type { ClusterObservation, TriggerAlarm } from '../../shared/policy/observations';
-import type { Plan } from '../../shared/policy/plan';
-import { initialRoutingState, type RoutingState } from '../../shared/policy/routing-state';
+import { decide } from '../../shared/decision/decide';
+import type { ClusterObservation, TriggerAlarm } from '../../shared/decision/observations';
+import type { Plan } from '../../shared/decision/plan';
+import { initialRoutingState, type RoutingState } from '../../shared/decision/routing-state';
 import { AZ1, AZ2, examplePolicy, healthy, probes, t } from './fixtures';
 import { assertAlike, decideBothWays, type Readings, roundPath } from './paths';
 

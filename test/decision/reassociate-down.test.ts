@@ -5,11 +5,11 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { decide } from '../../shared/policy/decide';
-import type { ObservationsInput } from '../../shared/policy/observations';
-import type { Plan } from '../../shared/policy/plan';
-import { initialRoutingState, type RoutingState } from '../../shared/policy/routing-state';
-import { enforceSafety } from '../../shared/policy/safety';
+import { decide } from '../../shared/decision/decide';
+import type { ObservationsInput } from '../../shared/decision/observations';
+import type { Plan } from '../../shared/decision/plan';
+import { initialRoutingState, type RoutingState } from '../../shared/decision/routing-state';
+import { enforceSafety } from '../../shared/decision/safety';
 import { AZ1, AZ2, examplePolicy, healthy, observe, t, zoneDown } from './fixtures';
 
 const policy = examplePolicy();
