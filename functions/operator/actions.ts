@@ -4,14 +4,14 @@
  * whether a step may go (stable window, dwell, pause, fences, safety rules); this file only maps.
  */
 import type { Policy } from '../../shared/config';
+import type { OperatorRequest } from '../../shared/decision/observations';
+import type { RoutingState } from '../../shared/decision/routing-state';
 import type { Logger } from '../../shared/log';
 import type { FailbackBody, OperatorAnswer, PauseBody, ShiftBody } from '../../shared/operator/api';
 import { type FleetStatus, fleetStatus } from '../../shared/operator/status';
 import type { Caller } from '../../shared/operator/verify';
 import type { DecisionAnswer } from '../../shared/pipeline/answer';
 import { runDecision } from '../../shared/pipeline/run-decision';
-import type { OperatorRequest } from '../../shared/decision/observations';
-import type { RoutingState } from '../../shared/decision/routing-state';
 import type { Wiring } from '../../shared/runtime/wiring';
 import { STATE_CONFIGMAPS } from '../../shared/state/routing-store';
 

@@ -7,10 +7,10 @@
  * tick tries again. A tick that finds nothing due reads the state once and decides nothing.
  */
 
-import { runDecision } from '../../shared/pipeline/run-decision';
 import { stepDwellSeconds } from '../../shared/decision/context';
 import type { OperatorRequest } from '../../shared/decision/observations';
 import type { RoutingState } from '../../shared/decision/routing-state';
+import { runDecision } from '../../shared/pipeline/run-decision';
 import { type ActionDeps, nextStepIndex } from './actions';
 
 /** What one tick did. */

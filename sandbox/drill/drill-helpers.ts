@@ -1,6 +1,7 @@
 /** Small helpers of the drill: waiting, the alarm rule on a zone's site probe, reading the canaries. */
-import { canaryName, gatewayKeys } from '../../shared/gateway/annotations';
+
 import { type RoutingState, RoutingStateSchema } from '../../shared/decision/routing-state';
+import { canaryName, gatewayKeys } from '../../shared/gateway/annotations';
 import { STATE_CONFIGMAPS } from '../../shared/state/routing-store';
 import { SITE_MONITOR_NAMESPACE } from '../cloud/index';
 import type { Drill } from './drill-env';

@@ -9,10 +9,10 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import type { Policy } from '../config';
 import { loadPolicy } from '../config-loader';
+import { ObservationsSchema } from '../decision/observations';
 import { EventParseError } from '../errors';
 import { clusterOfAlarm, triggerOf } from '../execute/alarm-trigger';
 import { gatherObservations } from '../observe/gather';
-import { ObservationsSchema } from '../decision/observations';
 import { wire } from '../runtime/wiring';
 import type { AlarmEvent } from '../schemas/cloudmonitor-alarm';
 import { parseEvent } from '../schemas/parse-event';

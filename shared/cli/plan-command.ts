@@ -9,11 +9,11 @@ import { parseDocument } from 'yaml';
 import type { z } from 'zod';
 import type { Policy } from '../config';
 import { loadPolicy, zodProblems } from '../config-loader';
-import { ConfigError } from '../errors';
 import { decide } from '../decision/decide';
 import { IsoTimeSchema, type Observations, ObservationsSchema } from '../decision/observations';
 import type { Plan } from '../decision/plan';
 import { initialRoutingState, type RoutingState, RoutingStateSchema } from '../decision/routing-state';
+import { ConfigError } from '../errors';
 import { type CliIo, EXIT } from './io';
 
 const USAGE =

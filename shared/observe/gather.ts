@@ -9,7 +9,6 @@ import type { KubeClient } from '../clients/kube-client';
 import type { MseClient } from '../clients/mse-client';
 import { withTimeout } from '../clients/retry';
 import type { Policy } from '../config';
-import type { ApplicationView } from '../drift/types';
 import type {
   AlarmObservation,
   ClusterObservation,
@@ -17,6 +16,7 @@ import type {
   ProbeResult,
   TriggerAlarm,
 } from '../decision/observations';
+import type { ApplicationView } from '../drift/types';
 import { gitopsReading } from './gitops';
 import { probeCluster } from './probe';
 

@@ -5,9 +5,9 @@
  * cluster, so the decision refuses rather than stepping on a reading it does not have.
  */
 import type { Policy } from '../config';
+import type { GitopsObservation } from '../decision/observations';
 import { destinationCluster } from '../drift/applications';
 import type { ApplicationView } from '../drift/types';
-import type { GitopsObservation } from '../decision/observations';
 
 /** The GitOps reading of `clusterId` from the Applications listed (or the reason they could not be listed). */
 export function gitopsReading(

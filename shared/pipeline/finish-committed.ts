@@ -10,11 +10,11 @@
 import type { CmsClient } from '../clients/cms-client';
 import type { FleetClient } from '../clients/fleet-client';
 import type { Policy } from '../config';
+import type { OutboxRecord, RoutingState } from '../decision/routing-state';
 import type { TrafficRouter } from '../gateway/router';
 import type { Logger } from '../log';
 import { renderMessage, type Timings } from '../notify/messages';
 import type { Outbox } from '../notify/outbox';
-import type { OutboxRecord, RoutingState } from '../decision/routing-state';
 import type { Versioned } from '../state/config-map-document';
 import type { RecordOutcome, RoutingStore } from '../state/routing-store';
 import { dueRecords, retryAt } from './record-schedule';

@@ -6,14 +6,14 @@
  * this module only executes the Plan. A dry run decides on the committed state and writes nothing.
  */
 import type { Policy } from '../config';
-import { listApplications } from '../drift/argocd-applications';
-import type { Logger } from '../log';
-import { gatherObservations, type ProbeReadings } from '../observe/gather';
 import { changesNothing } from '../decision/bookkeeping';
 import { decide } from '../decision/decide';
 import { type Observations, ObservationsSchema } from '../decision/observations';
 import type { Plan } from '../decision/plan';
 import type { RoutingState } from '../decision/routing-state';
+import { listApplications } from '../drift/argocd-applications';
+import type { Logger } from '../log';
+import { gatherObservations, type ProbeReadings } from '../observe/gather';
 import type { Wiring } from '../runtime/wiring';
 import type { CommitResult, Versioned } from '../state/config-map-document';
 import type { RoutingStore } from '../state/routing-store';

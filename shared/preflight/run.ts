@@ -5,9 +5,9 @@
  */
 import type { ClusterDetail } from '../clients/ack-client';
 import { resolveCredentials } from '../clients/credentials';
+import { initialRoutingState } from '../decision/routing-state';
 import { observeDrift } from '../drift/observe';
 import type { DriftSnapshot } from '../drift/types';
-import { initialRoutingState } from '../decision/routing-state';
 import type { Wiring } from '../runtime/wiring';
 import { judgeClusters } from './clusters';
 import { judgeGateway } from './gateway';

@@ -5,8 +5,8 @@
  */
 import { hostname } from 'node:os';
 import type { Policy, Probe } from '../config';
-import { probeOnce } from '../observe/probe';
 import type { ProbeResult } from '../decision/observations';
+import { probeOnce } from '../observe/probe';
 import { fail, type PreflightCheck, pass, warn } from './types';
 
 /** One probe's row (pure). */

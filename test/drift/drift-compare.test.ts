@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Policy } from '../../shared/config';
+import { initialRoutingState, type RoutingState } from '../../shared/decision/routing-state';
 import {
   chooseRepairs,
   compareAll,
@@ -17,7 +18,6 @@ import {
 import type { DriftSnapshot, IngressView, WorkloadView } from '../../shared/drift/types';
 import { canaryName, gatewayKeys, MANAGED_BY, subsetLabelsValue } from '../../shared/gateway/annotations';
 import { pinOf } from '../../shared/gateway/pin';
-import { initialRoutingState, type RoutingState } from '../../shared/decision/routing-state';
 import { examplePolicy } from '../clients/fixture';
 
 const policy: Policy = examplePolicy();

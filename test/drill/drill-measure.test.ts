@@ -14,8 +14,8 @@ import {
 } from '../../sandbox/drill/drill-measure';
 import { formatPlan } from '../../sandbox/drill/drill-summary';
 import type { LoadSample } from '../../sandbox/drill/load';
-import { renderMessage } from '../../shared/notify/messages';
 import { decide } from '../../shared/decision/decide';
+import { renderMessage } from '../../shared/notify/messages';
 import { AZ1, AZ2, examplePolicy, failedOverState, healthy, observe, t, trigger } from '../decision/fixtures';
 
 const A = 'c-a';

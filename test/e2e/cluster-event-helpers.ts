@@ -15,10 +15,10 @@ import {
   startEventBridge,
 } from '../../sandbox/eventbridge/index';
 import { createLocalInvoker, type LocalInvoker } from '../../sandbox/invoker/index';
+import type { OperatorRequest } from '../../shared/decision/observations';
 import { createLogger } from '../../shared/log';
 import type { DecisionAnswer } from '../../shared/pipeline/answer';
 import { runDecision } from '../../shared/pipeline/run-decision';
-import type { OperatorRequest } from '../../shared/decision/observations';
 import { deployedName } from '../../shared/runtime/handler-shell';
 import { wire } from '../../shared/runtime/wiring';
 import { DEBOUNCE_CONFIGMAP, type DebounceWindows } from '../../shared/state/debounce-store';

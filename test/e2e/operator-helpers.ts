@@ -13,9 +13,9 @@ import type { HttpFront } from '../../sandbox/invoker/http-front';
 import { createLocalInvoker, type LocalInvoker } from '../../sandbox/invoker/index';
 import type { CliIo } from '../../shared/cli/io';
 import { main } from '../../shared/cli/main';
+import type { RoutingState } from '../../shared/decision/routing-state';
 import { OPERATOR_ENDPOINTS, type OperatorEndpoint } from '../../shared/operator/api';
 import { signRequest } from '../../shared/operator/signing';
-import type { RoutingState } from '../../shared/decision/routing-state';
 import { STATE_CONFIGMAPS } from '../../shared/state/routing-store';
 import { sendRequests } from '../sandbox/traffic-helpers';
 

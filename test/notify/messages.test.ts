@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
-import { renderMessage } from '../../shared/notify/messages';
 import { decide } from '../../shared/decision/decide';
 import { ObservationsSchema } from '../../shared/decision/observations';
 import { initialRoutingState, type MessageFacts } from '../../shared/decision/routing-state';
+import { renderMessage } from '../../shared/notify/messages';
 import { examplePolicy } from '../decision/fixtures';
 
 const policy = examplePolicy();

@@ -3,12 +3,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Policy } from '../../shared/config';
-import type { ClusterRound } from '../../shared/observe/probe-round';
-import { ProbeWindow, probeAlarmName, probeMetricName, sampleOf } from '../../shared/observe/probe-window';
 import { decide } from '../../shared/decision/decide';
 import { type ClusterObservation, ObservationsSchema } from '../../shared/decision/observations';
 import type { Plan } from '../../shared/decision/plan';
 import { initialRoutingState } from '../../shared/decision/routing-state';
+import type { ClusterRound } from '../../shared/observe/probe-round';
+import { ProbeWindow, probeAlarmName, probeMetricName, sampleOf } from '../../shared/observe/probe-window';
 import { AZ1, AZ2, examplePolicy } from '../decision/fixtures';
 
 const T0 = Date.parse('2025-06-01T08:00:00Z');

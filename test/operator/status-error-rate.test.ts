@@ -6,9 +6,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { errorRateNote } from '../../shared/cli/failback-command';
-import { fleetStatus } from '../../shared/operator/status';
 import { decide } from '../../shared/decision/decide';
 import { initialRoutingState } from '../../shared/decision/routing-state';
+import { fleetStatus } from '../../shared/operator/status';
 import { AZ1, AZ2, examplePolicy, healthy, observe, probes, t } from '../decision/fixtures';
 
 const policy = examplePolicy();

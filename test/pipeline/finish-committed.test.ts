@@ -5,11 +5,15 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Route } from '../../shared/config';
+import {
+  initialRoutingState,
+  type OutboxRecord,
+  type RoutingState,
+} from '../../shared/decision/routing-state';
 import type { Weights } from '../../shared/gateway/canary-weights';
 import type { TrafficRouter } from '../../shared/gateway/router';
 import { silentLogger } from '../../shared/log';
 import { finishCommitted } from '../../shared/pipeline/finish-committed';
-import { initialRoutingState, type OutboxRecord, type RoutingState } from '../../shared/decision/routing-state';
 import type { RecordOutcome } from '../../shared/state/routing-store';
 import { AZ1, AZ2, examplePolicy, t } from '../decision/fixtures';
 

@@ -8,12 +8,12 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { type KubeApiServer, startKubeApiServer } from '../../sandbox/kubernetes/index';
 import { type KubeClient, kubeClientFromKubeconfig } from '../../shared/clients/kube-client';
+import type { OutboxRecord, RoutingState } from '../../shared/decision/routing-state';
 import { gatewayKeys } from '../../shared/gateway/annotations';
 import { GatewayMembership } from '../../shared/gateway/membership';
 import { MseIngressRouter } from '../../shared/gateway/mse-ingress-router';
 import { IngressWeightWriter } from '../../shared/gateway/weight-writer';
 import { applyWeights } from '../../shared/pipeline/finish-committed';
-import type { OutboxRecord, RoutingState } from '../../shared/decision/routing-state';
 import { RoutingStore } from '../../shared/state/routing-store';
 import { examplePolicy, FAST, kubeconfigOf } from '../clients/fixture';
 
