@@ -11,6 +11,7 @@ export const bundleOptions = {
     js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
   },
   sourcemap: false,
-  minify: false,
+  minify: true,
+  keepNames: true,
   logLevel: 'warning',
 };

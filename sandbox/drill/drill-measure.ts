@@ -33,6 +33,13 @@ export interface RunMoments {
 
 const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
 const secs = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+/** The failed requests' causes and times, e.g. " (ECONNRESET at +2.1 s)", for the objective's measure. */
+function whyFailed(s: LoadSample[], from = 0): string {
+  const bad = s.filter((x) => !x.ok).slice(0, 3);
+  if (bad.length === 0) return '';
+  return ` (${bad.map((x) => `${x.error ?? `HTTP ${x.status}`} at +${((x.start - from) / 1000).toFixed(1)} s`).join('; ')})`;
+}
+
 const within = (s: LoadSample[], from: number, to = Number.POSITIVE_INFINITY) =>
   s.filter((x) => x.start >= from && x.start < to);
 
@@ -186,7 +193,10 @@ export function objectivesOf(i: ObjectiveInputs): Objective[] {
   out.push({
     name: 'failback without failures',
     target: '0 failed requests from the first failback step until a second after the last',
-    measured: m.failbackDone === undefined ? 'failback did not complete' : `${fbFailed} of ${fb.length}`,
+    measured:
+      m.failbackDone === undefined
+        ? 'failback did not complete'
+        : `${fbFailed} of ${fb.length}${whyFailed(fb, m.failbackFrom)}`,
     met: m.failbackDone !== undefined && fbFailed === 0,
   });
   const atBaseline =

@@ -8,6 +8,8 @@ export interface LoadSample {
   ok: boolean;
   status: number;
   cluster?: string;
+  /** Why it failed: the client's error code, or the status and the first words of the answer. */
+  error?: string;
 }
 
 /** A running load. */
@@ -34,26 +36,29 @@ export function startLoad(
   const one = () =>
     new Promise<void>((resolve) => {
       const start = Date.now();
-      const done = (status: number, cluster?: string) => {
-        samples.push({ start, end: Date.now(), ok: status >= 200 && status < 300, status, cluster });
+      const done = (status: number, cluster?: string, error?: string) => {
+        const ok = status >= 200 && status < 300;
+        samples.push({ start, end: Date.now(), ok, status, cluster, ...(ok ? {} : { error }) });
         resolve();
       };
+      const failed = (err: NodeJS.ErrnoException) => done(0, undefined, err.code ?? err.message);
       const req = request(url, { agent, timeout: opts.timeoutMs ?? 3000 }, (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
         res.on('end', () => {
+          const text = Buffer.concat(chunks).toString();
           let cluster: string | undefined;
           try {
-            cluster = (JSON.parse(Buffer.concat(chunks).toString()) as { cluster?: string }).cluster;
+            cluster = (JSON.parse(text) as { cluster?: string }).cluster;
           } catch {
             cluster = undefined;
           }
-          done(res.statusCode ?? 0, cluster);
+          done(res.statusCode ?? 0, cluster, `HTTP ${res.statusCode}: ${text.slice(0, 60)}`);
         });
-        res.on('error', () => done(0));
+        res.on('error', failed);
       });
-      req.on('timeout', () => req.destroy(new Error('timeout')));
-      req.on('error', () => done(0));
+      req.on('timeout', () => req.destroy(Object.assign(new Error('timeout'), { code: 'client timeout' })));
+      req.on('error', failed);
       req.end();
     });
   const loop = async () => {

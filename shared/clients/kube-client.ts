@@ -164,68 +164,49 @@ async function settled<T>(fn: () => Promise<T>): Promise<T> {
   }
 }
 
-/** Build a KubeClient from kubeconfig YAML (token or client-certificate users both work). */
-export function kubeClientFromKubeconfig(
-  name: string,
-  kubeconfig: string,
-  limits: CallLimits = DEFAULT_LIMITS,
-): KubeClient {
-  const kc = new KubeConfig();
-  kc.loadFromString(kubeconfig);
-  const pool = sharedPool(kc);
-  const core = kc.makeApiClient(CoreV1Api);
-  const net = kc.makeApiClient(NetworkingV1Api);
-  const apps = kc.makeApiClient(AppsV1Api);
-  const custom = kc.makeApiClient(CustomObjectsApi);
-  const obj = (kind: string, ns: string | undefined, n: string | undefined) =>
-    `${name}: ${kind} ${ns ? `${ns}/` : ''}${n ?? '?'}`;
+/** The three ways a call goes out: reads retried (404 is undefined), lists retried, writes sent once. */
+interface KubeCalls {
+  /** `name: kind ns/name`, the object a call names in its errors. */
+  obj(kind: string, ns: string | undefined, n: string | undefined): string;
+  read<T>(what: string, fn: () => Promise<T>): Promise<T | undefined>;
+  list<T>(what: string, fn: () => Promise<{ items?: T[] }>): Promise<T[]>;
+  write<T>(what: string, verb: string, fn: () => Promise<T>): Promise<T>;
+}
 
-  const read = async <T>(what: string, fn: () => Promise<T>): Promise<T | undefined> => {
-    try {
-      return await retryRead(
-        what,
-        async () => {
-          try {
-            return await settled(fn);
-          } catch (err) {
-            throw toKubeError(what, 'get', err);
-          }
-        },
-        limits,
-      );
-    } catch (err) {
-      if (err instanceof KubeApiError && err.status === 404) return undefined;
-      throw err;
-    }
-  };
-  const list = <T>(what: string, fn: () => Promise<{ items?: T[] }>): Promise<T[]> =>
-    retryRead(
-      what,
-      async () => {
-        try {
-          return (await settled(fn)).items ?? [];
-        } catch (err) {
-          throw toKubeError(what, 'list', err);
-        }
-      },
-      limits,
-    );
-  const write = <T>(what: string, verb: string, fn: () => Promise<T>): Promise<T> =>
-    writeOnce(
-      what,
-      async () => {
-        try {
-          return await settled(fn);
-        } catch (err) {
-          throw toKubeError(what, verb, err);
-        }
-      },
-      limits,
-    );
-
+function kubeCalls(name: string, limits: CallLimits): KubeCalls {
+  /** One attempt: waits for the connection to be pooled again, and maps the error. */
+  const attempt =
+    <T>(what: string, verb: string, fn: () => Promise<T>) =>
+    async () => {
+      try {
+        return await settled(fn);
+      } catch (err) {
+        throw toKubeError(what, verb, err);
+      }
+    };
   return {
-    name,
-    close: () => pool.close(),
+    obj: (kind, ns, n) => `${name}: ${kind} ${ns ? `${ns}/` : ''}${n ?? '?'}`,
+    async read(what, fn) {
+      try {
+        return await retryRead(what, attempt(what, 'get', fn), limits);
+      } catch (err) {
+        if (err instanceof KubeApiError && err.status === 404) return undefined;
+        throw err;
+      }
+    },
+    list: async (what, fn) => (await retryRead(what, attempt(what, 'list', fn), limits)).items ?? [],
+    write: (what, verb, fn) => writeOnce(what, attempt(what, verb, fn), limits),
+  };
+}
+
+type CoreCalls = Pick<
+  KubeClient,
+  'getConfigMap' | 'createConfigMap' | 'replaceConfigMap' | 'getService' | 'listPods' | 'listNodes'
+>;
+
+/** ConfigMaps, Services, Pods and Nodes (core/v1). */
+function coreCalls(core: CoreV1Api, { obj, read, list, write }: KubeCalls): CoreCalls {
+  return {
     getConfigMap: (namespace, n) =>
       read(obj('configmap', namespace, n), () => core.readNamespacedConfigMap({ name: n, namespace })),
     createConfigMap: (cm) =>
@@ -240,6 +221,25 @@ export function kubeClientFromKubeconfig(
           body: cm,
         }),
       ),
+    getService: (namespace, n) =>
+      read(obj('service', namespace, n), () => core.readNamespacedService({ name: n, namespace })),
+    listPods: (namespace, labelSelector) =>
+      list(obj('pods', namespace, labelSelector ?? '*'), () =>
+        core.listNamespacedPod({ namespace, labelSelector }),
+      ),
+    listNodes: (labelSelector) =>
+      list(obj('nodes', undefined, labelSelector ?? '*'), () => core.listNode({ labelSelector })),
+  };
+}
+
+type IngressCalls = Pick<
+  KubeClient,
+  'getIngress' | 'listIngresses' | 'createIngress' | 'replaceIngress' | 'deleteIngress'
+>;
+
+/** Ingresses (networking.k8s.io/v1). */
+function ingressCalls(net: NetworkingV1Api, { obj, read, list, write }: KubeCalls): IngressCalls {
+  return {
     getIngress: (namespace, n) =>
       read(obj('ingress', namespace, n), () => net.readNamespacedIngress({ name: n, namespace })),
     listIngresses: (namespace, labelSelector) =>
@@ -268,18 +268,25 @@ export function kubeClientFromKubeconfig(
         if (!(err instanceof KubeApiError && err.status === 404)) throw err;
       }
     },
-    getService: (namespace, n) =>
-      read(obj('service', namespace, n), () => core.readNamespacedService({ name: n, namespace })),
-    listPods: (namespace, labelSelector) =>
-      list(obj('pods', namespace, labelSelector ?? '*'), () =>
-        core.listNamespacedPod({ namespace, labelSelector }),
-      ),
+  };
+}
+
+type CustomCalls = Pick<
+  KubeClient,
+  'listDeployments' | 'listCustomObjects' | 'getClusterCustomObject' | 'replaceClusterCustomObject'
+>;
+
+/** Deployments (apps/v1) and custom resources (Argo CD Applications, MseIngressConfigs). */
+function workloadAndCustomCalls(
+  apps: AppsV1Api,
+  custom: CustomObjectsApi,
+  { obj, read, list, write }: KubeCalls,
+): CustomCalls {
+  return {
     listDeployments: (namespace, labelSelector) =>
       list(obj('deployments', namespace, labelSelector ?? '*'), () =>
         apps.listNamespacedDeployment({ namespace, labelSelector }),
       ),
-    listNodes: (labelSelector) =>
-      list(obj('nodes', undefined, labelSelector ?? '*'), () => core.listNode({ labelSelector })),
     listCustomObjects: ({ namespace, labelSelector, ...ref }) =>
       list(
         obj(ref.plural, namespace, labelSelector ?? '*'),
@@ -304,5 +311,24 @@ export function kubeClientFromKubeconfig(
             body: o,
           }) as Promise<KubeJson>,
       ),
+  };
+}
+
+/** Build a KubeClient from kubeconfig YAML (token or client-certificate users both work). */
+export function kubeClientFromKubeconfig(
+  name: string,
+  kubeconfig: string,
+  limits: CallLimits = DEFAULT_LIMITS,
+): KubeClient {
+  const kc = new KubeConfig();
+  kc.loadFromString(kubeconfig);
+  const pool = sharedPool(kc);
+  const calls = kubeCalls(name, limits);
+  return {
+    name,
+    close: () => pool.close(),
+    ...coreCalls(kc.makeApiClient(CoreV1Api), calls),
+    ...ingressCalls(kc.makeApiClient(NetworkingV1Api), calls),
+    ...workloadAndCustomCalls(kc.makeApiClient(AppsV1Api), kc.makeApiClient(CustomObjectsApi), calls),
   };
 }

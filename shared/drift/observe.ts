@@ -96,11 +96,84 @@ export interface ObserveOptions {
   now?: () => number;
 }
 
+/** Runs one read; a failure is named in the snapshot's errors and the part is left out (null). */
+type Attempt = <T>(what: string, fn: () => Promise<T>) => Promise<T | null>;
+
+/** One route: its Ingresses on the Fleet, its workload in each member cluster, and each cluster's pin verdict. */
+async function readRoute(
+  wiring: Wiring,
+  fleetKube: KubeClient,
+  route: Route,
+  o: { attempt: Attempt; errors: string[]; memberTimeoutMs: number },
+): Promise<DriftSnapshot['routes'][string]> {
+  const { policy } = wiring;
+  const r = await o.attempt(`route ${route.name} ingresses`, async () => {
+    const [base, all] = await Promise.all([
+      fleetKube.getIngress(route.namespace, route.ingress),
+      fleetKube.listIngresses(route.namespace),
+    ]);
+    return { base: base ? ingressView(base) : null, ingresses: all.map(ingressView) };
+  });
+  const workloads: Record<string, WorkloadView> = {};
+  const views = new Map<string, ClusterView>();
+  await Promise.all(
+    policy.clusters.map(async (c) => {
+      try {
+        const got = await withTimeout(`cluster ${c.id} member API`, o.memberTimeoutMs, async () =>
+          readWorkload(await wiring.memberKube(c.id), route, c, pinFor(c, policy.gateway.pin)),
+        );
+        workloads[c.id] = got.view;
+        if (got.endpoints) views.set(c.id, got.endpoints);
+      } catch (e) {
+        workloads[c.id] = { read: false, error: msg(e) };
+        o.errors.push(`route ${route.name} in ${c.id}: ${msg(e)}`);
+      }
+    }),
+  );
+  // The same judgement the weight writer makes before it writes a canary (pin-check.ts).
+  for (const c of policy.clusters) {
+    const wl = workloads[c.id];
+    const view = views.get(c.id);
+    const pin = pinFor(c, policy.gateway.pin);
+    if (!wl?.read || !wl.service || !view || !pin) continue;
+    const others = [...views.values()].filter((v) => v !== view);
+    const v = judgePin(pin, view, others);
+    wl.pin = v.ok ? { ok: true } : { ok: false, reason: v.reason };
+  }
+  return r ? { ...r, workloads } : null;
+}
+
+/** The MseIngressConfig's remote-clusters and status. */
+async function readGateway(wiring: Wiring, fleetKube: KubeClient): Promise<DriftSnapshot['gateway']> {
+  const { policy } = wiring;
+  const cfg = await fleetKube.getClusterCustomObject(MSE_INGRESS_CONFIG, policy.fleet.mseIngressConfig);
+  if (!cfg) throw new Error('not found');
+  const status = (cfg.status as { status?: unknown } | undefined)?.status;
+  return {
+    members: parseRemoteClusters(cfg.metadata?.annotations?.[policy.gateway.remoteClustersAnnotation]),
+    status: typeof status === 'string' ? status : null,
+  };
+}
+
+/** fleet-dr's own backlog: the routing state's outbox and the DingTalk outbox. */
+function backlogOf(
+  state: DriftSnapshot['state'],
+  dingtalk: NonNullable<DriftSnapshot['backlog']>['dingtalk'] | null,
+): DriftSnapshot['backlog'] {
+  if (!state?.ok) return null;
+  const pending = state.value.outbox ?? [];
+  const oldest = pending.reduce<number | null>((m, r) => {
+    const t = Date.parse(r.createdAt);
+    return m === null || t < m ? t : m;
+  }, null);
+  return { routing: { waiting: pending.length, oldestAt: oldest }, dingtalk };
+}
+
 /** Takes one snapshot of everything the drift check compares. */
 export async function observeDrift(wiring: Wiring, options: ObserveOptions = {}): Promise<DriftSnapshot> {
   const policy = wiring.policy;
   const errors: string[] = [];
-  const attempt = async <T>(what: string, fn: () => Promise<T>): Promise<T | null> => {
+  const attempt: Attempt = async (what, fn) => {
     try {
       return await fn();
     } catch (e) {
@@ -108,60 +181,23 @@ export async function observeDrift(wiring: Wiring, options: ObserveOptions = {})
       return null;
     }
   };
-  const timeout = options.memberReadTimeoutMs ?? 5_000;
+  const memberTimeoutMs = options.memberReadTimeoutMs ?? 5_000;
   const fleetKube = await wiring.fleetKube();
   const [state, routes, fleetMembers, gateway, applications, clusterStates, dingtalk] = await Promise.all([
     readState(wiring, fleetKube, errors),
     Promise.all(
-      policy.routes.map(async (route) => {
-        const r = await attempt(`route ${route.name} ingresses`, async () => {
-          const [base, all] = await Promise.all([
-            fleetKube.getIngress(route.namespace, route.ingress),
-            fleetKube.listIngresses(route.namespace),
-          ]);
-          return { base: base ? ingressView(base) : null, ingresses: all.map(ingressView) };
-        });
-        const workloads: Record<string, WorkloadView> = {};
-        const views = new Map<string, ClusterView>();
-        await Promise.all(
-          policy.clusters.map(async (c) => {
-            try {
-              const got = await withTimeout(`cluster ${c.id} member API`, timeout, async () =>
-                readWorkload(await wiring.memberKube(c.id), route, c, pinFor(c, policy.gateway.pin)),
-              );
-              workloads[c.id] = got.view;
-              if (got.endpoints) views.set(c.id, got.endpoints);
-            } catch (e) {
-              workloads[c.id] = { read: false, error: msg(e) };
-              errors.push(`route ${route.name} in ${c.id}: ${msg(e)}`);
-            }
-          }),
-        );
-        // The same judgement the weight writer makes before it writes a canary (pin-check.ts).
-        for (const c of policy.clusters) {
-          const wl = workloads[c.id];
-          const view = views.get(c.id);
-          const pin = pinFor(c, policy.gateway.pin);
-          if (!wl?.read || !wl.service || !view || !pin) continue;
-          const others = [...views.values()].filter((v) => v !== view);
-          const v = judgePin(pin, view, others);
-          wl.pin = v.ok ? { ok: true } : { ok: false, reason: v.reason };
-        }
-        return [route.name, r ? { ...r, workloads } : null] as const;
-      }),
+      policy.routes.map(
+        async (route) =>
+          [
+            route.name,
+            await readRoute(wiring, fleetKube, route, { attempt, errors, memberTimeoutMs }),
+          ] as const,
+      ),
     ),
     attempt('DescribeManagedClusters', async () =>
       (await wiring.fleet.managedClusters()).map((c) => c.clusterId),
     ),
-    attempt(`mseingressconfig ${policy.fleet.mseIngressConfig}`, async () => {
-      const cfg = await fleetKube.getClusterCustomObject(MSE_INGRESS_CONFIG, policy.fleet.mseIngressConfig);
-      if (!cfg) throw new Error('not found');
-      const status = (cfg.status as { status?: unknown } | undefined)?.status;
-      return {
-        members: parseRemoteClusters(cfg.metadata?.annotations?.[policy.gateway.remoteClustersAnnotation]),
-        status: typeof status === 'string' ? status : null,
-      };
-    }),
+    attempt(`mseingressconfig ${policy.fleet.mseIngressConfig}`, () => readGateway(wiring, fleetKube)),
     attempt('Argo CD applications', () => listApplications(fleetKube)),
     Promise.all(
       policy.clusters.map(async (c) => {
@@ -171,12 +207,6 @@ export async function observeDrift(wiring: Wiring, options: ObserveOptions = {})
     ),
     attempt('DingTalk outbox', () => readDingTalkBacklog(fleetKube, policy.fleet.stateNamespace)),
   ]);
-  const value = state?.ok ? state.value : undefined;
-  const pending = value?.outbox ?? [];
-  const oldest = pending.reduce<number | null>((m, r) => {
-    const t = Date.parse(r.createdAt);
-    return m === null || t < m ? t : m;
-  }, null);
   return {
     at: (options.now ?? Date.now)(),
     state,
@@ -185,7 +215,7 @@ export async function observeDrift(wiring: Wiring, options: ObserveOptions = {})
     gateway,
     applications,
     clusterStates: Object.fromEntries(clusterStates.filter((x): x is readonly [string, string] => !!x[1])),
-    backlog: value ? { routing: { waiting: pending.length, oldestAt: oldest }, dingtalk } : null,
+    backlog: backlogOf(state, dingtalk),
     errors,
   };
 }
