@@ -8,7 +8,7 @@
 
 import type { RoundsReport } from '../../functions/health-check/rounds';
 import type { Drill } from '../../sandbox/drill/drill-env';
-import { canaryWeightsNow, sleep, waitFor } from '../../sandbox/drill/drill-helpers';
+import { canaryWeightsNow, committedRoutingState, sleep, waitFor } from '../../sandbox/drill/drill-helpers';
 import { type LoadSample, startLoad } from '../../sandbox/drill/load';
 import type { LocalInvoker } from '../../sandbox/invoker/index';
 import type { ZoneFault } from '../../sandbox/world';
@@ -67,12 +67,8 @@ export async function runHealthCheck(inv: LocalInvoker, maxRunSeconds: number): 
   return body;
 }
 
-/** The committed routing state (undefined before the first commit). */
-export function routingState(d: Drill): RoutingState | undefined {
-  const cm = d.sb.fleet.store.get('v1', 'ConfigMap', d.policy.fleet.stateNamespace, 'fleet-dr-routing-state');
-  const raw = Object.values(cm?.data ?? {})[0];
-  return raw ? (JSON.parse(raw) as RoutingState) : undefined;
-}
+/** The committed routing state (undefined before the first commit), read as the drill reads it. */
+export const routingState = (d: Drill): RoutingState | undefined => committedRoutingState(d);
 
 /** Success-ratio points the health-check has published for a cluster since `since`. */
 export function probePoints(d: Drill, clusterId: string, since = 0) {
