@@ -99,7 +99,12 @@ class GatewayImpl implements Gateway {
   private readonly keys: GatewayKeys;
   private readonly counter = new StatsCounter();
   private readonly health: EndpointHealth;
-  private readonly agent = new Agent({ keepAlive: true, maxSockets: 256 });
+  /**
+   * Kept-alive connections to the pods. With a `timeout`, Node's agent honours the pods' `Keep-Alive: timeout=5`
+   * hint and drops an idle connection a second before the pod would (without one it ignores the hint, and a
+   * request sent as the pod closes the idle connection is reset: a failure no real gateway shows).
+   */
+  private readonly agent = new Agent({ keepAlive: true, maxSockets: 256, timeout: 60_000 });
   private readonly rng: Rng;
   private readonly server: Server;
   private readonly abort = new AbortController();

@@ -15,16 +15,10 @@ import { runCommand } from './helpers';
 
 const dir = mkdtempSync(join(tmpdir(), 'fleet-dr-drill-'));
 
-/**
- * The objectives missed. OPEN (noted on issue 16): one failed request among ~270 during the failback of a
- * `dead` zone was seen once in a run on an idle machine, not explained yet; until it is, this test lets
- * exactly one such request through (the drill itself still reports the objective missed and exits 1).
- */
-const toleratedOnce = (o: DrillReport['objectives'][number]) =>
-  o.name === 'failback without failures' && /^1 of \d+\b/.test(o.measured);
+/** The objectives missed, with what was measured. */
 const missed = (r: DrillReport) =>
   r.objectives
-    .filter((o) => !o.met && !toleratedOnce(o))
+    .filter((o) => !o.met)
     .map((o) => `${o.name}: ${o.measured} (target: ${o.target})`)
     .join('\n');
 
@@ -62,8 +56,8 @@ describe('npm start and the negative control', { timeout: 900_000 }, () => {
     const r = await run('npm', ['start', '--silent', '--', '--json', '--report', report]);
     const j = JSON.parse(r.stdout) as DrillReport;
     assert.equal(missed(j), '', r.stderr.slice(-3000));
-    // Exit 0 when every objective was met; 1 only for the tolerated one above, which the drill still reports.
-    assert.equal(r.code, j.passed ? 0 : 1, r.stderr.slice(-3000));
+    assert.equal(r.code, 0, r.stderr.slice(-3000));
+    assert.equal(j.passed, true);
     assert.equal(j.fault, 'blackhole');
     assert.deepEqual(
       j.baseline.map((b) => b.config),
