@@ -211,7 +211,11 @@ function printEndpoints(
       `member ${id}`,
       `${m.url}  kubeconfig ${m.kubeconfigPath}`,
     ]),
-    ['cloud OpenAPI', `${sb.cloud.openapi.url}  (endpoint ${sb.cloud.openapi.endpoint}: cs, adcp, mse, cms)`],
+    ...Object.entries(sb.cloud.openapi).map(([product, l]): [string, string] => [
+      `cloud OpenAPI ${product}`,
+      `${l.url}  (endpoint ${l.endpoint}: ${product} only)`,
+    ]),
+    ['FLEET_DR_ENDPOINTS', `'${JSON.stringify(sb.cloud.endpoints)}'`],
     ['Function Compute', sb.cloud.fc.url],
     [
       'DingTalk robot',

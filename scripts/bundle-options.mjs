@@ -11,7 +11,11 @@ export const bundleOptions = {
     js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
   },
   sourcemap: false,
-  minify: true,
-  keepNames: true,
+  // Whitespace and syntax minified, identifiers kept: measured on the health-check bundle (load only, Node 20),
+  // unminified 15.5 MB / 1.27 MB zipped / 141.6 MB RSS; full minify with keepNames 6.4 MB / 0.95 MB / 159 MB;
+  // this 8.6 MB / 0.95 MB / 119 MB. Renamed identifiers cost memory here, and keeping the names keeps stack
+  // traces readable.
+  minifyWhitespace: true,
+  minifySyntax: true,
   logLevel: 'warning',
 };

@@ -6,6 +6,12 @@
 // Afterwards it scans everything the suite printed, and every log line the tests captured
 // (FLEET_DR_TEST_LOG_FILE), for credentials, tokens and signatures: a leak fails the run. A test plants one
 // secret on purpose (test/clients/log.test.ts); a whole-suite run fails if the scan does not find it.
+//
+// A whole-suite run (no arguments, or FLEET_DR_FORCE_PRIVILEGE_CHECK=1 with filters) also derives least
+// privilege: the serial phase runs with SANDBOX_AUTHZ_LOG=<file>, where the stand-ins append each
+// authorisation decision on the functions' identities, and afterwards every call must be granted by
+// deploy/ram-policy.json and deploy/fleet-rbac.yaml and every grant exercised or allow-listed
+// (test/least-privilege/derive.ts).
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -30,6 +36,9 @@ if (files.length === 0) {
 const logDir = mkdtempSync(join(tmpdir(), 'fleet-dr-test-logs-'));
 const logFile = join(logDir, 'captured.log');
 writeFileSync(logFile, '');
+const checkPrivilege = filters.length === 0 || process.env.FLEET_DR_FORCE_PRIVILEGE_CHECK === '1';
+const authzFile = join(logDir, 'authz.jsonl');
+writeFileSync(authzFile, '');
 const printed = [];
 // The runner's closing summary (lines starting with "ℹ") is held back and printed last, after the scan.
 const summary = [];
@@ -61,17 +70,22 @@ const phases = [
   {
     files: files.filter((f) => !serial(f)),
     concurrency: process.env.TEST_CONCURRENCY ?? '3',
+    env: {},
   },
-  { files: files.filter(serial), concurrency: '1' },
+  {
+    files: files.filter(serial),
+    concurrency: '1',
+    env: checkPrivilege ? { SANDBOX_AUTHZ_LOG: authzFile } : {},
+  },
 ].filter((p) => p.files.length > 0);
-const runPhase = ({ files: phaseFiles, concurrency }) => {
+const runPhase = ({ files: phaseFiles, concurrency, env }) => {
   const child = spawn(
     process.execPath,
     ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, '--test-reporter=spec', ...phaseFiles],
     {
       cwd: root,
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, FLEET_DR_TEST_LOG_FILE: logFile },
+      env: { ...process.env, FLEET_DR_TEST_LOG_FILE: logFile, ...env },
     },
   );
   tee(child.stdout, process.stdout);
@@ -85,6 +99,7 @@ for (const phase of phases) {
 }
 
 const logged = readFileSync(logFile, 'utf8').split('\n');
+const authzLog = readFileSync(authzFile, 'utf8');
 rmSync(logDir, { recursive: true, force: true });
 const scan = (lines, where) =>
   scanForSecrets(lines).map((f) => ({ ...f, where, planted: lines[f.line].includes(PLANTED_MARK) }));
@@ -105,9 +120,29 @@ console.log(
   `secret scan: ${printed.length} printed and ${logged.length} logged lines, ${leaks.length} leak(s), ` +
     `planted secret ${plantedRan ? (planted.length > 0 ? 'found' : 'NOT found') : 'not planted in this run'}`,
 );
+let privilegeFailed = false;
+if (checkPrivilege) {
+  // The comparison is TypeScript (it shares the stand-in's RAM evaluator): load it through tsx.
+  const { register } = await import('tsx/esm/api');
+  register();
+  const { checkSuiteLog } = await import('./least-privilege/derive.ts');
+  try {
+    const r = checkSuiteLog(authzLog);
+    for (const p of r.problems) console.error(`least privilege: ${p}`);
+    privilegeFailed = r.problems.length > 0;
+    console.log(
+      `least privilege: ${r.called.length} distinct calls of the functions' identities, ` +
+        `${r.ungranted.length} not granted, ${r.unexercised.length} grant(s) not exercised, ` +
+        `${r.problems.length} problem(s)`,
+    );
+  } catch (err) {
+    console.error(`least privilege: the authorisation log could not be checked: ${err.message}`);
+    privilegeFailed = true;
+  }
+}
 // Each phase printed its own "ℹ tests/pass/fail" block; add them up into one closing line.
 const total = (key) =>
   summary.filter((l) => l.startsWith(`ℹ ${key} `)).reduce((n, l) => n + Number(l.split(' ')[2] ?? 0), 0);
 for (const l of summary) console.log(l);
 console.log(`tests: ${total('pass')} passed, ${total('fail')} failed`);
-process.exit(status !== 0 ? status : scanFailed ? 1 : 0);
+process.exit(status !== 0 ? status : scanFailed || privilegeFailed ? 1 : 0);

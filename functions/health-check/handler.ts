@@ -4,13 +4,15 @@
  * publishes each round's success ratio and latency per cluster to CloudMonitor (one batched PutCustomMetric),
  * and runs the decision pipeline on each round (Trigger `probe-round`): a zone the quorum agrees is down is
  * failed over within the invocation, without waiting for a CloudMonitor alarm period. Answers
- * `{ rounds, transitions, metrics, stopped, … }`.
+ * `{ rounds, transitions, metrics, stopped, … }`. Invoked with `{"mode":"preflight"}` (by `fleet-dr preflight`), it
+ * only probes each probe once and answers the results (preflight-mode.ts).
  */
 import { FleetDrError } from '../../shared/errors';
 import { roundMetrics } from '../../shared/observe/probe-metrics';
 import { runProbeRound } from '../../shared/observe/probe-round';
 import { runDecision } from '../../shared/pipeline/run-decision';
 import { createHandler, deployedName, ok, refuse } from '../../shared/runtime/handler-shell';
+import { answerPreflight, modeOf } from './preflight-mode';
 import { type RoundsReport, runRounds } from './rounds';
 import { readSettings } from './settings';
 
@@ -32,6 +34,10 @@ export const handler = createHandler({
   async run(inv) {
     const startedAt = Date.now();
     const { policy, env, log } = inv;
+    const mode = modeOf(inv.input);
+    if (mode.kind === 'reject') return refuse(400, mode.error);
+    // fleet-dr preflight asks the probes from here: probe once, answer; no decision, no write, no metric.
+    if (mode.kind === 'preflight') return ok(await answerPreflight(inv));
     const read = readSettings({
       input: inv.input,
       policy,

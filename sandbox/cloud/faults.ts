@@ -1,6 +1,6 @@
 /**
- * Per-product fault switches shared by every stand-in server. Products: 'cs', 'adcp', 'mse', 'cms' (one
- * OpenAPI server), 'fc' and 'dingtalk' (their own servers).
+ * Per-product fault switches shared by every stand-in server. Products: 'cs', 'adcp', 'mse', 'cms' (an OpenAPI
+ * listener each), 'fc' and 'dingtalk' (their own servers).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
@@ -15,8 +15,8 @@ export interface FaultSpec {
   /** Accept the request and never answer (the client's read timeout fires). */
   hang?: boolean;
   /**
-   * Refuse connections. fc and dingtalk stop listening (the client sees ECONNREFUSED); the products that share
-   * the OpenAPI server get their socket closed without an answer (ECONNRESET), since the port serves others too.
+   * Refuse connections. fc and dingtalk stop listening (the client sees ECONNREFUSED); the OpenAPI products,
+   * though each now has its own listener, still get their socket closed without an answer (ECONNRESET).
    */
   refuse?: boolean;
 }

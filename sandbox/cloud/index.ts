@@ -1,6 +1,6 @@
 /**
- * The Alibaba Cloud stand-ins of the sandbox: one OpenAPI endpoint (cs, adcp, mse, cms) checking the
- * ACS3-HMAC-SHA256 signature, the CloudMonitor alarm engine, the Function Compute invoke endpoint and the
+ * The Alibaba Cloud stand-ins of the sandbox: one OpenAPI endpoint per product (cs, adcp, mse, cms; each serves
+ * only its product, as the real per-product hosts do) checking the ACS3-HMAC-SHA256 signature, the CloudMonitor alarm engine, the Function Compute invoke endpoint and the
  * DingTalk robot, all on 127.0.0.1 with per-product fault switches. Cluster state comes from FleetWorld.
  */
 import { readFileSync } from 'node:fs';
@@ -12,7 +12,7 @@ import { type DingTalkStandIn, type RobotSpec, startDingTalk } from './dingtalk'
 import { FaultRegistry, type FaultSpec } from './faults';
 import { type FcDispatcher, type FcInvocationRecord, startFc } from './fc';
 import { type MetricPoint, MetricStore } from './metric-store';
-import { startOpenApiServer } from './openapi-server';
+import { type OpenApiListener, startOpenApiServers } from './openapi-server';
 import { adcpProduct } from './products/adcp';
 import { type CustomEvent, cmsProduct, customMetricNamespace } from './products/cms';
 import { csProduct } from './products/cs';
@@ -81,9 +81,21 @@ export interface CloudStandInOptions {
   kubeconfigFor?: KubeconfigIssuer;
 }
 
+/** The products with an OpenAPI endpoint of their own. */
+export type OpenApiProductName = 'cs' | 'adcp' | 'mse' | 'cms';
+
+/** Every endpoint the stand-ins serve, by product: the value of FLEET_DR_ENDPOINTS for these stand-ins. */
+export type StandInEndpoints = Record<OpenApiProductName | 'fc' | 'dingtalk', string>;
+
 /** The running cloud stand-ins. */
 export interface CloudStandIn {
-  openapi: { url: string; endpoint: string; port: number };
+  /** Each product's own OpenAPI listener (a call for another product is refused, as by the real hosts). */
+  openapi: Record<OpenApiProductName, OpenApiListener>;
+  /**
+   * The one map product → endpoint of the sandbox (`host:port` for the OpenAPI products, URLs for fc and
+   * dingtalk): hand `JSON.stringify(endpoints)` to the functions as FLEET_DR_ENDPOINTS.
+   */
+  endpoints: StandInEndpoints;
   faults: {
     set(product: string, f: FaultSpec): void;
     clear(product?: string): void;
@@ -141,6 +153,54 @@ export interface CloudStandIn {
   stop(): Promise<void>;
 }
 
+/** The RAM controls of the functions' role. */
+function ramControl(ram: RamAuthorizer, userId: string): CloudStandIn['ram'] {
+  return {
+    role: {
+      name: SANDBOX_FUNCTION_ROLE.name,
+      id: SANDBOX_FUNCTION_ROLE.id,
+      arn: `acs:ram::${userId}:role/${SANDBOX_FUNCTION_ROLE.name}`,
+    },
+    rolePolicy: () => ram.rolePolicy(),
+    setRolePolicy: (d) => ram.setRolePolicy(d),
+    resetRolePolicy: () => ram.resetRolePolicy(),
+    revoke: (a) => ram.revoke(a),
+    grant: (a, r) => ram.grant(a, r),
+    evaluate: (a, r = '*') => evaluatePolicy(ram.rolePolicy(), a, r),
+    denials: () => ram.denials.map((d) => ({ ...d })),
+    get enforce() {
+      return ram.enforce;
+    },
+    set enforce(v: boolean) {
+      ram.enforce = v;
+    },
+  };
+}
+
+/** The CloudMonitor controls: rules, the alarm engine, custom events and metrics. */
+function cmsControl(
+  engine: AlarmEngine,
+  store: MetricStore,
+  events: CustomEvent[],
+  userId: string,
+  now: () => number,
+): CloudStandIn['cms'] {
+  return {
+    addRule: (r) => engine.addRule(r),
+    rules: () => engine.listRules(),
+    ruleErrors: () => [...engine.ruleErrors.values()].map((e) => ({ ...e })),
+    tick: () => engine.tick(),
+    customEvents: () => events.map((e) => ({ ...e })),
+    metrics: () => store.all(),
+    putMetric: (p) => store.put({ ...p, timestamp: p.timestamp ?? now() }),
+    addSiteProbe: (p) => engine.addSiteProbe(p),
+    removeSiteProbe: (id) => engine.removeSiteProbe(id),
+    alertLog: engine.alertLog,
+    customNamespace: customMetricNamespace(userId),
+    periodMs: engine.periodMs,
+  };
+}
+
 /** Start every cloud stand-in on 127.0.0.1 (ports chosen by the OS). */
 export async function startCloudStandIn(opts: CloudStandInOptions): Promise<CloudStandIn> {
   const now = opts.now ?? Date.now;
@@ -168,7 +228,7 @@ export async function startCloudStandIn(opts: CloudStandInOptions): Promise<Clou
   ];
   const started: Array<{ stop(): Promise<void> }> = [];
   try {
-    const openapi = await startOpenApiServer({ products, credentials, faults, now, ram });
+    const openapi = await startOpenApiServers({ products, credentials, faults, now, ram });
     started.push(openapi);
     const fc = await startFc({
       credentials,
@@ -182,8 +242,17 @@ export async function startCloudStandIn(opts: CloudStandInOptions): Promise<Clou
     const dingtalk = await startDingTalk({ faults });
     started.push(dingtalk);
     if (opts.autoTick ?? true) engine.start();
+    const api = openapi.listeners as Record<OpenApiProductName, OpenApiListener>;
     return {
-      openapi: { url: openapi.url, endpoint: openapi.endpoint, port: openapi.port },
+      openapi: api,
+      endpoints: {
+        cs: api.cs.endpoint,
+        adcp: api.adcp.endpoint,
+        mse: api.mse.endpoint,
+        cms: api.cms.endpoint,
+        fc: fc.url,
+        dingtalk: dingtalk.url,
+      },
       faults: {
         set: (p, f) => faults.set(p, f),
         clear: (p) => faults.clear(p),
@@ -193,40 +262,8 @@ export async function startCloudStandIn(opts: CloudStandInOptions): Promise<Clou
         addAccessKey: (id, secret) => credentials.addAccessKey(id, secret),
         issueStsToken: (o) => credentials.issueStsToken(o),
       },
-      ram: {
-        role: {
-          name: SANDBOX_FUNCTION_ROLE.name,
-          id: SANDBOX_FUNCTION_ROLE.id,
-          arn: `acs:ram::${userId}:role/${SANDBOX_FUNCTION_ROLE.name}`,
-        },
-        rolePolicy: () => ram.rolePolicy(),
-        setRolePolicy: (d) => ram.setRolePolicy(d),
-        resetRolePolicy: () => ram.resetRolePolicy(),
-        revoke: (a) => ram.revoke(a),
-        grant: (a, r) => ram.grant(a, r),
-        evaluate: (a, r = '*') => evaluatePolicy(ram.rolePolicy(), a, r),
-        denials: () => ram.denials.map((d) => ({ ...d })),
-        get enforce() {
-          return ram.enforce;
-        },
-        set enforce(v: boolean) {
-          ram.enforce = v;
-        },
-      },
-      cms: {
-        addRule: (r) => engine.addRule(r),
-        rules: () => engine.listRules(),
-        ruleErrors: () => [...engine.ruleErrors.values()].map((e) => ({ ...e })),
-        tick: () => engine.tick(),
-        customEvents: () => events.map((e) => ({ ...e })),
-        metrics: () => store.all(),
-        putMetric: (p) => store.put({ ...p, timestamp: p.timestamp ?? now() }),
-        addSiteProbe: (p) => engine.addSiteProbe(p),
-        removeSiteProbe: (id) => engine.removeSiteProbe(id),
-        alertLog: engine.alertLog,
-        customNamespace: customMetricNamespace(userId),
-        periodMs: engine.periodMs,
-      },
+      ram: ramControl(ram, userId),
+      cms: cmsControl(engine, store, events, userId, now),
       mse: mse.control,
       fc: {
         url: fc.url,

@@ -1,7 +1,11 @@
 /**
- * The one OpenAPI endpoint every product shares (cs, adcp, mse, cms), as the SDKs reach it with
- * `endpoint: 127.0.0.1:PORT, protocol: http`. RPC actions are routed by `x-acs-version` + `x-acs-action`,
- * ROA actions (cs) by version + method + path. Every request passes the fault switches, then the ACS3 check.
+ * The OpenAPI endpoints of the products (cs, adcp, mse, cms): one listener per product on 127.0.0.1, as the
+ * real cloud has one host per product (cs.<region>.aliyuncs.com, metrics.<region>.aliyuncs.com for cms, …),
+ * reached by the SDKs with `endpoint: 127.0.0.1:PORT, protocol: http`. A listener serves only its product:
+ * a call for another product's API version is answered as the gateway answers an API it does not have
+ * (404 `InvalidAction.NotFound`). RPC actions are routed by `x-acs-version` + `x-acs-action`, ROA actions (cs)
+ * by version + method + path, and the path's action must be the `x-acs-action` sent. Every request passes the
+ * product's fault switches, then the ACS3 check.
  */
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { requestLedger } from '../ledger';
@@ -68,11 +72,17 @@ export interface RoaProduct {
 /** A product the OpenAPI server can serve. */
 export type Product = RpcProduct | RoaProduct;
 
-/** The running OpenAPI server. */
-export interface OpenApiServer {
+/** Where one product's listener is reached. */
+export interface OpenApiListener {
   url: string;
+  /** 127.0.0.1:PORT, as the SDK Config's `endpoint` wants it. */
   endpoint: string;
   port: number;
+}
+
+/** The running OpenAPI listeners, one per product, by product name. */
+export interface OpenApiServers {
+  listeners: Record<string, OpenApiListener>;
   stop(): Promise<void>;
 }
 
@@ -114,30 +124,49 @@ function route(
     return [h, {}, action, p.resources?.[action]];
   }
   for (const r of p.routes) {
-    const m = r.method === method ? r.pattern.exec(path) : null;
+    // The gateway identifies a ROA API by its action as well: a path sent under another action is not found.
+    const m = r.method === method && r.action === action ? r.pattern.exec(path) : null;
     if (m) {
       const pathParams: Record<string, string> = {};
       for (const [k, v] of Object.entries(m.groups ?? {})) pathParams[k] = decodeURIComponent(v);
       return [r.handler, pathParams, r.action, r.resource];
     }
   }
-  throw new OpenApiError('InvalidAction.NotFound', `Specified api ${method} ${path} is not found.`);
+  throw new OpenApiError(
+    'InvalidAction.NotFound',
+    `Specified api ${action || '(no x-acs-action)'} (${method} ${path}) is not found.`,
+  );
+}
+
+/**
+ * The product a request is for, on the listener of `own`: a version no product has is `InvalidVersion`; another
+ * product's version is an API this host does not have, answered as the real gateway answers one (404
+ * `InvalidAction.NotFound`, "Specified api is not found, please check your url and method.").
+ * UNVERIFIED (the one place): that a real product host answers another product's version, or a ROA path under
+ * another action, with that code rather than `InvalidVersion`; SDK users report InvalidAction.NotFound for an
+ * API the host does not have (e.g. a ROA call without its path, aliyun/openapi-sdk-php-client#230).
+ */
+function productFor(deps: Deps, own: Product, version: string): Product {
+  if (own.version === version) return own;
+  if (!deps.products.some((p) => p.version === version))
+    throw new OpenApiError('InvalidVersion', `Specified parameter Version ${version} is not valid.`);
+  throw new OpenApiError('InvalidAction.NotFound');
 }
 
 async function handle(
   deps: Deps,
+  own: Product,
   nonces: NonceCache,
   req: IncomingMessage,
   res: ServerResponse,
 ): Promise<void> {
   const version = header(req, 'x-acs-version');
   const action = header(req, 'x-acs-action');
-  const product = deps.products.find((p) => p.version === version);
-  requestLedger.track('openapi', product?.name ?? (version || 'unknown'), req, res, action || undefined);
+  requestLedger.track('openapi', own.name, req, res, action || undefined);
   await requestLedger.delay();
   const requestId = newRequestId();
   const body = await readBody(req);
-  const outcome = product ? await deps.faults.apply(product.name, req, res) : 'pass';
+  const outcome = await deps.faults.apply(own.name, req, res);
   if (outcome === 'handled') return;
   const reply = (status: number, b: unknown) => sendJson(res, status, b, { 'x-acs-request-id': requestId });
   try {
@@ -149,8 +178,7 @@ async function handle(
       { method, url, headers: req.headers, body },
       { ...deps, nonces, now: deps.now() },
     );
-    if (!product)
-      throw new OpenApiError('InvalidVersion', `Specified parameter Version ${version} is not valid.`);
+    const product = productFor(deps, own, version);
     const path = splitUrl(url).path;
     const [handler, pathParams, ramAction, arnOf] = route(product, method, path, action);
     const params = product.style === 'RPC' ? paramsOf(url, req, body) : paramsOf(url, req, Buffer.alloc(0));
@@ -172,8 +200,8 @@ async function handle(
     const result = (await handler(ctx)) as Record<string, unknown>;
     reply(200, product.style === 'RPC' ? { RequestId: requestId, ...result } : result);
   } catch (err) {
-    if (err instanceof RamDeniedError && product) {
-      const d = openApiDenialBody(err.denial, product.style, requestId);
+    if (err instanceof RamDeniedError) {
+      const d = openApiDenialBody(err.denial, own.style, requestId);
       return reply(d.status, d.body);
     }
     const e = err instanceof OpenApiError ? err : new OpenApiError('InternalError');
@@ -181,19 +209,26 @@ async function handle(
   }
 }
 
-/** Start the shared OpenAPI server on 127.0.0.1. */
-export async function startOpenApiServer(deps: Deps): Promise<OpenApiServer> {
+/** Start one listener per product on 127.0.0.1 (ports chosen by the OS). */
+export async function startOpenApiServers(deps: Deps): Promise<OpenApiServers> {
   const nonces = new NonceCache();
-  const server: Server = createJsonServer(
-    (req, res) => handle(deps, nonces, req, res),
-    (res, err) =>
-      sendJson(res, 500, { Code: 'InternalError', Message: String(err), RequestId: newRequestId() }),
-  );
-  const port = await listenLocal(server);
-  return {
-    url: `http://127.0.0.1:${port}`,
-    endpoint: `127.0.0.1:${port}`,
-    port,
-    stop: () => closeServer(server),
-  };
+  const servers: Server[] = [];
+  const listeners: Record<string, OpenApiListener> = {};
+  const stop = () => Promise.all(servers.map((s) => closeServer(s))).then(() => undefined);
+  try {
+    for (const own of deps.products) {
+      const server: Server = createJsonServer(
+        (req, res) => handle(deps, own, nonces, req, res),
+        (res, err) =>
+          sendJson(res, 500, { Code: 'InternalError', Message: String(err), RequestId: newRequestId() }),
+      );
+      servers.push(server);
+      const port = await listenLocal(server);
+      listeners[own.name] = { url: `http://127.0.0.1:${port}`, endpoint: `127.0.0.1:${port}`, port };
+    }
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  return { listeners, stop };
 }

@@ -25,6 +25,7 @@
  * console; not confirmed for the evaluator), the `PolicyType` value, the role's session name, and the resource
  * ARNs of actions the reference does not give (`*` is used for those; see `resourceArn*` in the products).
  */
+import { logAuthzDecision } from '../authz-log';
 
 /** One statement of a RAM policy document (Condition, NotAction and NotResource are not modelled). */
 export interface RamStatement {
@@ -192,8 +193,7 @@ export class RamAuthorizer {
   /** Returns the denial to answer with, or undefined when the call may go on. */
   check(principal: RamPrincipal | undefined, action: string, resource: string): RamDenial | undefined {
     const decision = this.evaluate(principal, action, resource);
-    if (principal?.type === 'role' && process.env.SANDBOX_AUTHZ_LOG)
-      process.stderr.write(`[sandbox ram] ${decision} ${action} on ${resource}\n`);
+    if (principal?.type === 'role') logAuthzDecision({ system: 'ram', decision, action, resource });
     if (decision === 'Allow' || principal?.type !== 'role') return undefined;
     if (this.denials.length >= 1000) this.denials.shift();
     this.denials.push({ action, resource, decision, at: Date.now() });

@@ -103,17 +103,9 @@ export async function startDrill(o: DrillOptions = {}): Promise<Drill> {
     const policy = (o.policy ?? ((x) => x))(fastPolicy(sb.policy, sb.cloud.mse.gateways[0]?.gatewayUniqueId));
     const policyPath = join(dir, 'policy.json');
     writeFileSync(policyPath, JSON.stringify(policy, null, 2));
-    const api = sb.cloud.openapi.endpoint;
     const env: Record<string, string> = {
       FLEET_DR_POLICY: policyPath,
-      FLEET_DR_ENDPOINTS: JSON.stringify({
-        cs: api,
-        adcp: api,
-        mse: api,
-        cms: api,
-        fc: sb.cloud.fc.url,
-        dingtalk: sb.cloud.dingtalk.url,
-      }),
+      FLEET_DR_ENDPOINTS: JSON.stringify(sb.cloud.endpoints),
       FLEET_DR_NOTIFY_FUNCTION: NOTIFY_FUNCTION,
       FLEET_DR_PROBE_SPACING_MS: '100',
       ...(o.quiet === false ? {} : { FLEET_DR_LOG: 'off' }),

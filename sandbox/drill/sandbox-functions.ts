@@ -144,7 +144,7 @@ export async function startSandboxFunctions(o: SandboxFunctionsOptions = {}): Pr
               '--account-id',
               drill.sb.cloud.fc.accountId,
               '--sandbox-endpoint',
-              drill.sb.cloud.openapi.endpoint,
+              drill.sb.cloud.endpoints.cms,
             ],
             {
               [drill.policy.secrets.callbackTokenEnv]: DRILL_TOKEN,

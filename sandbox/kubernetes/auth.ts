@@ -3,6 +3,7 @@
  * resources) and RBAC users (scope `rbac`: the user and groups a kubeconfig carries, authorised by the
  * Roles/ClusterRoles bound to them, see rbac.ts).
  */
+import { logAuthzDecision } from '../authz-log';
 import { KubeStatusError } from './errors';
 import { type Decision, RbacAuthorizer, type RequestAttributes, type UserInfo } from './rbac';
 import type { ObjectStore, TokenSpec } from './types';
@@ -116,10 +117,17 @@ export class TokenAuth {
         name: req.name,
       },
     });
-    if (this.tokens.get(token)?.scope === 'rbac' && process.env.SANDBOX_AUTHZ_LOG)
-      process.stderr.write(
-        `[sandbox rbac] ${d.allowed ? 'allow' : 'DENY'} ${user.name} ${req.verb} ${req.group}/${req.plural}${req.subresource ? `/${req.subresource}` : ''} ns=${req.namespace ?? '-'} name=${req.name ?? '-'}\n`,
-      );
+    if (this.tokens.get(token)?.scope === 'rbac')
+      logAuthzDecision({
+        system: 'rbac',
+        allowed: d.allowed,
+        user: user.name,
+        verb: req.verb,
+        group: req.group,
+        resource: req.subresource ? `${req.plural}/${req.subresource}` : req.plural,
+        namespace: req.namespace,
+        name: req.name,
+      });
     if (!d.allowed) throw forbidden(user.name, req, d.reason);
   }
 }

@@ -35,7 +35,7 @@ const COMMAND_USAGE = [
   'plan ...                plan a routing change for a policy and an outage',
   'drift [--config <policy>] [--json]: what differs from the committed state, read-only (exit 1 on drift)',
   'observe --event <file>  gather, read-only, the observations for an alarm event (feeds plan)',
-  'preflight [--config <policy>] [--json]: read-only checks of RAM, RBAC, gateway, signals, clusters (exit 1 on FAIL)',
+  'preflight [--config <policy>] [--json] [--write-test] [--notify-test]: checks of RAM, RBAC, gateway, signals, clusters (exit 1 on FAIL)',
 ];
 
 /** How the operator commands (status, failback, shift, pause, resume) reach the operator function. */

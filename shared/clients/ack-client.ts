@@ -79,43 +79,80 @@ export function clearMemberKubeCache(): void {
   memberCache.clear();
 }
 
-/** Create the ACK client. */
-export function createAckClient(options: AckClientOptions): AckClient {
-  const limits = options.limits ?? DEFAULT_LIMITS;
-  const ep = resolveEndpoint('cs', options.region, { overrides: options.overrides });
-  const Cs = cjsDefault(CsMod.default);
-  const client = async () =>
-    new Cs(sdkConfig(await options.credentials(), ep, options.region, limits.timeoutMs));
-  const memberKubeconfig = (clusterId: string) =>
-    retryRead(
-      'DescribeClusterUserKubeconfig',
-      async () => {
-        try {
-          const c = await client();
-          const req = new CsMod.DescribeClusterUserKubeconfigRequest({ privateIpAddress: true });
-          const res = await c.describeClusterUserKubeconfigWithOptions(
-            clusterId,
-            req,
-            {},
-            runtime(limits.timeoutMs),
+type CsSdk = InstanceType<ReturnType<typeof cjsDefault<typeof CsMod.default>>>;
+
+/** DescribeClusterUserKubeconfig (private address), retried as a read; an empty answer is an error. */
+function fetchMemberKubeconfig(client: () => Promise<CsSdk>, clusterId: string, limits: CallLimits) {
+  return retryRead(
+    'DescribeClusterUserKubeconfig',
+    async () => {
+      try {
+        const c = await client();
+        const req = new CsMod.DescribeClusterUserKubeconfigRequest({ privateIpAddress: true });
+        const res = await c.describeClusterUserKubeconfigWithOptions(
+          clusterId,
+          req,
+          {},
+          runtime(limits.timeoutMs),
+        );
+        const cfg = res.body?.config;
+        if (!cfg)
+          throw new CloudApiError(
+            'DescribeClusterUserKubeconfig',
+            'EmptyKubeconfig',
+            `cluster ${clusterId}: no kubeconfig returned`,
           );
-          const cfg = res.body?.config;
-          if (!cfg)
-            throw new CloudApiError(
-              'DescribeClusterUserKubeconfig',
-              'EmptyKubeconfig',
-              `cluster ${clusterId}: no kubeconfig returned`,
-            );
-          return cfg;
-        } catch (err) {
-          throw toCloudError('DescribeClusterUserKubeconfig', err);
-        }
-      },
-      limits,
-    );
-  const now = options.now ?? Date.now;
-  const margin = options.refreshMarginMs ?? 5 * 60_000;
-  const keyOf = (clusterId: string) => `${ep.url}|${clusterId}`;
+        return cfg;
+      } catch (err) {
+        throw toCloudError('DescribeClusterUserKubeconfig', err);
+      }
+    },
+    limits,
+  );
+}
+
+/** DescribeClusterDetail, retried as a read, reduced to what fleet-dr needs. */
+function fetchClusterDetail(
+  client: () => Promise<CsSdk>,
+  clusterId: string,
+  region: string,
+  limits: CallLimits,
+): Promise<ClusterDetail> {
+  return retryRead(
+    'DescribeClusterDetail',
+    async () => {
+      try {
+        const c = await client();
+        const res = await c.describeClusterDetailWithOptions(clusterId, {}, runtime(limits.timeoutMs));
+        const b = res.body ?? new CsMod.DescribeClusterDetailResponseBody({});
+        return {
+          clusterId: b.clusterId ?? clusterId,
+          name: b.name ?? '',
+          state: b.state ?? 'unknown',
+          clusterType: b.clusterType ?? '',
+          regionId: b.regionId ?? region,
+          zoneId: b.zoneId,
+        };
+      } catch (err) {
+        throw toCloudError('DescribeClusterDetail', err);
+      }
+    },
+    limits,
+  );
+}
+
+/**
+ * The member clients of one endpoint, from the per-instance cache: a cached client is kept until `margin`
+ * before its certificate's notAfter, dropped on a 401, and a failed kubeconfig fetch is not cached.
+ */
+function cachedMemberKube(o: {
+  endpointUrl: string;
+  kubeconfig: (clusterId: string) => Promise<string>;
+  limits: CallLimits;
+  now: () => number;
+  margin: number;
+}): Pick<AckClient, 'memberKube' | 'forgetMemberKube'> {
+  const keyOf = (clusterId: string) => `${o.endpointUrl}|${clusterId}`;
   const forget = (key: string, entry?: MemberEntry) => {
     const hit = memberCache.get(key);
     if (!hit || (entry && hit !== entry)) return;
@@ -123,18 +160,16 @@ export function createAckClient(options: AckClientOptions): AckClient {
     void hit.kube.then((k) => k.close?.()).catch(() => {});
   };
   return {
-    endpoint: ep.url,
-    memberKubeconfig,
     memberKube(clusterId) {
       const key = keyOf(clusterId);
       const hit = memberCache.get(key);
-      if (hit && hit.expiresAt - margin > now()) return hit.kube;
+      if (hit && hit.expiresAt - o.margin > o.now()) return hit.kube;
       if (hit) forget(key, hit);
       const entry: MemberEntry = {
         expiresAt: Number.POSITIVE_INFINITY,
-        kube: memberKubeconfig(clusterId).then((cfg) => {
+        kube: o.kubeconfig(clusterId).then((cfg) => {
           entry.expiresAt = kubeconfigNotAfter(cfg) ?? Number.POSITIVE_INFINITY;
-          const kube = kubeClientFromKubeconfig(`cluster ${clusterId}`, cfg, limits);
+          const kube = kubeClientFromKubeconfig(`cluster ${clusterId}`, cfg, o.limits);
           return forgetOn401(kube, () => forget(key, entry));
         }),
       };
@@ -146,27 +181,27 @@ export function createAckClient(options: AckClientOptions): AckClient {
       return entry.kube;
     },
     forgetMemberKube: (clusterId) => forget(keyOf(clusterId)),
-    clusterDetail: (clusterId) =>
-      retryRead(
-        'DescribeClusterDetail',
-        async () => {
-          try {
-            const c = await client();
-            const res = await c.describeClusterDetailWithOptions(clusterId, {}, runtime(limits.timeoutMs));
-            const b = res.body ?? new CsMod.DescribeClusterDetailResponseBody({});
-            return {
-              clusterId: b.clusterId ?? clusterId,
-              name: b.name ?? '',
-              state: b.state ?? 'unknown',
-              clusterType: b.clusterType ?? '',
-              regionId: b.regionId ?? options.region,
-              zoneId: b.zoneId,
-            };
-          } catch (err) {
-            throw toCloudError('DescribeClusterDetail', err);
-          }
-        },
-        limits,
-      ),
+  };
+}
+
+/** Create the ACK client. */
+export function createAckClient(options: AckClientOptions): AckClient {
+  const limits = options.limits ?? DEFAULT_LIMITS;
+  const ep = resolveEndpoint('cs', options.region, { overrides: options.overrides });
+  const Cs = cjsDefault(CsMod.default);
+  const client = async () =>
+    new Cs(sdkConfig(await options.credentials(), ep, options.region, limits.timeoutMs));
+  const memberKubeconfig = (clusterId: string) => fetchMemberKubeconfig(client, clusterId, limits);
+  return {
+    endpoint: ep.url,
+    memberKubeconfig,
+    ...cachedMemberKube({
+      endpointUrl: ep.url,
+      kubeconfig: memberKubeconfig,
+      limits,
+      now: options.now ?? Date.now,
+      margin: options.refreshMarginMs ?? 5 * 60_000,
+    }),
+    clusterDetail: (clusterId) => fetchClusterDetail(client, clusterId, options.region, limits),
   };
 }

@@ -30,6 +30,18 @@ export interface AuditEvent {
   time?: number;
 }
 
+/** One alarm rule as DescribeMetricRuleList lists it (only what fleet-dr reads). */
+export interface MetricRuleView {
+  ruleId: string;
+  ruleName: string;
+  namespace: string;
+  metricName: string;
+  /** `Resources`, parsed: the dimension sets the rule covers (fleet-dr's carry `clusterId`). */
+  resources: Array<Record<string, string>>;
+  webhook: string;
+  enabled: boolean;
+}
+
 /** The CloudMonitor API. */
 export interface CmsClient {
   /** The base URL this client calls (the real endpoint unless overridden). */
@@ -49,6 +61,31 @@ export interface CmsClient {
    */
   putMetricsBatched(metrics: CustomMetric[]): Promise<MetricsReport>;
   putAuditEvent(ev: AuditEvent): Promise<void>;
+  /** Every alarm rule on one metric (DescribeMetricRuleList, all pages). Read by `fleet-dr preflight` only. */
+  metricRules(q: { metricName: string; namespace?: string }): Promise<MetricRuleView[]>;
+}
+
+/** Rules per DescribeMetricRuleList page (the API's maximum PageSize is not documented; unverified). */
+const RULES_PER_PAGE = 50;
+
+/** A rule of the listing (pure); `Resources` that is not a JSON array counts as no dimension set. */
+export function metricRuleView(a: Record<string, unknown>): MetricRuleView {
+  let resources: Array<Record<string, string>> = [];
+  try {
+    const v = JSON.parse(String(a.resources ?? '[]')) as unknown;
+    if (Array.isArray(v)) resources = v as Array<Record<string, string>>;
+  } catch {
+    resources = [];
+  }
+  return {
+    ruleId: String(a.ruleId ?? ''),
+    ruleName: String(a.ruleName ?? ''),
+    namespace: String(a.namespace ?? ''),
+    metricName: String(a.metricName ?? ''),
+    resources,
+    webhook: String(a.webhook ?? ''),
+    enabled: a.enableState === true,
+  };
 }
 
 /**
@@ -112,104 +149,178 @@ function briefly(err: unknown): string {
   return line.length > 200 ? `${line.slice(0, 199)}…` : line || 'failed';
 }
 
+type CmsSdk = InstanceType<ReturnType<typeof cjsDefault<typeof CmsMod.default>>>;
+
+/** What each CloudMonitor call needs: an SDK client with fresh credentials, limits, clock, group. */
+interface CmsCallContext {
+  client: () => Promise<CmsSdk>;
+  limits: CallLimits;
+  now: () => number;
+  groupId: string;
+}
+
+/** Run one API call, its failure as a CloudApiError. */
+async function guarded<T>(api: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    throw toCloudError(api, err);
+  }
+}
+
+/** One PutCustomMetric call, sent once. */
+function putMetricsOnce(c: CmsCallContext, metrics: CustomMetric[]): Promise<void> {
+  return writeOnce(
+    'PutCustomMetric',
+    () =>
+      guarded('PutCustomMetric', async () => {
+        const req = new CmsMod.PutCustomMetricRequest({
+          metricList: metrics.map(
+            (m) =>
+              new CmsMod.PutCustomMetricRequestMetricList({
+                groupId: c.groupId,
+                metricName: m.metricName,
+                dimensions: JSON.stringify(m.dimensions),
+                values: JSON.stringify({ value: m.value }),
+                type: '0',
+                period: '60',
+                time: String(m.time ?? c.now()),
+              }),
+          ),
+        });
+        const res = await (await c.client()).putCustomMetricWithOptions(req, runtime(c.limits.timeoutMs));
+        checkCode('PutCustomMetric', res.body);
+      }),
+    c.limits,
+  );
+}
+
+/** DescribeMetricList, retried as a read, its Datapoints parsed. */
+function readMetricList(c: CmsCallContext, q: Parameters<CmsClient['metricList']>[0]): Promise<Datapoint[]> {
+  return retryRead(
+    'DescribeMetricList',
+    () =>
+      guarded('DescribeMetricList', async () => {
+        const req = new CmsMod.DescribeMetricListRequest({
+          namespace: q.namespace,
+          metricName: q.metricName,
+          dimensions: JSON.stringify(q.dimensions),
+          period: String(q.period),
+          startTime: String(q.startTime),
+          endTime: String(q.endTime),
+        });
+        const res = await (await c.client()).describeMetricListWithOptions(req, runtime(c.limits.timeoutMs));
+        checkCode('DescribeMetricList', res.body);
+        return parseDatapoints(res.body?.datapoints);
+      }),
+    c.limits,
+  );
+}
+
+/** One DescribeMetricRuleList page, retried as a read. */
+function readMetricRulePage(c: CmsCallContext, q: { metricName: string; namespace?: string }, page: number) {
+  return retryRead(
+    'DescribeMetricRuleList',
+    () =>
+      guarded('DescribeMetricRuleList', async () => {
+        const req = new CmsMod.DescribeMetricRuleListRequest({
+          metricName: q.metricName,
+          namespace: q.namespace,
+          page,
+          pageSize: RULES_PER_PAGE,
+        });
+        const res = await (await c.client()).describeMetricRuleListWithOptions(
+          req,
+          runtime(c.limits.timeoutMs),
+        );
+        // This API's Code is an integer (200), unlike the String of the Put* calls.
+        checkCode('DescribeMetricRuleList', {
+          ...res.body,
+          code: res.body?.code === undefined ? undefined : String(res.body.code),
+        });
+        return res.body;
+      }),
+    c.limits,
+  );
+}
+
+/** Every rule on one metric, all pages. */
+async function listMetricRules(
+  c: CmsCallContext,
+  q: { metricName: string; namespace?: string },
+): Promise<MetricRuleView[]> {
+  const out: MetricRuleView[] = [];
+  for (let page = 1; ; page += 1) {
+    const body = await readMetricRulePage(c, q, page);
+    const alarms = body?.alarms?.alarm ?? [];
+    out.push(...alarms.map((a) => metricRuleView(a as unknown as Record<string, unknown>)));
+    if (alarms.length < RULES_PER_PAGE || out.length >= Number(body?.total ?? 0)) return out;
+  }
+}
+
+/** Publish in batches of METRICS_PER_CALL, one after another; a failed batch is reported, never thrown. */
+async function putInBatches(
+  put: (batch: CustomMetric[]) => Promise<void>,
+  metrics: CustomMetric[],
+): Promise<MetricsReport> {
+  const report: MetricsReport = { published: 0, calls: 0, errors: [] };
+  for (let i = 0; i < metrics.length; i += METRICS_PER_CALL) {
+    const batch = metrics.slice(i, i + METRICS_PER_CALL);
+    report.calls += 1;
+    try {
+      await put(batch);
+      report.published += batch.length;
+    } catch (err) {
+      report.errors.push(`PutCustomMetric (${batch.length} metrics): ${briefly(err)}`);
+    }
+  }
+  return report;
+}
+
+/** One PutCustomEvent (the audit record of a decision), sent once. */
+function putAuditEvent(c: CmsCallContext, ev: AuditEvent): Promise<void> {
+  return writeOnce(
+    'PutCustomEvent',
+    () =>
+      guarded('PutCustomEvent', async () => {
+        const req = new CmsMod.PutCustomEventRequest({
+          eventInfo: [
+            new CmsMod.PutCustomEventRequestEventInfo({
+              eventName: ev.eventName,
+              groupId: c.groupId,
+              content: JSON.stringify(ev.content),
+              time: new Date(ev.time ?? c.now())
+                .toISOString()
+                .replace('T', ' ')
+                .replace(/\.\d+Z$/, ' +0000'),
+            }),
+          ],
+        });
+        const res = await (await c.client()).putCustomEventWithOptions(req, runtime(c.limits.timeoutMs));
+        checkCode('PutCustomEvent', res.body);
+      }),
+    c.limits,
+  );
+}
+
 /** Create the CloudMonitor client. */
 export function createCmsClient(options: CmsClientOptions): CmsClient {
   const limits = options.limits ?? DEFAULT_LIMITS;
-  const now = options.now ?? Date.now;
-  const groupId = options.groupId ?? '0';
   const ep = resolveEndpoint('cms', options.region, { overrides: options.overrides });
   const Cms = cjsDefault(CmsMod.default);
-  const client = async () =>
-    new Cms(sdkConfig(await options.credentials(), ep, options.region, limits.timeoutMs));
-  const guard = async <T>(api: string, fn: () => Promise<T>) => {
-    try {
-      return await fn();
-    } catch (err) {
-      throw toCloudError(api, err);
-    }
+  const c: CmsCallContext = {
+    client: async () => new Cms(sdkConfig(await options.credentials(), ep, options.region, limits.timeoutMs)),
+    limits,
+    now: options.now ?? Date.now,
+    groupId: options.groupId ?? '0',
   };
-  const putMetrics = (metrics: CustomMetric[]) =>
-    writeOnce(
-      'PutCustomMetric',
-      () =>
-        guard('PutCustomMetric', async () => {
-          const req = new CmsMod.PutCustomMetricRequest({
-            metricList: metrics.map(
-              (m) =>
-                new CmsMod.PutCustomMetricRequestMetricList({
-                  groupId,
-                  metricName: m.metricName,
-                  dimensions: JSON.stringify(m.dimensions),
-                  values: JSON.stringify({ value: m.value }),
-                  type: '0',
-                  period: '60',
-                  time: String(m.time ?? now()),
-                }),
-            ),
-          });
-          const res = await (await client()).putCustomMetricWithOptions(req, runtime(limits.timeoutMs));
-          checkCode('PutCustomMetric', res.body);
-        }),
-      limits,
-    );
+  const putMetrics = (metrics: CustomMetric[]) => putMetricsOnce(c, metrics);
   return {
     endpoint: ep.url,
-    metricList: (q) =>
-      retryRead(
-        'DescribeMetricList',
-        () =>
-          guard('DescribeMetricList', async () => {
-            const req = new CmsMod.DescribeMetricListRequest({
-              namespace: q.namespace,
-              metricName: q.metricName,
-              dimensions: JSON.stringify(q.dimensions),
-              period: String(q.period),
-              startTime: String(q.startTime),
-              endTime: String(q.endTime),
-            });
-            const res = await (await client()).describeMetricListWithOptions(req, runtime(limits.timeoutMs));
-            checkCode('DescribeMetricList', res.body);
-            return parseDatapoints(res.body?.datapoints);
-          }),
-        limits,
-      ),
+    metricList: (q) => readMetricList(c, q),
     putMetrics,
-    async putMetricsBatched(metrics) {
-      const report: MetricsReport = { published: 0, calls: 0, errors: [] };
-      for (let i = 0; i < metrics.length; i += METRICS_PER_CALL) {
-        const batch = metrics.slice(i, i + METRICS_PER_CALL);
-        report.calls += 1;
-        try {
-          await putMetrics(batch);
-          report.published += batch.length;
-        } catch (err) {
-          report.errors.push(`PutCustomMetric (${batch.length} metrics): ${briefly(err)}`);
-        }
-      }
-      return report;
-    },
-    putAuditEvent: (ev) =>
-      writeOnce(
-        'PutCustomEvent',
-        () =>
-          guard('PutCustomEvent', async () => {
-            const req = new CmsMod.PutCustomEventRequest({
-              eventInfo: [
-                new CmsMod.PutCustomEventRequestEventInfo({
-                  eventName: ev.eventName,
-                  groupId,
-                  content: JSON.stringify(ev.content),
-                  time: new Date(ev.time ?? now())
-                    .toISOString()
-                    .replace('T', ' ')
-                    .replace(/\.\d+Z$/, ' +0000'),
-                }),
-              ],
-            });
-            const res = await (await client()).putCustomEventWithOptions(req, runtime(limits.timeoutMs));
-            checkCode('PutCustomEvent', res.body);
-          }),
-        limits,
-      ),
+    metricRules: (q) => listMetricRules(c, q),
+    putMetricsBatched: (metrics) => putInBatches(putMetrics, metrics),
+    putAuditEvent: (ev) => putAuditEvent(c, ev),
   };
 }

@@ -27,6 +27,29 @@ export interface FcClient {
     event: unknown,
     opts?: { qualifier?: string; taskId?: string },
   ): Promise<{ requestId?: string; statusCode: number }>;
+  /**
+   * A synchronous invocation: waits for the function and answers its payload. A function that threw is still
+   * HTTP 200 from FC, flagged by `x-fc-error-type` (then `functionError` is set and `payload` is FC's error body).
+   * Sent once (an invocation is not idempotent in general); `timeoutMs` bounds the whole call.
+   */
+  invokeSync(functionName: string, event: unknown, opts?: { timeoutMs?: number }): Promise<SyncInvocation>;
+}
+
+/** What a synchronous invocation answered. */
+export interface SyncInvocation {
+  statusCode: number;
+  requestId?: string;
+  payload: string;
+  /** FC's `x-fc-error-type` (e.g. `UnhandledInvocationError`) when the function failed. UNVERIFIED: the header
+   * name is the one FC 2.0's documentation gives; the FC stand-in answers it the same way (sandbox/cloud/fc.ts). */
+  functionError?: string;
+}
+
+async function readAll(body: NodeJS.ReadableStream | undefined): Promise<string> {
+  if (!body) return '';
+  const chunks: Buffer[] = [];
+  for await (const c of body) chunks.push(Buffer.isBuffer(c) ? c : Buffer.from(c));
+  return Buffer.concat(chunks).toString('utf8');
 }
 
 /** Options for the FC client. */
@@ -79,5 +102,35 @@ export function createFcClient(options: FcClientOptions): FcClient {
         },
         limits,
       ),
+    invokeSync: (functionName, event, opts = {}) => {
+      const timeoutMs = opts.timeoutMs ?? limits.timeoutMs;
+      return writeOnce(
+        'InvokeFunction',
+        async () => {
+          try {
+            // httpx's "connect" timeout is Node's socket idle timeout: a synchronous invoke is silent until the
+            // function ends, so it must be as long as the whole call (sdkConfig caps it at 5 s for other calls).
+            const config = sdkConfig(await options.credentials(), ep, options.region, timeoutMs);
+            config.connectTimeout = timeoutMs;
+            const rt = runtime(timeoutMs);
+            rt.connectTimeout = timeoutMs;
+            const body = Buffer.from(typeof event === 'string' ? event : JSON.stringify(event));
+            const req = new FcMod.InvokeFunctionRequest({ body: Readable.from(body) });
+            const headers = new FcMod.InvokeFunctionHeaders({ xFcInvocationType: 'Sync' });
+            const res = await new Fc(config).invokeFunctionWithOptions(functionName, req, headers, rt);
+            const errorType = res.headers?.['x-fc-error-type'];
+            return {
+              statusCode: res.statusCode ?? 0,
+              requestId: res.headers?.['x-fc-request-id'],
+              payload: await readAll(res.body),
+              ...(errorType ? { functionError: errorType } : {}),
+            };
+          } catch (err) {
+            throw toCloudError('InvokeFunction', err);
+          }
+        },
+        { ...limits, timeoutMs },
+      );
+    },
   };
 }

@@ -60,13 +60,100 @@ export function clearFleetKubeCache(): void {
   hubCache.clear();
 }
 
+/** One adcp RPC call with fresh credentials. */
+type AdcpCall = (
+  action: string,
+  query: Record<string, unknown>,
+  body?: Record<string, unknown>,
+) => Promise<Record<string, unknown>>;
+
+/** DescribeHubClusterKubeconfig, retried as a read; an empty answer is an error. */
+async function fetchHubKubeconfig(call: AdcpCall, fleetId: string, limits: CallLimits): Promise<string> {
+  const body = await retryRead(
+    'DescribeHubClusterKubeconfig',
+    () => call('DescribeHubClusterKubeconfig', { ClusterId: fleetId, PrivateIpAddress: false }),
+    limits,
+  );
+  const cfg = body.Kubeconfig;
+  if (typeof cfg !== 'string' || !cfg)
+    throw new CloudApiError(
+      'DescribeHubClusterKubeconfig',
+      'EmptyKubeconfig',
+      `fleet ${fleetId}: no kubeconfig returned`,
+      body.RequestId as string | undefined,
+    );
+  return cfg;
+}
+
+/** DescribeManagedClusters, retried as a read, one row per member. */
+async function fetchManagedClusters(call: AdcpCall, fleetId: string, limits: CallLimits) {
+  const body = await retryRead(
+    'DescribeManagedClusters',
+    () => call('DescribeManagedClusters', { ClusterId: fleetId }),
+    limits,
+  );
+  const rows = (body.Clusters as Array<Record<string, Record<string, unknown>>> | undefined) ?? [];
+  return rows.map(
+    (r): ManagedCluster => ({
+      clusterId: String(r.Cluster?.ClusterID ?? ''),
+      name: String(r.Cluster?.Name ?? ''),
+      clusterType: String(r.Cluster?.ClusterType ?? ''),
+      state: String(r.Cluster?.State ?? ''),
+      region: String(r.Cluster?.Region ?? ''),
+      vpcId: String(r.Cluster?.VpcID ?? ''),
+      status: String(r.Status?.State ?? ''),
+    }),
+  );
+}
+
+/**
+ * The Fleet's Kubernetes client from the per-instance cache (refreshed `margin` before its certificate's
+ * notAfter), and `withKube`, which refreshes it once after a 401.
+ */
+function cachedHubKube(o: {
+  cacheKey: string;
+  fleetId: string;
+  kubeconfig: () => Promise<string>;
+  limits: CallLimits;
+  now: () => number;
+  margin: number;
+}): Pick<FleetClient, 'kube' | 'withKube'> {
+  const kube = async () => {
+    const hit = hubCache.get(o.cacheKey);
+    if (hit && hit.expiresAt - o.margin > o.now()) return hit.kube;
+    const cfg = await o.kubeconfig();
+    const client = kubeClientFromKubeconfig(`fleet ${o.fleetId}`, cfg, o.limits);
+    // The replaced client's kept-alive connections go with it.
+    if (hit) void hit.kube.close?.().catch(() => {});
+    hubCache.set(o.cacheKey, {
+      kube: client,
+      expiresAt: kubeconfigNotAfter(cfg) ?? Number.POSITIVE_INFINITY,
+    });
+    return client;
+  };
+  return {
+    kube,
+    async withKube(fn) {
+      try {
+        return await fn(await kube());
+      } catch (err) {
+        if (!(err instanceof KubeApiError && err.status === 401)) throw err;
+        void hubCache
+          .get(o.cacheKey)
+          ?.kube.close?.()
+          .catch(() => {});
+        hubCache.delete(o.cacheKey);
+        return fn(await kube());
+      }
+    },
+  };
+}
+
 /** Create the Fleet client. */
 export function createFleetClient(options: FleetClientOptions): FleetClient {
   const limits = options.limits ?? DEFAULT_LIMITS;
-  const now = options.now ?? Date.now;
-  const margin = options.refreshMarginMs ?? 5 * 60_000;
   const ep = resolveEndpoint('adcp', options.region, { overrides: options.overrides });
-  const call = async (action: string, query: Record<string, unknown>, body?: Record<string, unknown>) =>
+  const call: AdcpCall = async (action, query, body) =>
     callRpc(
       sdkConfig(await options.credentials(), ep, options.region, limits.timeoutMs),
       VERSION,
@@ -75,34 +162,7 @@ export function createFleetClient(options: FleetClientOptions): FleetClient {
       limits.timeoutMs,
       body,
     );
-  const cacheKey = `${ep.url}|${options.fleetId}`;
-
-  const hubKubeconfig = async () => {
-    const body = await retryRead(
-      'DescribeHubClusterKubeconfig',
-      () => call('DescribeHubClusterKubeconfig', { ClusterId: options.fleetId, PrivateIpAddress: false }),
-      limits,
-    );
-    const cfg = body.Kubeconfig;
-    if (typeof cfg !== 'string' || !cfg)
-      throw new CloudApiError(
-        'DescribeHubClusterKubeconfig',
-        'EmptyKubeconfig',
-        `fleet ${options.fleetId}: no kubeconfig returned`,
-        body.RequestId as string | undefined,
-      );
-    return cfg;
-  };
-  const kube = async () => {
-    const hit = hubCache.get(cacheKey);
-    if (hit && hit.expiresAt - margin > now()) return hit.kube;
-    const cfg = await hubKubeconfig();
-    const client = kubeClientFromKubeconfig(`fleet ${options.fleetId}`, cfg, limits);
-    // The replaced client's kept-alive connections go with it.
-    if (hit) void hit.kube.close?.().catch(() => {});
-    hubCache.set(cacheKey, { kube: client, expiresAt: kubeconfigNotAfter(cfg) ?? Number.POSITIVE_INFINITY });
-    return client;
-  };
+  const hubKubeconfig = () => fetchHubKubeconfig(call, options.fleetId, limits);
   const assoc = (action: string, extra: string) => async (ids: string[]) => {
     // Not idempotent in general (a task is started): sent once.
     const body = await writeOnce(
@@ -112,42 +172,19 @@ export function createFleetClient(options: FleetClientOptions): FleetClient {
     );
     return { taskId: body.TaskId as string | undefined, requestId: body.RequestId as string | undefined };
   };
-
   return {
     endpoint: ep.url,
     hubKubeconfig,
-    kube,
-    async withKube(fn) {
-      try {
-        return await fn(await kube());
-      } catch (err) {
-        if (!(err instanceof KubeApiError && err.status === 401)) throw err;
-        void hubCache
-          .get(cacheKey)
-          ?.kube.close?.()
-          .catch(() => {});
-        hubCache.delete(cacheKey);
-        return fn(await kube());
-      }
-    },
+    ...cachedHubKube({
+      cacheKey: `${ep.url}|${options.fleetId}`,
+      fleetId: options.fleetId,
+      kubeconfig: hubKubeconfig,
+      limits,
+      now: options.now ?? Date.now,
+      margin: options.refreshMarginMs ?? 5 * 60_000,
+    }),
     attach: assoc('AttachClusterToHub', 'AttachToMesh'),
     detach: assoc('DetachClusterFromHub', 'DetachFromMesh'),
-    async managedClusters() {
-      const body = await retryRead(
-        'DescribeManagedClusters',
-        () => call('DescribeManagedClusters', { ClusterId: options.fleetId }),
-        limits,
-      );
-      const rows = (body.Clusters as Array<Record<string, Record<string, unknown>>> | undefined) ?? [];
-      return rows.map((r) => ({
-        clusterId: String(r.Cluster?.ClusterID ?? ''),
-        name: String(r.Cluster?.Name ?? ''),
-        clusterType: String(r.Cluster?.ClusterType ?? ''),
-        state: String(r.Cluster?.State ?? ''),
-        region: String(r.Cluster?.Region ?? ''),
-        vpcId: String(r.Cluster?.VpcID ?? ''),
-        status: String(r.Status?.State ?? ''),
-      }));
-    },
+    managedClusters: () => fetchManagedClusters(call, options.fleetId, limits),
   };
 }

@@ -30,6 +30,8 @@ export interface GatewayStatus {
   status: string;
   running: boolean;
   replica?: number;
+  /** ListGateway `GatewayVersion` (e.g. `1.2.25`); undefined when the answer has none. */
+  version?: string;
 }
 
 /** One service's health, split per cluster. */
@@ -121,6 +123,7 @@ export function createMseClient(options: MseClientOptions): MseClient {
         status: GATEWAY_STATUS[code] ?? `status-${code}`,
         running: code === 2,
         replica: g.Replica as number | undefined,
+        version: typeof g.GatewayVersion === 'string' && g.GatewayVersion ? g.GatewayVersion : undefined,
       };
     },
     async serviceHealth(gatewayId, name, namespace, clusters) {

@@ -186,13 +186,8 @@ export class IngressWeightWriter implements WeightWriter {
     );
   }
 
-  private canary(
-    route: Route,
-    base: V1Ingress,
-    clusterId: string,
-    weight: number,
-    revision?: number,
-  ): V1Ingress {
+  /** The canary this writer writes for one cluster of a route (fleet-dr preflight's live write test uses it). */
+  canary(route: Route, base: V1Ingress, clusterId: string, weight: number, revision?: number): V1Ingress {
     const k = this.deps.keys;
     return {
       apiVersion: 'networking.k8s.io/v1',

@@ -3,10 +3,11 @@ import type { PreflightCheck } from './types';
 
 /** What a preflight that passes still does not prove (docs/preflight.md says more). */
 export const NOT_PROVEN = [
-  'that the write actions (AttachClusterToHub, PutCustomMetric, PutCustomEvent, InvokeFunction) are granted: they were not called',
-  'that the alarm rules exist and call alarm-failover: they were not read',
-  "that the probes answer from the health-check function's network: they were asked from here",
-  'that the gateway routes a canary by its subset (service-subset) the way fleet-dr writes it: nothing was written',
+  "that the functions' write actions (AttachClusterToHub, PutCustomMetric, PutCustomEvent, InvokeFunction of notify) are granted: they were not called",
+  'that the alarm rules fire: they were read, not triggered (and their URL is compared only with --alarm-failover-url)',
+  "that the probes answer from the health-check function's network when they were asked from here (--probe-from here, or the invoke fell back: the signals rows say where)",
+  'that the gateway routes a canary by its subset (service-subset) the way fleet-dr writes it: --write-test only dry-runs it, --write-test=live shows only that a weight-0 canary is accepted and stored',
+  'that the DingTalk robot accepts messages, unless --notify-test sent one',
   'that a failover works end to end: a drill (sandbox/drill) or a planned shift (fleet-dr shift) shows that',
 ];
 

@@ -17,8 +17,16 @@ export interface PreflightCheck {
   fix: string;
 }
 
-/** The five groups, in the order they run and print. */
-export const PREFLIGHT_GROUPS = ['identity', 'rbac', 'gateway', 'signals', 'clusters'] as const;
+/** The groups, in the order they run and print (writes only with --write-test, notify with --notify-test). */
+export const PREFLIGHT_GROUPS = [
+  'identity',
+  'rbac',
+  'gateway',
+  'signals',
+  'clusters',
+  'writes',
+  'notify',
+] as const;
 export type PreflightGroup = (typeof PREFLIGHT_GROUPS)[number];
 
 export const pass = (name: string, evidence: string): PreflightCheck => ({

@@ -105,7 +105,7 @@ describe('the health-check metrics in CloudMonitor', () => {
         '--account-id',
         fx.cloud.fc.accountId,
         '--sandbox-endpoint',
-        fx.cloud.openapi.endpoint,
+        fx.cloud.endpoints.cms,
       ],
       {
         FLEET_DR_CALLBACK_TOKEN: 'cms-probe-metrics-token-0123',

@@ -52,6 +52,7 @@ const CLIENT_CALLS: Record<string, string[]> = {
   'cms.putMetrics': ['cms:PutCustomMetric'],
   'cms.putMetricsBatched': ['cms:PutCustomMetric'],
   'cms.putAuditEvent': ['cms:PutCustomEvent'],
+  'cms.metricRules': ['cms:DescribeMetricRuleList'],
   'fc.invokeAsync': ['fc:InvokeFunction'],
 };
 const CLIENT_FILES: Record<string, string> = {

@@ -149,14 +149,7 @@ export async function startFixture(
       random: () => randoms.shift() ?? Math.random(),
     });
     stops.push(() => cloud.stop());
-    const overrides: EndpointOverrides = {
-      cs: cloud.openapi.endpoint,
-      adcp: cloud.openapi.endpoint,
-      mse: cloud.openapi.endpoint,
-      cms: cloud.openapi.endpoint,
-      fc: cloud.fc.url,
-      dingtalk: cloud.dingtalk.url,
-    };
+    const overrides: EndpointOverrides = { ...cloud.endpoints };
     const credentials: CredentialSource = async () => ({ ...SANDBOX_ACCESS_KEY });
     return {
       policy,

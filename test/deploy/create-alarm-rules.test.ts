@@ -97,7 +97,7 @@ describe('deploy/create-alarm-rules.ts', () => {
         '--account-id',
         '1234567890',
         '--sandbox-endpoint',
-        cloud.openapi.endpoint,
+        cloud.endpoints.cms,
       ],
       {
         FLEET_DR_CALLBACK_TOKEN: TOKEN,

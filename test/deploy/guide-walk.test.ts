@@ -191,7 +191,7 @@ describe('deploy/README.md walked in order against the sandbox', { timeout: 900_
     const sb = fns.drill.sb;
     const create = guideCommand('node --import tsx deploy/create-alarm-rules.ts \\').replace(
       ' --contact-group fleet-dr',
-      ` --contact-group fleet-dr --sandbox-endpoint ${sb.cloud.openapi.endpoint} --policy ${fns.drill.env.FLEET_DR_POLICY}`,
+      ` --contact-group fleet-dr --sandbox-endpoint ${sb.cloud.endpoints.cms} --policy ${fns.drill.env.FLEET_DR_POLICY}`,
     );
     const r = await sh(create, {
       ...env,

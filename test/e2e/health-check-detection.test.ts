@@ -79,7 +79,7 @@ describe('e2e: the health-check detects a lost zone in seconds and fails it over
           '--account-id',
           d.sb.cloud.fc.accountId,
           '--sandbox-endpoint',
-          d.sb.cloud.openapi.endpoint,
+          d.sb.cloud.endpoints.cms,
         ],
         {
           [d.policy.secrets.callbackTokenEnv]: DRILL_TOKEN,

@@ -56,7 +56,7 @@ describe('e2e: an alarm on the probe metric, confirmed by a Service with no read
         '--account-id',
         d.sb.cloud.fc.accountId,
         '--sandbox-endpoint',
-        d.sb.cloud.openapi.endpoint,
+        d.sb.cloud.endpoints.cms,
       ],
       {
         [d.policy.secrets.callbackTokenEnv]: DRILL_TOKEN,

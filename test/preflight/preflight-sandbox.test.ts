@@ -1,7 +1,9 @@
 /**
- * `fleet-dr preflight` against the sandbox (RAM and RBAC enforced, the functions' role's STS credentials):
- * the default sandbox passes with only the documented WARNs, writes nothing, and a sandbox broken one way at a
- * time fails exactly the matching check, with its fix.
+ * `fleet-dr preflight` against the sandbox (RAM and RBAC enforced; STS credentials of a role carrying the
+ * functions' policy and the preflight-only grant; the alarm rules created by deploy/create-alarm-rules.ts):
+ * the default sandbox (with fleet-dr-health-check deployed on the FC stand-in, run by the local invoker) passes
+ * with only the documented WARN, asks the probes from the function, writes nothing, and a sandbox broken one way
+ * at a time fails exactly the matching check, with its fix.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -10,23 +12,40 @@ import { requestLedger } from '../../sandbox/ledger';
 import { fleetRbacFor, type Sandbox, startSandbox } from '../../sandbox/start-sandbox';
 import type { Policy } from '../../shared/config';
 import { gatewayKeys } from '../../shared/gateway/annotations';
-import { failing, runPreflightOn, sandboxPolicy, warning } from './sandbox-helpers';
+import {
+  attachPreflightIdentity,
+  createSandboxAlarmRules,
+  type DeployedHealthCheck,
+  deployHealthCheck,
+  failing,
+  PREFLIGHT_CALLBACK_TOKEN,
+  policyFile,
+  runPreflightOn,
+  sandboxPolicy,
+  warning,
+} from './sandbox-helpers';
 
-/** The WARNs docs/preflight.md documents for the sandbox: what preflight cannot check there. */
-const DOCUMENTED_WARNS = [
-  'identity: write actions',
-  'gateway: version supports service-subset',
-  'signals: alarm rules call alarm-failover',
-];
+/** The WARN docs/preflight.md documents for the sandbox: what preflight cannot check there. */
+const DOCUMENTED_WARNS = ['identity: write actions'];
 
 describe('fleet-dr preflight against the sandbox', () => {
   let sb: Sandbox;
   let policy: Policy;
+  let fn: DeployedHealthCheck | undefined;
   before(async () => {
     sb = await startSandbox({ autoTick: false });
     policy = sandboxPolicy(sb);
+    attachPreflightIdentity(sb);
+    fn = await deployHealthCheck(sb, policy);
+    const file = policyFile(policy);
+    try {
+      await createSandboxAlarmRules(sb, file.path);
+    } finally {
+      file.done();
+    }
   });
   after(async () => {
+    await fn?.stop();
     await sb?.stop();
   });
 
@@ -34,23 +53,41 @@ describe('fleet-dr preflight against the sandbox', () => {
     const r = await runPreflightOn(sb, policy);
     assert.equal(r.code, 0, r.stdout);
     assert.deepEqual(failing(r), []);
-    assert.deepEqual(warning(r), DOCUMENTED_WARNS);
+    assert.deepEqual(
+      warning(r),
+      DOCUMENTED_WARNS,
+      JSON.stringify(r.checks.filter((c) => c.result === 'WARN')),
+    );
     for (const g of ['identity', 'rbac', 'gateway', 'signals', 'clusters'])
       assert.ok(
         r.checks.some((c) => c.name.startsWith(`${g}:`) && c.result === 'PASS'),
         g,
       );
+    const probes = r.checks.filter((c) => c.name.startsWith('signals: probe of '));
+    assert.equal(probes.length, policy.clusters.flatMap((c) => c.probes).length);
+    for (const row of probes) {
+      assert.equal(row.result, 'PASS', row.evidence);
+      assert.match(
+        row.evidence,
+        /asked from the health-check function fleet-dr-health-check \(cn-hangzhou\)/,
+      );
+    }
     const text = await runPreflightOn(sb, policy, false);
     assert.equal(text.code, 0);
     assert.match(text.stdout, /^RESULT\s+CHECK\s+EVIDENCE/);
-    assert.match(text.stdout, /preflight: \d+ PASS, 3 WARN, 0 FAIL/);
+    assert.match(text.stdout, /preflight: \d+ PASS, 1 WARN, 0 FAIL/);
+    assert.ok(!text.stdout.includes(PREFLIGHT_CALLBACK_TOKEN), 'the callback token is never printed');
+    assert.match(text.stdout, /token present: yes, matches FLEET_DR_CALLBACK_TOKEN: yes/);
     assert.match(text.stdout, /what this does not prove:/);
   });
 
-  it('writes nothing: only SelfSubjectAccessReview creates on Kubernetes, only reads on the OpenAPI', async () => {
+  it('writes nothing: only SelfSubjectAccessReview creates on Kubernetes, only reads on the OpenAPI, one preflight-mode invoke', async () => {
     const mark = requestLedger.mark();
+    const invoked = sb.cloud.fc.invocations.length;
+    const messages = sb.cloud.dingtalk.messages().length;
     const r = await runPreflightOn(sb, policy);
     assert.equal(r.code, 0);
+    assert.equal(sb.cloud.dingtalk.messages().length, messages, 'no DingTalk message without --notify-test');
     const seen = requestLedger.since(mark);
     const kube = seen.filter((e) => e.system === 'kubernetes');
     assert.ok(kube.length > 10, `saw ${kube.length} Kubernetes requests`);
@@ -63,10 +100,18 @@ describe('fleet-dr preflight against the sandbox', () => {
     );
     assert.ok(kube.some((e) => e.method === 'POST' && e.what.endsWith('/selfsubjectaccessreviews')));
     const cloud = seen.filter((e) => e.system === 'openapi' || e.system === 'fc' || e.system === 'dingtalk');
+    // The one FC request: the health-check invoked in its preflight mode (it probes; its own calls are in
+    // `seen` too, and there are none that write: no PutCustomMetric, no decision).
     const cloudWrites = cloud.filter((e) => !/^(Describe|List|Get)/.test(e.what));
     assert.deepEqual(
-      cloudWrites.map((e) => `${e.system} ${e.server} ${e.what}`),
-      [],
+      cloudWrites.map((e) => `${e.system} ${e.what} ${e.status}`),
+      ['fc /2023-03-30/functions/fleet-dr-health-check/invocations 200'],
+    );
+    assert.deepEqual(
+      sb.cloud.fc.invocations
+        .slice(invoked)
+        .map((i) => `${i.functionName} ${i.async ? 'async' : 'sync'} ${i.event.toString()} ${i.status}`),
+      ['fleet-dr-health-check sync {"mode":"preflight"} succeeded'],
     );
     assert.ok(
       cloud.some((e) => e.what === 'DescribeClusterDetail'),
@@ -84,7 +129,7 @@ describe('fleet-dr preflight against the sandbox', () => {
       assert.match(row.evidence, /denied: StatusForbidden/);
       assert.match(row.fix, /add "cs:DescribeClusterDetail" to the functions' RAM role policy/);
     } finally {
-      sb.cloud.ram.resetRolePolicy();
+      attachPreflightIdentity(sb);
     }
   });
 
@@ -101,7 +146,7 @@ describe('fleet-dr preflight against the sandbox', () => {
       ])
         assert.equal(r.checks.find((c) => c.name === name)?.result, 'WARN', name);
     } finally {
-      sb.cloud.ram.resetRolePolicy();
+      attachPreflightIdentity(sb);
     }
   });
 
@@ -186,9 +231,127 @@ describe('fleet-dr preflight against the sandbox', () => {
       assert.equal(r.code, 1);
       const probe = policy.clusters.find((c) => c.id === 'c-ack-az1')!.probes[0]!.url;
       assert.deepEqual(failing(r), [`signals: probe of c-ack-az1 ${probe}`]);
-      assert.match(r.checks.find((c) => c.result === 'FAIL')!.evidence, /asked from .* where preflight runs/);
+      assert.match(
+        r.checks.find((c) => c.result === 'FAIL')!.evidence,
+        /asked from the health-check function fleet-dr-health-check/,
+      );
     } finally {
       await sb.zones.fault('az1', 'heal');
     }
+  });
+
+  it('an alarm rule with the wrong webhook URL: only the alarm-rules row FAILs, token not printed', async () => {
+    const file = policyFile(policy);
+    try {
+      await createSandboxAlarmRules(sb, file.path, 'http://127.0.0.1:9/someone-else');
+      const r = await runPreflightOn(sb, policy);
+      assert.equal(r.code, 1);
+      assert.deepEqual(failing(r), ['signals: alarm rules call alarm-failover']);
+      const row = r.checks.find((c) => c.result === 'FAIL')!;
+      assert.match(
+        row.evidence,
+        /calls http:\/\/127\.0\.0\.1:9\/someone-else .*not http:\/\/127\.0\.0\.1:9\/fleet-dr-alarm-failover/,
+      );
+      assert.match(row.fix, /deploy\/create-alarm-rules\.ts --callback-url/);
+      assert.ok(!JSON.stringify(r.checks).includes(PREFLIGHT_CALLBACK_TOKEN));
+    } finally {
+      await createSandboxAlarmRules(sb, file.path);
+      file.done();
+    }
+  });
+
+  it("without the preflight-only grant: the alarm-rules and version rows WARN 'not readable', naming the grant", async () => {
+    sb.cloud.ram.resetRolePolicy();
+    try {
+      const r = await runPreflightOn(sb, policy);
+      assert.equal(r.code, 0, r.stdout);
+      assert.deepEqual(failing(r), []);
+      for (const name of [
+        'signals: alarm rules call alarm-failover',
+        'gateway: version supports service-subset',
+      ]) {
+        const row = r.checks.find((c) => c.name === name)!;
+        assert.equal(row.result, 'WARN', name);
+        assert.match(row.evidence, /not readable with these credentials/);
+        assert.match(row.fix, /deploy\/ram-policy-preflight\.json/);
+      }
+    } finally {
+      attachPreflightIdentity(sb);
+    }
+  });
+
+  it('an old gateway version: only the version row FAILs, with the upgrade', async () => {
+    const gw = sb.cloud.mse.gateways[0]!;
+    const was = gw.gatewayVersion;
+    gw.gatewayVersion = '1.2.24';
+    try {
+      const r = await runPreflightOn(sb, policy);
+      assert.equal(r.code, 1);
+      assert.deepEqual(failing(r), ['gateway: version supports service-subset']);
+      const row = r.checks.find((c) => c.result === 'FAIL')!;
+      assert.match(row.evidence, /runs 1\.2\.24; service-subset needs 1\.2\.25 or later/);
+      assert.match(row.fix, /upgrade the MSE gateway/);
+    } finally {
+      gw.gatewayVersion = was;
+    }
+  });
+
+  it('--write-test: dry-runs every canary, the state ConfigMap and the MseIngressConfig; nothing is stored', async () => {
+    const stored = () =>
+      [
+        ...policy.routes.flatMap((r) => sb.fleet.store.list('networking.k8s.io/v1', 'Ingress', r.namespace)),
+        ...sb.fleet.store.list('v1', 'ConfigMap', policy.fleet.stateNamespace),
+        ...sb.fleet.store.list('mse.alibabacloud.com/v1alpha1', 'MseIngressConfig'),
+      ].map(
+        (o) => `${o.kind} ${o.metadata.namespace ?? ''}/${o.metadata.name} rv ${o.metadata.resourceVersion}`,
+      );
+    const before = stored();
+    const mark = requestLedger.mark();
+    const r = await runPreflightOn(sb, policy, true, ['--write-test']);
+    assert.equal(r.code, 0, r.stdout);
+    const rows = r.checks.filter((c) => c.name.startsWith('writes: '));
+    assert.deepEqual(
+      rows.map((c) => `${c.result} ${c.name}`),
+      [
+        ...policy.routes.map((route) => `PASS writes: canaries of ${route.name}`),
+        `PASS writes: state configmap ${policy.fleet.stateNamespace}/fleet-dr-routing-state`,
+        `PASS writes: mseingressconfig ${policy.fleet.mseIngressConfig}`,
+      ],
+    );
+    const writes = requestLedger
+      .since(mark)
+      .filter(
+        (e) =>
+          e.system === 'kubernetes' && e.method !== 'GET' && !e.what.endsWith('/selfsubjectaccessreviews'),
+      );
+    for (const kind of ['/ingresses', '/configmaps', '/mseingressconfigs'])
+      assert.ok(
+        writes.some((e) => e.what.includes(kind) && e.status! < 300),
+        `a dry-run write to ${kind}`,
+      );
+    assert.equal(
+      writes.length,
+      policy.clusters.length * policy.routes.length + 2,
+      writes.map((e) => e.what).join(', '),
+    );
+    assert.deepEqual(stored(), before, 'the Fleet stored nothing (same objects, same resourceVersions)');
+  });
+
+  it('--write-test=live without --test-path is refused (a usage error: exit 2 through main)', async () => {
+    const r = await runPreflightOn(sb, policy, false, ['--write-test=live']).catch((e: Error) => e);
+    assert.ok(r instanceof Error && /--write-test=live needs --test-path/.test(r.message), String(r));
+    const bad = await runPreflightOn(sb, policy, false, ['--write-test=live', '--test-path', 'x y']).catch(
+      (e: Error) => e,
+    );
+    assert.ok(bad instanceof Error && /--test-path must be a URL path/.test(bad.message), String(bad));
+  });
+
+  it('--notify-test: exactly one message reaches the robot (signature and keyword accepted)', async () => {
+    const before = sb.cloud.dingtalk.messages().length;
+    const r = await runPreflightOn(sb, policy, true, ['--notify-test']);
+    assert.equal(r.code, 0, r.stdout);
+    const row = r.checks.find((c) => c.name.startsWith('notify: '))!;
+    assert.equal(row.result, 'PASS', row.evidence);
+    assert.equal(sb.cloud.dingtalk.messages().length, before + 1);
   });
 });

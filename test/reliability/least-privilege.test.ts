@@ -1,8 +1,9 @@
 /**
  * Least privilege, derived from what the functions did: a representative scenario (a failover, a cluster
  * event, a forced drift check, a health-check run, the zone healed and a failback step, the notify timer) with
- * the stand-ins' authorisation decisions recorded (SANDBOX_AUTHZ_LOG: the RAM authorizer logs every call of
- * the functions' STS role, the Kubernetes stand-ins every request of the role's RBAC user). Then:
+ * the stand-ins' authorisation decisions recorded (sandbox/authz-log.ts: the RAM authorizer records every call
+ * of the functions' STS role, the Kubernetes stand-ins every request of the role's RBAC user). Then, by the
+ * comparison in test/least-privilege/derive.ts (the one test/run-tests.mjs applies to the whole e2e suite):
  * - called ⊆ granted, strictly: every action and verb the role used is granted by deploy/ram-policy.json or
  *   deploy/fleet-rbac.yaml, and nothing was denied;
  * - granted ⊆ called, as far as one scenario goes: the grants it never exercised are printed, and must be
@@ -12,25 +13,15 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { parseAllDocuments } from 'yaml';
-import { evaluatePolicy, type RamPolicyDocument, SANDBOX_FUNCTION_ROLE } from '../../sandbox/cloud/ram';
+import { SANDBOX_FUNCTION_ROLE } from '../../sandbox/cloud/ram';
 import { DRILL_TOKEN, type Drill, startDrill } from '../../sandbox/drill/drill-env';
 import { waitFor } from '../../sandbox/drill/drill-helpers';
 import { alarmForm, invokeCallback } from '../e2e/helpers';
-import {
-  captureAuthz,
-  FN,
-  fromEvent,
-  operatorRequest,
-  type RbacCall,
-  timer,
-  verdictsUp,
-} from './reliability-helpers';
+import { comparePrivileges, privilegeProblems, readDeployGrants } from '../least-privilege/derive';
+import { captureAuthz, FN, fromEvent, operatorRequest, timer, verdictsUp } from './reliability-helpers';
 
 const A = 'c-ack-az1';
 const B = 'c-reg-az2';
-const deployFile = (name: string) =>
-  readFileSync(fileURLToPath(new URL(`../../deploy/${name}`, import.meta.url)), 'utf8');
 
 /**
  * Grants the scenario does not exercise, each with the reason. A grant that starts being used, or a new grant
@@ -48,46 +39,6 @@ const UNEXERCISED: Record<string, string> = {
   'member: list core/nodes':
     'the pin check of a `gateway.pin: zone` policy (the sandbox policy pins otherwise); covered by test/gateway/pin-settings.test.ts',
 };
-
-interface Rule {
-  where: string;
-  namespace?: string;
-  apiGroups: string[];
-  resources: string[];
-  verbs: string[];
-  resourceNames?: string[];
-}
-
-/** The rules of deploy/fleet-rbac.yaml, per Role (namespaced) or ClusterRole, Fleet or member clusters. */
-function rbacRules(): Rule[] {
-  const out: Rule[] = [];
-  for (const doc of parseAllDocuments(deployFile('fleet-rbac.yaml'))) {
-    const o = doc.toJS() as {
-      kind: string;
-      metadata: { name: string; namespace?: string; labels?: Record<string, string> };
-      rules?: Omit<Rule, 'where' | 'namespace'>[];
-    };
-    if (o.kind !== 'Role' && o.kind !== 'ClusterRole') continue;
-    const where = o.metadata.labels?.['fleet-dr.io/apply-to'] === 'member-clusters' ? 'member' : 'fleet';
-    for (const r of o.rules ?? []) out.push({ ...r, where, namespace: o.metadata.namespace });
-  }
-  return out;
-}
-
-const has = (list: string[] | undefined, v: string) => !list || list.includes('*') || list.includes(v);
-
-function allows(rule: Rule, c: RbacCall): boolean {
-  return (
-    (rule.namespace === undefined || rule.namespace === c.namespace) &&
-    has(rule.apiGroups, c.group) &&
-    has(rule.resources, c.resource) &&
-    has(rule.verbs, c.verb) &&
-    (!rule.resourceNames || (c.name !== undefined && rule.resourceNames.includes(c.name)))
-  );
-}
-
-const grantName = (r: Rule, verb: string, resource: string) =>
-  `${r.where}: ${verb} ${r.apiGroups.join(',') || 'core'}/${resource}${r.namespace ? ` in ${r.namespace}` : ''}`;
 
 describe('reliability: least privilege, derived from the calls', () => {
   let d: Drill;
@@ -158,50 +109,26 @@ describe('reliability: least privilege, derived from the calls', () => {
       authz.stop();
     }
 
-    // RAM: called ⊆ granted.
-    const doc = JSON.parse(deployFile('ram-policy.json')) as RamPolicyDocument;
+    // Nothing was denied, and the functions act as their role only.
     assert.deepEqual(d.sb.cloud.ram.denials(), [], 'RAM denied nothing');
-    const notAllowed = authz.ram.filter(
-      (c) => c.decision !== 'Allow' || evaluatePolicy(doc, c.action, c.resource) !== 'Allow',
+    assert.deepEqual(
+      authz.ram.filter((c) => c.decision !== 'Allow'),
+      [],
+      'every RAM call of the role was allowed',
     );
-    assert.deepEqual(notAllowed, [], 'every RAM call of the role is allowed by deploy/ram-policy.json');
-    const calledActions = new Set(authz.ram.map((c) => c.action));
-    // RBAC: called ⊆ granted, by the role's user only.
-    const rules = rbacRules();
     const users = new Set(authz.rbac.map((c) => c.user));
     assert.deepEqual([...users], [SANDBOX_FUNCTION_ROLE.id], 'the functions act as their role only');
-    const denied = authz.rbac.filter((c) => !c.allowed || !rules.some((r) => allows(r, c)));
-    assert.deepEqual(denied, [], 'every Kubernetes request of the role is allowed by deploy/fleet-rbac.yaml');
-
-    // granted ⊆ called: what the scenario never used.
-    const grantedActions = doc.Statement.filter((s) => s.Effect === 'Allow').flatMap((s) =>
-      Array.isArray(s.Action) ? s.Action : [s.Action],
-    );
-    const unused = grantedActions.filter(
-      (a) => ![...calledActions].some((c) => c.toLowerCase() === a.toLowerCase()),
-    );
-    for (const r of rules)
-      for (const verb of r.verbs)
-        for (const resource of r.resources) {
-          const used = authz.rbac.some((c) => allows({ ...r, verbs: [verb], resources: [resource] }, c));
-          if (!used) unused.push(grantName(r, verb, resource));
-        }
-    const called = [
-      ...[...calledActions].sort(),
-      ...[
-        ...new Set(
-          authz.rbac.map(
-            (c) => `${c.verb} ${c.group || 'core'}/${c.resource}${c.namespace ? ` in ${c.namespace}` : ''}`,
-          ),
-        ),
-      ].sort(),
-    ];
-    console.log(`called (${called.length}):\n  ${called.join('\n  ')}`);
-    console.log(`granted but not exercised (${unused.length}):\n  ${unused.join('\n  ') || '(none)'}`);
     assert.deepEqual(
-      unused.sort(),
-      Object.keys(UNEXERCISED).sort(),
-      'the unexercised grants are the documented ones',
+      authz.rbac.filter((c) => !c.allowed),
+      [],
+      'every Kubernetes request was allowed',
     );
+    // Both directions against deploy/, by the comparison the whole-suite check uses (test/run-tests.mjs).
+    const cmp = comparePrivileges(authz, readDeployGrants());
+    console.log(`called (${cmp.called.length}):\n  ${cmp.called.join('\n  ')}`);
+    console.log(
+      `granted but not exercised (${cmp.unexercised.length}):\n  ${cmp.unexercised.join('\n  ') || '(none)'}`,
+    );
+    assert.deepEqual(privilegeProblems(cmp, UNEXERCISED), []);
   });
 });

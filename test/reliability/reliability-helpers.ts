@@ -2,13 +2,15 @@
  * Helpers of the reliability suite (test/reliability/): invocations through the local invoker decoded into
  * one answer shape, the checks every refused input must pass (4xx, a reason, no stack trace), the Fleet's
  * writes from the request ledger, signed operator requests, and a capture of the stand-ins' authorisation
- * decisions (RAM and RBAC, `SANDBOX_AUTHZ_LOG`).
+ * decisions (RAM and RBAC, sandbox/authz-log.ts).
  */
+import { onAuthzDecision } from '../../sandbox/authz-log';
 import type { Drill } from '../../sandbox/drill/drill-env';
 import { DRILL_OPERATOR_KEY } from '../../sandbox/drill/drill-env';
 import type { HttpInvokeResponse, InvocationResult } from '../../sandbox/invoker/index';
 import { type LedgerEntry, requestLedger } from '../../sandbox/ledger';
 import { signRequest } from '../../shared/operator/signing';
+import type { AuthzCalls, RamCall, RbacCall } from '../least-privilege/derive';
 
 /** The deployed names the drill's invoker serves. */
 export const FN = {
@@ -114,76 +116,18 @@ export const timer = (triggerName: string, payload = '') => ({
   payload,
 });
 
-/** One RAM evaluation of the functions' role, as the OpenAPI and FC stand-ins logged it. */
-export interface RamCall {
-  decision: string;
-  action: string;
-  resource: string;
-}
-
-/** One RBAC evaluation of an RBAC user on a Kubernetes stand-in. */
-export interface RbacCall {
-  allowed: boolean;
-  user: string;
-  verb: string;
-  group: string;
-  resource: string;
-  namespace: string | undefined;
-  name: string | undefined;
-}
-
 /**
- * Records the stand-ins' authorisation decisions while it runs: with `SANDBOX_AUTHZ_LOG` set, the RAM
- * authorizer logs each call of the role and each Kubernetes stand-in each request of an RBAC user, to stderr
- * of this process (the stand-ins run here; the functions run in worker threads). The lines are taken off
- * stderr and parsed; everything else passes through.
+ * Records the stand-ins' authorisation decisions while it runs (RAM: each call of the functions' role; RBAC:
+ * each request of an RBAC user), from the stand-ins in this process (the functions run in worker threads, the
+ * stand-ins here). SANDBOX_AUTHZ_LOG is left as it is, so a run-wide log (test/run-tests.mjs) gets them too.
  */
-export function captureAuthz(): { ram: RamCall[]; rbac: RbacCall[]; stop(): void } {
-  const ram: RamCall[] = [];
-  const rbac: RbacCall[] = [];
-  const before = process.env.SANDBOX_AUTHZ_LOG;
-  process.env.SANDBOX_AUTHZ_LOG = '1';
-  const write = process.stderr.write.bind(process.stderr);
-  const RAM = /^\[sandbox ram\] (\S+) (\S+) on (.*)$/;
-  const RBAC = /^\[sandbox rbac\] (allow|DENY) (\S+) (\S+) ([^/\s]*)\/(\S+) ns=(\S+) name=(\S+)$/;
-  const take = (line: string): boolean => {
-    const r = RAM.exec(line);
-    if (r) {
-      ram.push({ decision: r[1]!, action: r[2]!, resource: r[3]! });
-      return true;
-    }
-    const k = RBAC.exec(line);
-    if (k) {
-      rbac.push({
-        allowed: k[1] === 'allow',
-        user: k[2]!,
-        verb: k[3]!,
-        group: k[4]!,
-        resource: k[5]!,
-        namespace: k[6] === '-' ? undefined : k[6],
-        name: k[7] === '-' ? undefined : k[7],
-      });
-      return true;
-    }
-    return false;
-  };
-  process.stderr.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
-    const text = typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8');
-    const kept = text
-      .split('\n')
-      .filter((l, i, all) => !(l && take(l)) && !(i === all.length - 1 && l === ''));
-    if (kept.length === 0) return true;
-    return (write as (c: string, ...r: unknown[]) => boolean)(`${kept.join('\n')}\n`, ...rest);
-  }) as typeof process.stderr.write;
-  return {
-    ram,
-    rbac,
-    stop() {
-      process.stderr.write = write;
-      if (before === undefined) delete process.env.SANDBOX_AUTHZ_LOG;
-      else process.env.SANDBOX_AUTHZ_LOG = before;
-    },
-  };
+export function captureAuthz(): AuthzCalls & { stop(): void } {
+  const calls: AuthzCalls = { ram: [], rbac: [] };
+  const stop = onAuthzDecision(({ system, ...call }) => {
+    if (system === 'ram') calls.ram.push(call as RamCall);
+    else calls.rbac.push(call as RbacCall);
+  });
+  return { ...calls, stop };
 }
 
 /** True when the committed routing state reads every one of `clusters` as up. */

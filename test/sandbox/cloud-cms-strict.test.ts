@@ -59,7 +59,7 @@ describe('CloudMonitor stand-in: strict where CloudMonitor is', () => {
       callback: { timeoutMs: 500, retries: 0, retryDelayMs: 5 },
     });
     hook = await startWebhook();
-    cms = new Cms(sdkConfig(cloud.openapi.endpoint, SANDBOX_ACCESS_KEY));
+    cms = new Cms(sdkConfig(cloud.openapi.cms.endpoint, SANDBOX_ACCESS_KEY));
   });
   after(async () => {
     await cloud.stop();

@@ -105,7 +105,7 @@ describe('CloudMonitor stand-in through @alicloud/cms20190101, and MSE through c
       callback: { timeoutMs: 500, retries: 3, retryDelayMs: 5 },
     });
     hook = await startWebhook();
-    cms = new Cms(sdkConfig(cloud.openapi.endpoint, SANDBOX_ACCESS_KEY));
+    cms = new Cms(sdkConfig(cloud.openapi.cms.endpoint, SANDBOX_ACCESS_KEY));
   });
   after(async () => {
     await cloud.stop();
@@ -266,7 +266,7 @@ describe('CloudMonitor stand-in through @alicloud/cms20190101, and MSE through c
   });
 
   it('MSE lists gateways and service health, and answers HTTP 200 Success:false for a configured error', async () => {
-    const mse = new OpenApi(sdkConfig(cloud.openapi.endpoint, SANDBOX_ACCESS_KEY));
+    const mse = new OpenApi(sdkConfig(cloud.openapi.mse.endpoint, SANDBOX_ACCESS_KEY));
     const gw = await callRpc(mse, 'ListGateway', '2019-05-31', { FilterParams: '{"Name":"ackone-gateway"}' });
     const result = (gw.body.Data as { Result: Array<{ GatewayUniqueId: string; Status: number }> }).Result;
     assert.equal(result[0]?.Status, 2);

@@ -65,7 +65,7 @@ describe('DingTalk robot stand-in and per-product faults', () => {
   });
 
   it('OpenAPI faults: throttling, 5xx, latency, hang and refuse, per product', async () => {
-    const cs = new Cs(sdkConfig(cloud.openapi.endpoint, SANDBOX_ACCESS_KEY, 300));
+    const cs = new Cs(sdkConfig(cloud.openapi.cs.endpoint, SANDBOX_ACCESS_KEY, 300));
     cloud.faults.set('cs', { throttle: true });
     let e = await sdkError(cs.describeClusterDetail('c-ack-az1'));
     assert.equal(e.code, 'Throttling.User');

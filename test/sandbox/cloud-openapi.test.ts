@@ -22,15 +22,18 @@ describe('cloud OpenAPI stand-in: ACS3 signature, cs and adcp through the real S
   let world: FleetWorld;
   let cloud: CloudStandIn;
   let proxy: Awaited<ReturnType<typeof startTamperProxy>>;
+  let adcpProxy: Awaited<ReturnType<typeof startTamperProxy>>;
   let skewMs = 0;
 
   before(async () => {
     world = exampleWorld();
     cloud = await startCloudStandIn({ world, autoTick: false, now: () => Date.now() + skewMs });
-    proxy = await startTamperProxy(cloud.openapi.port);
+    proxy = await startTamperProxy(cloud.openapi.cs.port);
+    adcpProxy = await startTamperProxy(cloud.openapi.adcp.port);
   });
   after(async () => {
     await proxy.stop();
+    await adcpProxy.stop();
     await cloud.stop();
   });
   const viaProxy = (
@@ -49,7 +52,7 @@ describe('cloud OpenAPI stand-in: ACS3 signature, cs and adcp through the real S
   };
 
   it('DescribeClusterDetail reports the world cluster state and follows its changes', async () => {
-    const cs = new Cs(sdkConfig(cloud.openapi.endpoint, SANDBOX_ACCESS_KEY));
+    const cs = new Cs(sdkConfig(cloud.openapi.cs.endpoint, SANDBOX_ACCESS_KEY));
     const r = await cs.describeClusterDetail('c-reg-az2');
     assert.equal(r.statusCode, 200);
     assert.equal(r.body?.state, 'running');
@@ -63,7 +66,7 @@ describe('cloud OpenAPI stand-in: ACS3 signature, cs and adcp through the real S
   });
 
   it('DescribeClustersV1 filters by type and DescribeClusterUserKubeconfig returns the member kubeconfig', async () => {
-    const cs = new Cs(sdkConfig(cloud.openapi.endpoint, SANDBOX_ACCESS_KEY));
+    const cs = new Cs(sdkConfig(cloud.openapi.cs.endpoint, SANDBOX_ACCESS_KEY));
     const l = await cs.describeClustersV1(
       new DescribeClustersV1Request({ clusterType: 'ManagedKubernetes', pageSize: 10 }),
     );
@@ -81,7 +84,7 @@ describe('cloud OpenAPI stand-in: ACS3 signature, cs and adcp through the real S
   });
 
   it('adcp attach/detach change Fleet membership and DescribeManagedClusters reflects membership and state', async () => {
-    const adcp = new OpenApi(sdkConfig(cloud.openapi.endpoint, SANDBOX_ACCESS_KEY));
+    const adcp = new OpenApi(sdkConfig(cloud.openapi.adcp.endpoint, SANDBOX_ACCESS_KEY));
     const d = await callRpc(
       adcp,
       'DetachClusterFromHub',
@@ -167,8 +170,8 @@ describe('cloud OpenAPI stand-in: ACS3 signature, cs and adcp through the real S
   });
 
   it('a tampered body gives SignatureDoesNotMatch and changes nothing', async () => {
-    const adcp = new OpenApi(sdkConfig(proxy.endpoint, SANDBOX_ACCESS_KEY));
-    proxy.tamper = (r) => {
+    const adcp = new OpenApi(sdkConfig(adcpProxy.endpoint, SANDBOX_ACCESS_KEY));
+    adcpProxy.tamper = (r) => {
       r.body = Buffer.from(r.body.toString().replace('c-reg-az2', 'c-ack-az1'));
     };
     try {
@@ -183,7 +186,7 @@ describe('cloud OpenAPI stand-in: ACS3 signature, cs and adcp through the real S
       );
       assert.equal(e.code, 'SignatureDoesNotMatch');
     } finally {
-      proxy.tamper = undefined;
+      adcpProxy.tamper = undefined;
     }
     assert.equal(world.cluster('c-ack-az1')?.attachedToFleet, true);
   });
@@ -258,7 +261,7 @@ describe('cloud OpenAPI stand-in: ACS3 signature, cs and adcp through the real S
   });
 
   it('an unknown action gives InvalidAction.NotFound and an unknown version InvalidVersion', async () => {
-    const c = new OpenApi(sdkConfig(cloud.openapi.endpoint, SANDBOX_ACCESS_KEY));
+    const c = new OpenApi(sdkConfig(cloud.openapi.mse.endpoint, SANDBOX_ACCESS_KEY));
     let e = await sdkError(callRpc(c, 'DeleteEverything', '2019-05-31', {}));
     assert.equal(e.code, 'InvalidAction.NotFound');
     assert.equal(e.statusCode, 404);

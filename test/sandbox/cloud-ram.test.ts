@@ -34,9 +34,12 @@ describe('cloud stand-ins: RAM authorisation of the functions role (deploy/ram-p
   afterEach(() => cloud.ram.resetRolePolicy());
 
   const cs = (c: { accessKeyId: string; accessKeySecret: string; securityToken?: string } = sts) =>
-    new Cs(sdkConfig(cloud.openapi.endpoint, c));
-  const rpc = (c: { accessKeyId: string; accessKeySecret: string; securityToken?: string } = sts) =>
-    new OpenApi(sdkConfig(cloud.openapi.endpoint, c));
+    new Cs(sdkConfig(cloud.openapi.cs.endpoint, c));
+  /** An RPC client on the endpoint of the product whose API `version` it calls. */
+  const rpcClient = (
+    version: string,
+    c: { accessKeyId: string; accessKeySecret: string; securityToken?: string },
+  ) => new OpenApi(sdkConfig(cloud.openapi[version === '2019-05-31' ? 'mse' : 'adcp'].endpoint, c));
   const fc3 = async (fn: string, c: StsCredentials | typeof SANDBOX_ACCESS_KEY = sts) => {
     const client = new OpenApi(sdkConfig(cloud.fc.endpoint, c));
     const { $OpenApiUtil } = await import('@alicloud/openapi-core');
@@ -64,13 +67,19 @@ describe('cloud stand-ins: RAM authorisation of the functions role (deploy/ram-p
     assert.deepEqual(cloud.ram.rolePolicy(), readRamPolicy());
     assert.equal((await cs().describeClusterDetail('c-ack-az1')).body?.state, 'running');
     assert.ok((await kubeconfig()).body?.config);
-    const m = await callRpc(rpc(), 'DescribeManagedClusters', '2022-01-01', { ClusterId: fleet });
+    const m = await callRpc(rpcClient('2022-01-01', sts), 'DescribeManagedClusters', '2022-01-01', {
+      ClusterId: fleet,
+    });
     assert.equal(m.statusCode, 200);
-    const k = await callRpc(rpc(), 'DescribeHubClusterKubeconfig', '2022-01-01', { ClusterId: fleet });
+    const k = await callRpc(rpcClient('2022-01-01', sts), 'DescribeHubClusterKubeconfig', '2022-01-01', {
+      ClusterId: fleet,
+    });
     assert.ok(k.body.Kubeconfig);
-    const s = await callRpc(rpc(), 'ListGatewayService', '2019-05-31', { FilterParams: '{}' });
+    const s = await callRpc(rpcClient('2019-05-31', sts), 'ListGatewayService', '2019-05-31', {
+      FilterParams: '{}',
+    });
     assert.equal(s.statusCode, 200);
-    const ev = await new Cms(sdkConfig(cloud.openapi.endpoint, sts)).putCustomEvent(
+    const ev = await new Cms(sdkConfig(cloud.openapi.cms.endpoint, sts)).putCustomEvent(
       new PutCustomEventRequest({
         eventInfo: [new PutCustomEventRequestEventInfo({ eventName: 'e', content: 'c', groupId: '0' })],
       }),
@@ -94,7 +103,9 @@ describe('cloud stand-ins: RAM authorisation of the functions role (deploy/ram-p
   it('the administrator key keeps full access', async () => {
     const admin = SANDBOX_ACCESS_KEY;
     assert.ok((await cs(admin).describeClustersV1(new DescribeClustersV1Request({}))).body?.clusters);
-    const d = await callRpc(rpc(admin), 'DescribeHubClusterDetails', '2022-01-01', { ClusterId: fleet });
+    const d = await callRpc(rpcClient('2022-01-01', admin), 'DescribeHubClusterDetails', '2022-01-01', {
+      ClusterId: fleet,
+    });
     assert.equal(d.statusCode, 200);
     assert.equal((await fc3('anything', admin)).statusCode, 200);
   });
@@ -106,14 +117,20 @@ describe('cloud stand-ins: RAM authorisation of the functions role (deploy/ram-p
     assert.match(e.message, /cs:DescribeClusterUserKubeconfig/);
     assert.equal((await cs().describeClusterDetail('c-ack-az1')).body?.state, 'running');
     assert.equal(
-      (await callRpc(rpc(), 'DescribeManagedClusters', '2022-01-01', { ClusterId: fleet })).statusCode,
+      (
+        await callRpc(rpcClient('2022-01-01', sts), 'DescribeManagedClusters', '2022-01-01', {
+          ClusterId: fleet,
+        })
+      ).statusCode,
       200,
     );
 
     cloud.ram.resetRolePolicy();
     cloud.ram.revoke('adcp:DescribeHubClusterKubeconfig');
     const r = (await sdkError(
-      callRpc(rpc(), 'DescribeHubClusterKubeconfig', '2022-01-01', { ClusterId: fleet }),
+      callRpc(rpcClient('2022-01-01', sts), 'DescribeHubClusterKubeconfig', '2022-01-01', {
+        ClusterId: fleet,
+      }),
     )) as SdkErr;
     assert.equal(r.statusCode, 403);
     assert.equal(r.code, 'Forbidden.RAM');
@@ -123,7 +140,11 @@ describe('cloud stand-ins: RAM authorisation of the functions role (deploy/ram-p
       'adcp:DescribeHubClusterKubeconfig',
     );
     assert.equal(
-      (await callRpc(rpc(), 'DescribeManagedClusters', '2022-01-01', { ClusterId: fleet })).statusCode,
+      (
+        await callRpc(rpcClient('2022-01-01', sts), 'DescribeManagedClusters', '2022-01-01', {
+          ClusterId: fleet,
+        })
+      ).statusCode,
       200,
     );
     assert.ok((await kubeconfig()).body?.config);
@@ -162,7 +183,7 @@ describe('cloud stand-ins: RAM authorisation of the functions role (deploy/ram-p
     );
     const d = (await sdkError(
       callRpc(
-        rpc(),
+        rpcClient('2022-01-01', sts),
         'DetachClusterFromHub',
         '2022-01-01',
         { ClusterId: fleet },
@@ -171,10 +192,16 @@ describe('cloud stand-ins: RAM authorisation of the functions role (deploy/ram-p
     )) as SdkErr;
     assert.equal(d.code, 'Forbidden.RAM');
     assert.equal(
-      (await callRpc(rpc(), 'DescribeHubClusterDetails', '2022-01-01', { ClusterId: fleet })).statusCode,
+      (
+        await callRpc(rpcClient('2022-01-01', sts), 'DescribeHubClusterDetails', '2022-01-01', {
+          ClusterId: fleet,
+        })
+      ).statusCode,
       200,
     );
-    const m = (await sdkError(callRpc(rpc(), 'ListGatewayService', '2019-05-31', {}))) as SdkErr;
+    const m = (await sdkError(
+      callRpc(rpcClient('2019-05-31', sts), 'ListGatewayService', '2019-05-31', {}),
+    )) as SdkErr;
     assert.equal(m.code, 'Forbidden.RAM');
     // revoke under a wildcard grant adds a Deny for exactly that action
     cloud.ram.revoke('adcp:DescribeManagedClusters');
@@ -189,7 +216,9 @@ describe('cloud stand-ins: RAM authorisation of the functions role (deploy/ram-p
         { Effect: 'Allow', Action: 'mse:ListGatewayService', Resource: 'acs:mse:*:*:instance/gw-other' },
       ],
     });
-    const e = (await sdkError(callRpc(rpc(), 'ListGatewayService', '2019-05-31', {}))) as SdkErr;
+    const e = (await sdkError(
+      callRpc(rpcClient('2019-05-31', sts), 'ListGatewayService', '2019-05-31', {}),
+    )) as SdkErr;
     assert.equal(e.code, 'Forbidden.RAM');
     assert.ok(
       wildcardMatch('acs:fc:*:*:functions/fleet-dr-*', 'acs:fc:cn-hangzhou:1:functions/fleet-dr-notify'),

@@ -154,11 +154,11 @@ describe('sandbox gateway: what a pin selects (Istio-augmented endpoint labels)'
     // zone pin here reads Nodes exactly as in production.
     let wiring: Wiring | undefined;
     const production = (): Wiring => {
-      const api = sb.cloud.openapi.endpoint;
+      const { cs, adcp, mse, cms } = sb.cloud.endpoints;
       wiring ??= wire(
         sb.policy,
         { requestId: 'pin-test', accountId: '1234567890', credentials: sb.cloud.credentials.issueStsToken() },
-        { FLEET_DR_ENDPOINTS: JSON.stringify({ cs: api, adcp: api, mse: api, cms: api }) },
+        { FLEET_DR_ENDPOINTS: JSON.stringify({ cs, adcp, mse, cms }) },
       );
       return wiring;
     };

@@ -40,13 +40,13 @@ describe('sandbox: the functions run as their RAM role and its Kubernetes user (
   before(async () => {
     sb = await startSandbox({ autoTick: false, replicas: 1 });
     sts = sb.cloud.credentials.issueStsToken();
-    const adcp = new OpenApi(sdkConfig(sb.cloud.openapi.endpoint, sts));
+    const adcp = new OpenApi(sdkConfig(sb.cloud.openapi.adcp.endpoint, sts));
     const k = await callRpc(adcp, 'DescribeHubClusterKubeconfig', '2022-01-01', {
       ClusterId: sb.world.fleetId,
     });
     fleetKc = new KubeConfig();
     fleetKc.loadFromString(String(k.body.Kubeconfig));
-    const u = await new Cs(sdkConfig(sb.cloud.openapi.endpoint, sts)).describeClusterUserKubeconfig(
+    const u = await new Cs(sdkConfig(sb.cloud.openapi.cs.endpoint, sts)).describeClusterUserKubeconfig(
       member(),
       new DescribeClusterUserKubeconfigRequest({}),
     );
@@ -61,7 +61,7 @@ describe('sandbox: the functions run as their RAM role and its Kubernetes user (
     assert.equal(fleetKc.getCurrentUser()?.token, roleFleet.getCurrentUser()?.token);
     assert.notEqual(fleetKc.getCurrentUser()?.token, sb.fleet.adminToken);
     assert.equal(sb.functionIdentity.user, sb.cloud.ram.role.id);
-    const adcp = new OpenApi(sdkConfig(sb.cloud.openapi.endpoint, SANDBOX_ACCESS_KEY));
+    const adcp = new OpenApi(sdkConfig(sb.cloud.openapi.adcp.endpoint, SANDBOX_ACCESS_KEY));
     const k = await callRpc(adcp, 'DescribeHubClusterKubeconfig', '2022-01-01', {
       ClusterId: sb.world.fleetId,
     });
@@ -118,7 +118,7 @@ describe('sandbox: the functions run as their RAM role and its Kubernetes user (
   });
 
   it('RAM: the role is deploy/ram-policy.json; a revoked action is denied to the functions credentials', async () => {
-    const adcp = new OpenApi(sdkConfig(sb.cloud.openapi.endpoint, sts));
+    const adcp = new OpenApi(sdkConfig(sb.cloud.openapi.adcp.endpoint, sts));
     sb.cloud.ram.revoke('adcp:DescribeManagedClusters');
     try {
       const e = (await sdkError(

@@ -1,6 +1,7 @@
 /**
  * CloudMonitor 2019-01-01 (RPC): DescribeMetricLast, DescribeMetricList (`Datapoints` is a JSON *string*),
- * PutCustomMetric, PutCustomEvent (kept, readable back), PutResourceMetricRule, DescribeAlertLogList.
+ * PutCustomMetric, PutCustomEvent (kept, readable back), PutResourceMetricRule, DescribeMetricRuleList,
+ * DescribeAlertLogList.
  * Every RPC parameter arrives on the query string; arrays are flattened as `MetricList.1.MetricName`.
  */
 
@@ -158,6 +159,85 @@ function ruleFrom(params: Record<string, string>): AlarmRule {
   };
 }
 
+const RULE_LIST_ALERT_STATES = ['OK', 'ALARM', 'INSUFFICIENT_DATA'] as const;
+/** The API's limit on RuleIds ("up to 20 rule IDs, separated by commas": DescribeMetricRuleList reference). */
+const MAX_RULE_IDS = 20;
+
+function positiveInt(params: Record<string, string>, name: string, fallback: number): number {
+  const raw = params[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1) throw invalidValue(name, raw, ['an integer of 1 or more']);
+  return n;
+}
+
+/** The filters of DescribeMetricRuleList, checked (names and meaning from the API reference; all optional). */
+function ruleListFilter(params: Record<string, string>): (r: AlarmRule, state: string) => boolean {
+  const ids = params.RuleIds ? params.RuleIds.split(',').filter(Boolean) : undefined;
+  if (ids && ids.length > MAX_RULE_IDS)
+    throw invalidValue('RuleIds', `${ids.length} ids`, [`at most ${MAX_RULE_IDS} ids`]);
+  const enable = params.EnableState;
+  if (enable !== undefined && enable !== 'true' && enable !== 'false')
+    throw invalidValue('EnableState', enable, ['true', 'false']);
+  const alert = params.AlertState;
+  if (alert !== undefined && !(RULE_LIST_ALERT_STATES as readonly string[]).includes(alert))
+    throw invalidValue('AlertState', alert, RULE_LIST_ALERT_STATES);
+  const dims = params.Dimensions ? dimsOf(params.Dimensions) : undefined;
+  return (r, state) =>
+    (!ids || ids.includes(r.ruleId)) &&
+    (!params.MetricName || r.metricName === params.MetricName) &&
+    (!params.Namespace || r.namespace === params.Namespace) &&
+    // "This parameter supports fuzzy match."
+    (!params.RuleName || r.ruleName.includes(params.RuleName)) &&
+    (!params.GroupId || r.groupId === params.GroupId) &&
+    // Every rule the stand-in holds is enabled (it models no DisableMetricRules).
+    enable !== 'false' &&
+    (!alert || state === alert) &&
+    (!dims || Object.entries(dims).every(([k, v]) => r.dimensions?.[k] === v));
+}
+
+/**
+ * One rule as DescribeMetricRuleList's `Alarms.Alarm[]` carries it (field names and types from the
+ * cms20190101 SDK's DescribeMetricRuleListResponseBody: `Resources` and `Dimensions` are JSON strings,
+ * `EnableState` a boolean, `Threshold` a string). Values the stand-in does not model (SilenceTime,
+ * EffectiveInterval, ContactGroups) are the API's defaults as documented for PutResourceMetricRule, unverified.
+ */
+function alarmOf(r: AlarmRule, state: string): Record<string, unknown> {
+  const level = r.level === 'WARN' ? 'Warn' : r.level === 'INFO' ? 'Info' : 'Critical';
+  return {
+    RuleId: r.ruleId,
+    RuleName: r.ruleName,
+    Namespace: r.namespace,
+    MetricName: r.metricName,
+    Resources: JSON.stringify(r.dimensions ? [r.dimensions] : []),
+    Dimensions: '',
+    Webhook: r.webhook,
+    EnableState: true,
+    AlertState: state,
+    Period: '60',
+    NoDataPolicy: r.noDataPolicy ?? 'KEEP_LAST_STATE',
+    SilenceTime: 86400,
+    EffectiveInterval: '00:00-23:59',
+    ContactGroups: '',
+    SourceType: 'METRIC',
+    GroupId: r.groupId ?? '',
+    Escalations: {
+      [level]: {
+        ComparisonOperator: r.comparisonOperator,
+        Statistics: r.statistics,
+        Threshold: String(r.threshold),
+        Times: r.times,
+      },
+    },
+  };
+}
+
+/** A rule's state for the listing: its last state change (ALERT is the API's ALARM), else OK. */
+function ruleState(engine: AlarmEngine, ruleId: string): string {
+  const last = engine.alertLog.filter((e) => e.ruleId === ruleId).at(-1);
+  return !last || last.state === 'OK' ? 'OK' : last.state === 'ALERT' ? 'ALARM' : 'INSUFFICIENT_DATA';
+}
+
 /** The CloudMonitor product. */
 export function cmsProduct(deps: {
   store: MetricStore;
@@ -248,6 +328,23 @@ export function cmsProduct(deps: {
           throw new OpenApiError('InvalidParameter', (err as Error).message, 400);
         }
         return { Code: '200', Message: '', Success: true };
+      },
+      DescribeMetricRuleList: ({ params }) => {
+        const page = positiveInt(params, 'Page', 1);
+        const size = positiveInt(params, 'PageSize', 10);
+        const keep = ruleListFilter(params);
+        const rules = deps.engine
+          .listRules()
+          .map((r) => ({ r, state: ruleState(deps.engine, r.ruleId) }))
+          .filter(({ r, state }) => keep(r, state));
+        return {
+          Code: 200,
+          Success: true,
+          Total: String(rules.length),
+          Alarms: {
+            Alarm: rules.slice((page - 1) * size, page * size).map(({ r, state }) => alarmOf(r, state)),
+          },
+        };
       },
       DescribeAlertLogList: ({ params }) => {
         const list = deps.engine.alertLog.filter(

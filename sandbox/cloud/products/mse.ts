@@ -14,6 +14,11 @@ export interface MseGateway {
   /** 2 = running (0 creating, 1 create failed, 3 changing, 8 deleting, 12 upgrading, 13 upgrade failed). */
   status: number;
   replica: number;
+  /**
+   * ListGateway's `GatewayVersion` ("The version of the gateway", e.g. 1.2.9, in the mse 2019-05-31 SDK's
+   * ListGatewayResponseBodyDataResult). Tests set an old one to break the preflight's version check.
+   */
+  gatewayVersion: string;
 }
 
 /** The default gateway, named after the example policy's MseIngressConfig. */
@@ -22,6 +27,7 @@ export const DEFAULT_GATEWAY: MseGateway = {
   name: 'ackone-gateway',
   status: 2,
   replica: 2,
+  gatewayVersion: '2.0.6',
 };
 
 /** Test hooks of the MSE stand-in. */
@@ -116,7 +122,8 @@ export function mseProduct(
             Name: g.name,
             Status: g.status,
             Replica: g.replica,
-            RegionId: world.regionId,
+            GatewayVersion: g.gatewayVersion,
+            Region: world.regionId,
           })),
         });
       }),
