@@ -6,12 +6,10 @@
  * the policy's token variable is set here, whether it matches.
  */
 import type { CmsClient, MetricRuleView } from '../clients/cms-client';
-import { CloudAuthError } from '../clients/errors';
 import type { Policy } from '../config';
-import { fail, messageOf, type PreflightCheck, pass, warn } from './types';
+import { fail, type PreflightCheck, pass, unreadRow, warn } from './types';
 
-/** The read-only grant preflight alone needs (attach it to the identity that runs preflight, never the functions). */
-export const PREFLIGHT_POLICY_FILE = 'deploy/ram-policy-preflight.json';
+export { PREFLIGHT_POLICY_FILE } from './types';
 /** The actions of PREFLIGHT_POLICY_FILE: what preflight reads that no function calls. */
 export const PREFLIGHT_ONLY_ACTIONS = ['cms:DescribeMetricRuleList', 'mse:ListGateway'] as const;
 /** The one write PREFLIGHT_POLICY_FILE grants: invoking the health-check's preflight mode (probe-from.ts). */
@@ -82,20 +80,12 @@ function judgeClusterRule(
 export function judgeAlarmRules(policy: Policy, read: RulesRead, target: AlarmTarget): PreflightCheck {
   const metric = policy.detection.probeMetricNames[0] ?? 'fleet_dr_probe_success';
   const create = `deploy/create-alarm-rules.ts --callback-url <alarm-failover URL> (one rule per cluster on ${metric})`;
-  if ('error' in read) {
-    const e = read.error;
-    if (e instanceof CloudAuthError)
-      return warn(
-        ALARM_ROW,
-        `not readable with these credentials: DescribeMetricRuleList denied (${e.code})`,
-        `attach ${PREFLIGHT_POLICY_FILE} (cms:DescribeMetricRuleList) to the identity that runs preflight, not to the functions' role`,
-      );
-    return warn(
-      ALARM_ROW,
-      `not checked: ${messageOf(e).slice(0, 200)}`,
-      'check the CloudMonitor endpoint, then run preflight again',
-    );
-  }
+  if ('error' in read)
+    return unreadRow(ALARM_ROW, read.error, {
+      api: 'DescribeMetricRuleList',
+      action: 'cms:DescribeMetricRuleList',
+      otherwise: 'check the CloudMonitor endpoint, then run preflight again',
+    });
   const verdicts = policy.clusters.map((c) => judgeClusterRule(c.id, read.rules, target));
   const problems = verdicts.flatMap((v) => (v.problem ? [v.problem] : []));
   if (problems.length > 0)

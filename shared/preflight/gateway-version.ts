@@ -3,11 +3,9 @@
  * canary's `service-subset` annotation needs (ACK One gateway documentation: 1.2.25 or later).
  * The functions never call ListGateway, so it is in the preflight-only grant (deploy/ram-policy-preflight.json).
  */
-import { CloudAuthError } from '../clients/errors';
 import type { GatewayStatus, MseClient } from '../clients/mse-client';
 import type { Policy } from '../config';
-import { PREFLIGHT_POLICY_FILE } from './alarm-rules';
-import { fail, messageOf, type PreflightCheck, pass, warn } from './types';
+import { fail, type PreflightCheck, pass, unreadRow, warn } from './types';
 
 /**
  * UNVERIFIED, in this one place: that ListGateway's `GatewayVersion` (the mse 2019-05-31 SDK's "The version of
@@ -42,20 +40,12 @@ export function judgeGatewayVersion(policy: Policy, read: VersionRead): Prefligh
   const gw = policy.fleet.gatewayId;
   if ('skip' in read)
     return warn(VERSION_ROW, `not checked: ${read.skip}`, 'set fleet.gatewayId in the policy to check it');
-  if ('error' in read) {
-    const e = read.error;
-    if (e instanceof CloudAuthError)
-      return warn(
-        VERSION_ROW,
-        `not readable with these credentials: ListGateway denied (${e.code})`,
-        `attach ${PREFLIGHT_POLICY_FILE} (mse:ListGateway) to the identity that runs preflight, not to the functions' role`,
-      );
-    return warn(
-      VERSION_ROW,
-      `not checked: ${messageOf(e).slice(0, 200)}`,
-      'check the MSE endpoint and fleet.gatewayId',
-    );
-  }
+  if ('error' in read)
+    return unreadRow(VERSION_ROW, read.error, {
+      api: 'ListGateway',
+      action: 'mse:ListGateway',
+      otherwise: 'check the MSE endpoint and fleet.gatewayId',
+    });
   const v = read.status.version;
   const parts = v === undefined ? undefined : versionParts(v);
   if (!v || !parts)

@@ -3,6 +3,11 @@
  * is not a PASS, the fix. The checks gather (I/O) and then judge (pure functions of what was gathered).
  */
 
+import { CloudAuthError } from '../clients/errors';
+
+/** The read-only grant preflight alone needs (attach it to the identity that runs preflight, never the functions). */
+export const PREFLIGHT_POLICY_FILE = 'deploy/ram-policy-preflight.json';
+
 /** The outcome of one check. */
 export type PreflightResult = 'PASS' | 'WARN' | 'FAIL';
 
@@ -47,6 +52,24 @@ export const fail = (name: string, evidence: string, fix: string): PreflightChec
   evidence,
   fix,
 });
+
+/**
+ * The WARN of a read preflight alone makes (not the functions) that failed: denied by RAM, the grant in
+ * deploy/ram-policy-preflight.json is named; otherwise the error, and what to check.
+ */
+export function unreadRow(
+  name: string,
+  e: unknown,
+  o: { api: string; action: string; otherwise: string },
+): PreflightCheck {
+  if (e instanceof CloudAuthError)
+    return warn(
+      name,
+      `not readable with these credentials: ${o.api} denied (${e.code})`,
+      `attach ${PREFLIGHT_POLICY_FILE} (${o.action}) to the identity that runs preflight, not to the functions' role`,
+    );
+  return warn(name, `not checked: ${messageOf(e).slice(0, 200)}`, o.otherwise);
+}
 
 /** The message of anything thrown, on one line. */
 export const messageOf = (e: unknown): string =>
