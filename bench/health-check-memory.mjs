@@ -1,4 +1,9 @@
 #!/usr/bin/env node
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
 // Does the health-check fit the smallest Function Compute size (128 MB) with 1,000 probe targets, 5% of them
 // hanging? Prints one JSON object.
 //
@@ -10,13 +15,7 @@
 //
 //   node bench/health-check-memory.mjs [--targets 1000] [--hanging 0.05] [--rounds 3] [--concurrency 32]
 //                                      [--timeout-ms 2000] [--interval-ms 10000]
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
+import { runProber, serveProbeTargets, startProbeTargets } from './probe-targets.mjs';
 
 const LIMIT_MB = 128; // Function Compute's smallest memory size
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -31,36 +30,6 @@ const { values: o } = parseArgs({
     'serve-targets': { type: 'boolean', default: false },
   },
 });
-const PORTS = 10;
-
-/** Child mode: the probe targets. Prints `{"ports":[...]}` when listening; stops when stdin closes. */
-async function serveTargets() {
-  const hangEvery = Math.round(1 / Number(o.hanging));
-  const held = new Set();
-  const servers = [];
-  for (let p = 0; p < PORTS; p++) {
-    const s = createServer((req, res) => {
-      req.resume();
-      const i = Number((req.url ?? '').split('/').at(-1));
-      if (hangEvery > 0 && i % hangEvery === 0) {
-        held.add(res);
-        res.on('close', () => held.delete(res));
-        return;
-      }
-      res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
-    });
-    s.maxConnections = 10_000;
-    await new Promise((r) => s.listen(0, '127.0.0.1', r));
-    servers.push(s);
-  }
-  process.stdout.write(`${JSON.stringify({ ports: servers.map((s) => s.address().port) })}\n`);
-  process.stdin.resume();
-  process.stdin.on('end', () => {
-    for (const r of held) r.destroy();
-    for (const s of servers) s.closeAllConnections?.();
-    process.exit(0);
-  });
-}
 
 /** The prober's entry: loads the health-check handler (every module it ships with), then runs rounds. */
 const ENTRY = `
@@ -126,24 +95,9 @@ console.log(JSON.stringify({
 async function main() {
   const started = Date.now();
   const dir = mkdtempSync(join(tmpdir(), 'fleet-dr-bench-'));
-  const targets = spawn(
-    process.execPath,
-    [fileURLToPath(import.meta.url), '--serve-targets', '--hanging', o.hanging],
-    {
-      stdio: ['pipe', 'pipe', 'inherit'],
-    },
-  );
+  const targets = await startProbeTargets(fileURLToPath(import.meta.url), ['--hanging', o.hanging]);
   try {
-    const { ports } = await new Promise((resolve, reject) => {
-      let buf = '';
-      targets.stdout.on('data', (c) => {
-        buf += c;
-        if (buf.includes('\n')) resolve(JSON.parse(buf.split('\n')[0]));
-      });
-      targets.on('exit', (code) => reject(new Error(`targets exited (${code})`)));
-    });
-    const { build } = await import('esbuild');
-    const { bundleOptions } = await import('../scripts/bundle-options.mjs');
+    const { ports } = targets;
     const cfg = {
       policyPath: join(root, 'deploy', 'policy.yaml'),
       targets: Number(o.targets),
@@ -165,27 +119,7 @@ async function main() {
             "if (typeof handler !== 'function') throw new Error('the handler did not load');",
           )
         : ENTRY;
-      await build({
-        ...bundleOptions,
-        stdin: { contents, resolveDir: root, loader: 'ts', sourcefile: 'health-check-memory-entry.ts' },
-        outfile,
-      });
-      return new Promise((resolve, reject) => {
-        const p = spawn(process.execPath, [outfile], {
-          cwd: dir,
-          env: { PATH: process.env.PATH ?? '', BENCH: JSON.stringify(cfg) },
-          stdio: ['ignore', 'pipe', 'inherit'],
-        });
-        let text = '';
-        p.stdout.on('data', (c) => {
-          text += c;
-        });
-        p.on('exit', (code) =>
-          code === 0
-            ? resolve(JSON.parse(text.trim().split('\n').at(-1)))
-            : reject(new Error(`prober exited ${code}`)),
-        );
-      });
+      return runProber({ contents, root, sourcefile: 'health-check-memory-entry.ts', outfile, cfg });
     };
     const fn = await measure(true);
     const engine = await measure(false);
@@ -213,10 +147,10 @@ async function main() {
       ),
     );
   } finally {
-    targets.stdin.end();
+    targets.stop();
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
-if (o['serve-targets']) await serveTargets();
+if (o['serve-targets']) await serveProbeTargets({ hanging: Number(o.hanging) });
 else await main();

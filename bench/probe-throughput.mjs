@@ -1,4 +1,10 @@
 #!/usr/bin/env node
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { parse } from 'yaml';
 // How long does one health-check round over 1,000 targets take, with realistic latency and 5% of the targets
 // hanging, and how much memory does it use? Prints one JSON object.
 //
@@ -12,14 +18,7 @@
 //
 //   node bench/probe-throughput.mjs [--targets 1000] [--hanging 0.05] [--min-latency-ms 20] [--max-latency-ms 50]
 //                                   [--concurrency 32] [--timeout-ms <policy's>] [--rounds 1]
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
-import { parse } from 'yaml';
+import { runProber, serveProbeTargets, startProbeTargets } from './probe-targets.mjs';
 
 const LIMIT_MB = 128;
 const CLOSE_TO = 1.5; // "close to one probe timeout": at most 1.5 timeouts
@@ -40,42 +39,7 @@ const { values: o } = parseArgs({
     'serve-targets': { type: 'boolean', default: false },
   },
 });
-const PORTS = 10;
 const log = (s) => process.stderr.write(`probe-throughput: ${s}\n`);
-
-/** Child mode: the targets. Prints `{"ports":[...]}` when listening; stops when stdin closes. */
-async function serveTargets() {
-  const hangEvery = Math.round(1 / Number(o.hanging));
-  const lo = Number(o['min-latency-ms']);
-  const hi = Number(o['max-latency-ms']);
-  const held = new Set();
-  const servers = [];
-  for (let p = 0; p < PORTS; p++) {
-    const s = createServer((req, res) => {
-      req.resume();
-      const i = Number((req.url ?? '').split('/').at(-1));
-      if (hangEvery > 0 && i % hangEvery === 0) {
-        held.add(res);
-        res.on('close', () => held.delete(res));
-        return;
-      }
-      setTimeout(
-        () => res.writeHead(200, { 'content-type': 'text/plain' }).end('ok'),
-        lo + Math.random() * (hi - lo),
-      );
-    });
-    s.maxConnections = 10_000;
-    await new Promise((r) => s.listen(0, '127.0.0.1', r));
-    servers.push(s);
-  }
-  process.stdout.write(`${JSON.stringify({ ports: servers.map((s) => s.address().port) })}\n`);
-  process.stdin.resume();
-  process.stdin.on('end', () => {
-    for (const r of held) r.destroy();
-    for (const s of servers) s.closeAllConnections?.();
-    process.exit(0);
-  });
-}
 
 /** The prober: the health-check's round over the policy's clusters, the targets spread over them. */
 const ENTRY = `
@@ -123,31 +87,16 @@ console.log(JSON.stringify({ baselineRssMb: mb(baseline), peakRssMb: mb(peak), m
 async function main() {
   const started = Date.now();
   const dir = mkdtempSync(join(tmpdir(), 'fleet-dr-probe-'));
-  const targets = spawn(
-    process.execPath,
-    [
-      fileURLToPath(import.meta.url),
-      '--serve-targets',
-      '--hanging',
-      o.hanging,
-      '--min-latency-ms',
-      o['min-latency-ms'],
-      '--max-latency-ms',
-      o['max-latency-ms'],
-    ],
-    { stdio: ['pipe', 'pipe', 'inherit'] },
-  );
+  const targets = await startProbeTargets(fileURLToPath(import.meta.url), [
+    '--hanging',
+    o.hanging,
+    '--min-latency-ms',
+    o['min-latency-ms'],
+    '--max-latency-ms',
+    o['max-latency-ms'],
+  ]);
   try {
-    const { ports } = await new Promise((resolve, reject) => {
-      let buf = '';
-      targets.stdout.on('data', (c) => {
-        buf += c;
-        if (buf.includes('\n')) resolve(JSON.parse(buf.split('\n')[0]));
-      });
-      targets.on('exit', (code) => reject(new Error(`targets exited (${code})`)));
-    });
-    const { build } = await import('esbuild');
-    const { bundleOptions } = await import('../scripts/bundle-options.mjs');
+    const { ports } = targets;
     const cfg = {
       policyPath,
       targets: Number(o.targets),
@@ -156,28 +105,13 @@ async function main() {
       concurrency: Number(o.concurrency),
       timeoutMs: Number(o['timeout-ms']),
     };
-    const outfile = join(dir, 'prober.mjs');
-    await build({
-      ...bundleOptions,
-      stdin: { contents: ENTRY, resolveDir: root, loader: 'ts', sourcefile: 'probe-throughput-entry.ts' },
-      outfile,
-    });
     log(`${cfg.targets} targets, concurrency ${cfg.concurrency}, probe timeout ${cfg.timeoutMs} ms…`);
-    const r = await new Promise((resolve, reject) => {
-      const p = spawn(process.execPath, [outfile], {
-        cwd: dir,
-        env: { PATH: process.env.PATH ?? '', BENCH: JSON.stringify(cfg) },
-        stdio: ['ignore', 'pipe', 'inherit'],
-      });
-      let text = '';
-      p.stdout.on('data', (c) => {
-        text += c;
-      });
-      p.on('exit', (code) =>
-        code === 0
-          ? resolve(JSON.parse(text.trim().split('\n').at(-1)))
-          : reject(new Error(`prober exited ${code}`)),
-      );
+    const r = await runProber({
+      contents: ENTRY,
+      root,
+      sourcefile: 'probe-throughput-entry.ts',
+      outfile: join(dir, 'prober.mjs'),
+      cfg,
     });
     const hangEvery = Math.round(1 / Number(o.hanging));
     const hanging = hangEvery > 0 ? Math.ceil(cfg.targets / hangEvery) : 0;
@@ -215,10 +149,15 @@ async function main() {
       ),
     );
   } finally {
-    targets.stdin.end();
+    targets.stop();
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
-if (o['serve-targets']) await serveTargets();
+if (o['serve-targets'])
+  await serveProbeTargets({
+    hanging: Number(o.hanging),
+    minLatencyMs: Number(o['min-latency-ms']),
+    maxLatencyMs: Number(o['max-latency-ms']),
+  });
 else await main();
