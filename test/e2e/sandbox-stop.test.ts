@@ -6,27 +6,17 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { waitFor } from '../../sandbox/drill/drill-helpers';
+import { portOpen } from '../sandbox/traffic-helpers';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
 /** Whether something accepts TCP connections on `url`'s port of 127.0.0.1. */
-function listening(url: string): Promise<boolean> {
-  const port = Number(new URL(url).port);
-  return new Promise((resolve) => {
-    const s = connect({ host: '127.0.0.1', port });
-    s.once('connect', () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.once('error', () => resolve(false));
-  });
-}
+const listening = (url: string) => portOpen(Number(new URL(url).port));
 
 /** Starts `npm run sandbox` with its own state file; resolves once it is ready. */
 async function startNpmSandbox(dir: string) {

@@ -1,5 +1,6 @@
 /** Test helpers: send bounded-concurrency traffic through the sandbox gateway and tally where it went. */
 import { Agent, request } from 'node:http';
+import { connect } from 'node:net';
 import type { KubeObject } from '../../sandbox/kubernetes/types';
 
 /** What a burst of requests did. */
@@ -115,4 +116,16 @@ export async function until(
     await sleep(25);
   }
   throw new Error(`timed out waiting for ${what}`);
+}
+
+/** Whether something accepts TCP connections on `port` of 127.0.0.1. */
+export function portOpen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = connect({ host: '127.0.0.1', port });
+    s.once('connect', () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.once('error', () => resolve(false));
+  });
 }
