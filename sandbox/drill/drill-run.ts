@@ -25,6 +25,7 @@ import { messageSummary } from './failover-scenario';
 import { type Load, type LoadSample, startLoad } from './load';
 import {
   auditedDecisions,
+  lastAuditedDecision,
   PROBE_INTERVAL_SECONDS,
   PROBE_TIMEOUT_MS,
   startSandboxFunctions,
@@ -215,7 +216,7 @@ async function runWithFleetDr(
       if (w !== undefined && w !== weightsSeen.at(-1)) weightsSeen.push(w);
       const v = committedRoutingState(d)?.verdicts[bad]?.verdict;
       if (m && m.detected === undefined && v !== undefined && v !== 'up') m.detected = Date.now();
-      const last = auditedDecisions(d).at(-1);
+      const last = lastAuditedDecision(d);
       if (last) lastDecision = `${last.decision}: ${last.reason}`;
       o.onTick?.({ phase: current, ...recent(l.samples, clusters), lastDecision });
     }, 250);

@@ -240,21 +240,37 @@ export function auditedDecisions(d: Drill): SeenDecision[] {
   for (const e of d.sb.cloud.cms.customEvents()) {
     if (seen.has(e.content)) continue;
     seen.add(e.content);
-    let c: Obj;
-    try {
-      c = obj(JSON.parse(e.content));
-    } catch {
-      continue;
-    }
-    if (typeof c.decision !== 'string' || typeof c.reason !== 'string') continue;
-    out.push({
-      decision: c.decision,
-      reason: c.reason,
-      ...(typeof c.rule === 'string' ? { rule: c.rule } : {}),
-      ...(typeof c.cluster === 'string' ? { cluster: c.cluster } : {}),
-      ...(typeof c.by === 'string' ? { by: c.by } : {}),
-      ...(typeof c.at === 'string' ? { at: c.at } : {}),
-    });
+    const decision = decisionIn(e.content);
+    if (decision) out.push(decision);
   }
   return out;
+}
+
+/** The newest decision of the audit trail (read from the end: the drill's live view asks four times a second). */
+export function lastAuditedDecision(d: Drill): SeenDecision | undefined {
+  const events = d.sb.cloud.cms.customEvents();
+  for (let i = events.length - 1; i >= 0; i--) {
+    const decision = decisionIn(events[i]!.content);
+    if (decision) return decision;
+  }
+  return undefined;
+}
+
+/** The decision an audit record's content carries, or undefined for any other event. */
+function decisionIn(content: string): SeenDecision | undefined {
+  let c: Obj;
+  try {
+    c = obj(JSON.parse(content));
+  } catch {
+    return undefined;
+  }
+  if (typeof c.decision !== 'string' || typeof c.reason !== 'string') return undefined;
+  return {
+    decision: c.decision,
+    reason: c.reason,
+    ...(typeof c.rule === 'string' ? { rule: c.rule } : {}),
+    ...(typeof c.cluster === 'string' ? { cluster: c.cluster } : {}),
+    ...(typeof c.by === 'string' ? { by: c.by } : {}),
+    ...(typeof c.at === 'string' ? { at: c.at } : {}),
+  };
 }
