@@ -115,7 +115,10 @@ function pickClusters(policy: Policy, spec: FaultSpec, zone?: string): { bad: st
   return { bad: bad.id, good: good.id };
 }
 
-/** Applies the fault (flapping: its on/off script, ending faulted); resolves when the last fault is applied. */
+/**
+ * Applies the fault (flapping: its on/off script, ending faulted); resolves when the last fault is applied, with
+ * the moments the zone came back in between (flapping's off phases).
+ */
 async function applyFault(
   d: Drill,
   cluster: string,
@@ -123,16 +126,18 @@ async function applyFault(
   marks: (kind: DrillMark['kind'], label: string) => void,
 ) {
   const cycles = spec.flap?.cycles ?? 0;
+  const flapHeals: number[] = [];
   for (let k = 0; k < cycles; k++) {
     marks('fault', `${spec.zoneFault} (flap ${k + 1})`);
     await d.sb.zones.fault(cluster, spec.zoneFault, spec.opts);
     await sleep(spec.flap!.onMs);
     await d.sb.zones.fault(cluster, 'heal');
+    flapHeals.push(Date.now());
     await sleep(spec.flap!.offMs);
   }
   marks('fault', spec.kind === 'flapping' ? `${spec.zoneFault} (stays)` : spec.kind);
   await d.sb.zones.fault(cluster, spec.zoneFault, spec.opts);
-  return Date.now();
+  return { lastFault: Date.now(), flapHeals };
 }
 
 /** The recent share per cluster and error rate of the load, for the live view. */
@@ -234,8 +239,8 @@ async function runWithFleetDr(
     );
     const fault = Date.now();
     phase(`fault: ${bad} ${spec.kind} (${spec.describe})`);
-    const lastFault = await applyFault(d, bad, spec, mark);
-    m = { t0, fault, lastFault, heal: 0 };
+    const { lastFault, flapHeals } = await applyFault(d, bad, spec, mark);
+    m = { t0, fault, lastFault, heal: 0, flapHeals };
     const settings = { ...defaultSettings(), ...o.settings };
     const holdUntil = lastFault + settings.shareWithinMs + HOLD_AFTER_SHARE_MS;
     if (spec.expect === 'failover') {
@@ -378,7 +383,7 @@ async function runGatewayAlone(o: DrillRunOptions, spec: FaultSpec, bad: string)
   try {
     await waitFor('the load to run', () => load.samples.filter((s) => s.ok).length >= 40, 60_000);
     const fault = Date.now();
-    const lastFault = await applyFault(d, bad, spec, () => {});
+    const { lastFault } = await applyFault(d, bad, spec, () => {});
     const settings = { ...defaultSettings(), ...o.settings };
     await waitFor(
       'the fault window',

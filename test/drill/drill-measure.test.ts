@@ -98,6 +98,16 @@ describe('drill measurements', () => {
     const chatty = cleanRun();
     chatty.messages = [...chatty.messages, 'fleet-dr: failed over from c-a (z1)'];
     assert.deepEqual(unmet(chatty), ['one message per transition']);
+    const twoNotices = cleanRun();
+    twoNotices.messages = [...twoNotices.messages, 'fleet-dr: c-a (z1) looks healthy again'];
+    assert.deepEqual(unmet(twoNotices), ['one message per transition'], 'one recovery, two notices');
+    // A flapping zone that came back once between the fault (2 s) and the heal (22 s) recovered twice.
+    twoNotices.moments.flapHeals = [T0 + 10_000];
+    assert.deepEqual(unmet(twoNotices), []);
+    assert.match(
+      objectivesOf(twoNotices).find((o) => o.name === 'one message per transition')!.measured,
+      /2 recovery notice\(s\) for 2 recoveries/,
+    );
     const flapping = cleanRun();
     flapping.weightReversals = 2;
     assert.deepEqual(unmet(flapping), ['no flapping']);
