@@ -4,6 +4,7 @@
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:http';
 import { dirname } from 'node:path';
+import { memoryLimit } from './memory-limit.mjs';
 
 const PORTS = 10;
 
@@ -62,25 +63,43 @@ export async function startProbeTargets(script, args) {
   return { ports, stop: () => child.stdin.end() };
 }
 
-/** Bundles `contents` (TypeScript, resolved from `root`) as a function ships, runs it with `cfg` in BENCH. */
-export async function runProber({ contents, root, sourcefile, outfile, cfg }) {
+/**
+ * Bundles `contents` (TypeScript, resolved from `root`) as a function ships, runs it with `cfg` in BENCH. With
+ * `memoryLimitMb`, the prober runs inside a memory cgroup of that size when this machine allows one
+ * (memory-limit.mjs); the result then carries `memoryLimit` (how, the kernel's peak charge, limit hits, and
+ * whether the kernel killed it).
+ */
+export async function runProber({ contents, root, sourcefile, outfile, cfg, memoryLimitMb }) {
   const { build } = await import('esbuild');
   const { bundleOptions } = await import('../scripts/bundle-options.mjs');
   await build({ ...bundleOptions, stdin: { contents, resolveDir: root, loader: 'ts', sourcefile }, outfile });
-  return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, [outfile], {
-      cwd: dirname(outfile),
-      env: { PATH: process.env.PATH ?? '', BENCH: JSON.stringify(cfg) },
-      stdio: ['ignore', 'pipe', 'inherit'],
+  const limit = memoryLimitMb ? memoryLimit(memoryLimitMb) : undefined;
+  const [cmd, args] = limit?.enforced
+    ? limit.spawnArgs(process.execPath, [outfile])
+    : [process.execPath, [outfile]];
+  try {
+    return await new Promise((resolve, reject) => {
+      const p = spawn(cmd, args, {
+        cwd: dirname(outfile),
+        env: { PATH: process.env.PATH ?? '', BENCH: JSON.stringify(cfg) },
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
+      let text = '';
+      p.stdout.on('data', (c) => {
+        text += c;
+      });
+      p.on('exit', (code, signal) => {
+        const memory = !limit
+          ? undefined
+          : limit.enforced
+            ? { limitMb: memoryLimitMb, how: limit.how, ...limit.usage(), killed: signal === 'SIGKILL' }
+            : { limitMb: memoryLimitMb, how: 'none', reason: limit.reason };
+        if (code === 0) resolve({ ...JSON.parse(text.trim().split('\n').at(-1)), memoryLimit: memory });
+        else if (memory?.killed) resolve({ killed: true, memoryLimit: memory });
+        else reject(new Error(`prober exited ${code ?? signal}`));
+      });
     });
-    let text = '';
-    p.stdout.on('data', (c) => {
-      text += c;
-    });
-    p.on('exit', (code) =>
-      code === 0
-        ? resolve(JSON.parse(text.trim().split('\n').at(-1)))
-        : reject(new Error(`prober exited ${code}`)),
-    );
-  });
+  } finally {
+    if (limit?.enforced) limit.remove();
+  }
 }

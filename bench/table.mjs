@@ -105,12 +105,21 @@ function probeRows(b) {
 }
 
 function memoryRows(b) {
+  const limit =
+    b.memoryLimit?.how && b.memoryLimit.how !== 'none'
+      ? `inside a ${b.limitMb} MB memory cgroup`
+      : 'no memory limit';
+  const rounds = b.rounds ?? b.function?.rounds?.length ?? '?';
+  const charged =
+    b.memoryLimit?.peakChargedMb === undefined
+      ? ''
+      : `, the kernel charged ${mb(b.memoryLimit.peakChargedMb)}`;
   return [
     row(
-      `health-check bundle, ${b.targets} targets (${b.hanging} hanging), ${b.rounds ?? b.function?.rounds?.length ?? '?'} rounds: peak RSS`,
-      mb(b.function?.maxRssMb),
+      `health-check bundle, ${b.targets} targets (${b.hanging} hanging), ${rounds} rounds, ${limit}: peak RSS${charged}`,
+      b.function?.killed ? 'killed at the limit' : mb(b.function?.maxRssMb),
       `< ${b.limitMb} MB`,
-      `${(b.function?.maxRssMb / b.limitMb).toFixed(2)}×`,
+      b.function?.killed ? '—' : `${(b.function?.maxRssMb / b.limitMb).toFixed(2)}×`,
       yes(b.fits),
     ),
   ];
