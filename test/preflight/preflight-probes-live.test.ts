@@ -10,19 +10,17 @@ import { FunctionNotFoundError } from '../../sandbox/cloud/fc';
 import { buildRoutingTable, type RoutingTable } from '../../sandbox/gateway/index';
 import type { KubeObject } from '../../sandbox/kubernetes/index';
 import { requestLedger } from '../../sandbox/ledger';
-import { type Sandbox, startSandbox } from '../../sandbox/start-sandbox';
+import type { Sandbox } from '../../sandbox/start-sandbox';
 import type { Policy } from '../../shared/config';
 import { HEALTH_CHECK_FUNCTION } from '../../shared/preflight/probe-from';
 import { LIVE_TEST_NAME, liveTestRbac } from '../../shared/preflight/write-live';
 import {
   attachPreflightIdentity,
-  createSandboxAlarmRules,
   type DeployedHealthCheck,
-  deployHealthCheck,
   failing,
-  policyFile,
+  type PreflightSandbox,
   runPreflightOn,
-  sandboxPolicy,
+  startPreflightSandbox,
   warning,
 } from './sandbox-helpers';
 
@@ -35,21 +33,13 @@ describe('fleet-dr preflight: probes from the health-check function, and --write
   let sb: Sandbox;
   let policy: Policy;
   let fn: DeployedHealthCheck | undefined;
+  let prepared: PreflightSandbox | undefined;
   before(async () => {
-    sb = await startSandbox({ autoTick: false });
-    policy = sandboxPolicy(sb);
-    attachPreflightIdentity(sb);
-    const file = policyFile(policy);
-    try {
-      await createSandboxAlarmRules(sb, file.path);
-    } finally {
-      file.done();
-    }
-    fn = await deployHealthCheck(sb, policy);
+    prepared = await startPreflightSandbox();
+    ({ sb, policy, fn } = prepared);
   });
   after(async () => {
-    await fn?.stop();
-    await sb?.stop();
+    await prepared?.stop();
   });
 
   const probeRows = (r: { checks: Array<{ name: string; result: string; evidence: string }> }) =>

@@ -9,19 +9,18 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { KubeObject } from '../../sandbox/kubernetes/index';
 import { requestLedger } from '../../sandbox/ledger';
-import { fleetRbacFor, type Sandbox, startSandbox } from '../../sandbox/start-sandbox';
+import { fleetRbacFor, type Sandbox } from '../../sandbox/start-sandbox';
 import type { Policy } from '../../shared/config';
 import { gatewayKeys } from '../../shared/gateway/annotations';
 import {
   attachPreflightIdentity,
   createSandboxAlarmRules,
-  type DeployedHealthCheck,
-  deployHealthCheck,
   failing,
   PREFLIGHT_CALLBACK_TOKEN,
+  type PreflightSandbox,
   policyFile,
   runPreflightOn,
-  sandboxPolicy,
+  startPreflightSandbox,
   warning,
 } from './sandbox-helpers';
 
@@ -31,22 +30,13 @@ const DOCUMENTED_WARNS = ['identity: write actions'];
 describe('fleet-dr preflight against the sandbox', () => {
   let sb: Sandbox;
   let policy: Policy;
-  let fn: DeployedHealthCheck | undefined;
+  let prepared: PreflightSandbox | undefined;
   before(async () => {
-    sb = await startSandbox({ autoTick: false });
-    policy = sandboxPolicy(sb);
-    attachPreflightIdentity(sb);
-    fn = await deployHealthCheck(sb, policy);
-    const file = policyFile(policy);
-    try {
-      await createSandboxAlarmRules(sb, file.path);
-    } finally {
-      file.done();
-    }
+    prepared = await startPreflightSandbox();
+    ({ sb, policy } = prepared);
   });
   after(async () => {
-    await fn?.stop();
-    await sb?.stop();
+    await prepared?.stop();
   });
 
   it('the default sandbox: every check passes but the documented WARNs; exit 0; the table says what it does not prove', async () => {

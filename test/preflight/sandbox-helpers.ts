@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { main as createAlarmRules } from '../../deploy/create-alarm-rules';
 import { type RamPolicyDocument, readRamPolicy, SANDBOX_ACCESS_KEY } from '../../sandbox/cloud/index';
 import { createLocalInvoker, type LocalInvoker } from '../../sandbox/invoker/index';
-import { SANDBOX_DINGTALK, type Sandbox } from '../../sandbox/start-sandbox';
+import { SANDBOX_DINGTALK, type Sandbox, startSandbox } from '../../sandbox/start-sandbox';
 import { preflightCommand } from '../../shared/cli/preflight-command';
 import { clearMemberKubeCache } from '../../shared/clients/ack-client';
 import { clearFleetKubeCache } from '../../shared/clients/fleet-client';
@@ -194,4 +194,40 @@ export async function deployHealthCheck(sb: Sandbox, policy: Policy): Promise<De
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** A sandbox ready for preflight: its policy, the preflight identity, the alarm rules, the deployed health-check. */
+export interface PreflightSandbox {
+  sb: Sandbox;
+  policy: Policy;
+  fn: DeployedHealthCheck;
+  stop(): Promise<void>;
+}
+
+/** Starts the sandbox (no auto tick) and prepares it as a deployed fleet-dr that preflight can check. */
+export async function startPreflightSandbox(): Promise<PreflightSandbox> {
+  const sb = await startSandbox({ autoTick: false });
+  try {
+    const policy = sandboxPolicy(sb);
+    attachPreflightIdentity(sb);
+    const file = policyFile(policy);
+    try {
+      await createSandboxAlarmRules(sb, file.path);
+    } finally {
+      file.done();
+    }
+    const fn = await deployHealthCheck(sb, policy);
+    return {
+      sb,
+      policy,
+      fn,
+      stop: async () => {
+        await fn.stop();
+        await sb.stop();
+      },
+    };
+  } catch (e) {
+    await sb.stop();
+    throw e;
+  }
 }
