@@ -16,6 +16,7 @@ import {
 } from './cloud/index';
 import { type Gateway, type HealthCheckSettings, type PassiveEjection, startGateway } from './gateway/index';
 import { type KubeApiServer, type KubeObject, parseManifests, startKubeApiServer } from './kubernetes/index';
+import { type MeshControlPlane, startMeshControlPlane } from './mesh/control-plane';
 import { fleetSeedYaml, worldClusterOf } from './sandbox-seed';
 import { FleetWorld } from './world';
 import { Zones } from './zones/index';
@@ -59,6 +60,8 @@ export interface SandboxOptions {
   enforceRam?: boolean;
   /** RBAC: the functions' Kubernetes user gets deploy/fleet-rbac.yaml only, on the Fleet and members; default true. */
   enforceRbac?: boolean;
+  /** Opt-in: also start the ASM control plane stand-in and the servicemesh OpenAPI product (`mesh/`); default off. */
+  mesh?: boolean;
 }
 
 /** The Fleet RBAC manifests applied at start (deploy/README.md steps 4 and 5). */
@@ -87,6 +90,8 @@ export interface Sandbox {
   cloud: CloudStandIn;
   gateway: Gateway;
   zones: Zones;
+  /** The ASM control plane stand-in, only with `mesh: true`. */
+  mesh?: MeshControlPlane;
   /** The policy with probe URLs (and the DingTalk URL) pointing at the sandbox. */
   policy: Policy;
   /**
@@ -146,12 +151,17 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
       principal?.type === 'role'
         ? roleKubeconfigs.get('fleet' in target ? 'fleet' : target.clusterId)
         : undefined;
+    const mesh = opts.mesh ? await startMeshControlPlane({ enforceRbac }) : undefined;
+    if (mesh) stops.push(() => mesh.stop());
     const cloud = await startCloudStandIn({
       world,
       alarmPeriodMs: opts.alarmPeriodMs,
       autoTick: opts.autoTick,
       enforceRam: opts.enforceRam,
       kubeconfigFor,
+      ...(mesh
+        ? { serviceMesh: [{ serviceMeshId: mesh.serviceMeshId, kubeconfig: () => mesh.kubeconfig() }] }
+        : {}),
     });
     stops.push(() => cloud.stop());
     cloud.dingtalk.addRobot({ ...SANDBOX_DINGTALK, keywords: policy.notify.dingtalk.keywords });
@@ -209,6 +219,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
       cloud,
       gateway,
       zones,
+      ...(mesh ? { mesh } : {}),
       policy: sandboxPolicy,
       functionIdentity,
       stop: stopAll,

@@ -5,7 +5,7 @@
  * they can also run over a document that failed the schema and the user sees every problem in one pass.
  */
 
-import type { Policy } from './config';
+import { localityOf, type Policy } from './config';
 import { type Block, contains, overlaps, parseCidr } from './config-cidr';
 import { problem } from './config-path';
 
@@ -38,6 +38,50 @@ export const checkPins: Check = (p) => {
         problem(
           ['clusters', i, 'zone'],
           `zone "${v}" also holds clusters[${j}]: gateway.pin "zone" would pin both canaries to both clusters`,
+        ),
+      ),
+  );
+  return out;
+};
+
+/**
+ * The ASM settings (`router: asm`, shared/gateway/asm-distribute.ts): a route with `router: asm` needs the `asm`
+ * section, and ASM-only settings are not left where nothing reads them (a forgotten `router: asm` must not
+ * silently leave a route on MSE). ASM weighs traffic by locality (`<region>/<zone>`, localityOf), so the
+ * clusters' localities must tell them apart. fleet-dr names no locality of its own: it writes one
+ * `distribute` entry per cluster's locality and never `failover` (Istio allows only one of the two).
+ */
+export const checkAsm: Check = (p) => {
+  const out: string[] = [];
+  const routes = arr(p.routes);
+  const asmRoutes = routes.flatMap((r, i) => (r?.router === 'asm' ? [i] : []));
+  if (asmRoutes.length > 0 && !p.asm)
+    out.push(
+      problem(
+        ['asm'],
+        `required by ${asmRoutes.map((i) => `routes[${i}]`).join(', ')} (router "asm"): the ASM instance (serviceMeshId) whose control plane holds the DestinationRules`,
+      ),
+    );
+  if (asmRoutes.length === 0 && p.asm)
+    out.push(problem(['asm'], 'set, but no route has router "asm": add router: asm to the routes it steers'));
+  routes.forEach((r, i) => {
+    if (r?.destinationRule && r.router !== 'asm')
+      out.push(
+        problem(
+          ['routes', i, 'destinationRule'],
+          `only used with router "asm" (this route has "${r.router ?? 'mse-ingress'}")`,
+        ),
+      );
+  });
+  if (asmRoutes.length === 0 || typeof p.region !== 'string') return out;
+  const clusters = arr(p.clusters);
+  dupes(
+    clusters.map((c) => (typeof c?.zone === 'string' ? localityOf(p, c) : undefined)),
+    (i, j, v) =>
+      out.push(
+        problem(
+          ['clusters', i, 'zone'],
+          `locality "${v}" also holds clusters[${j}]: router "asm" weighs traffic by locality, so the two clusters' weights would be ambiguous`,
         ),
       ),
   );
@@ -322,6 +366,7 @@ export const checkInlineSecrets: Check = (p) =>
 export const CHECKS: Check[] = [
   checkUniqueIds,
   checkPins,
+  checkAsm,
   checkZones,
   checkVpc,
   checkNetworkBlocks,

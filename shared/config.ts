@@ -51,6 +51,31 @@ export const RouteSchema = z.strictObject({
   servicePort: z.number().int().min(1).max(65535).default(80),
   /** Weights per cluster id in normal operation; they must sum to 100. */
   baselineWeights: z.record(z.string(), percent),
+  /**
+   * The traffic manager that carries this route: `mse-ingress` (canary Ingresses on the Fleet, the default) or
+   * `asm` (the route's Istio DestinationRule on the ASM control plane; needs the policy's `asm` section).
+   */
+  router: z.enum(['mse-ingress', 'asm']).default('mse-ingress'),
+  /** With `router: asm`: the DestinationRule to steer. Default: the route's Service, in the route's namespace. */
+  destinationRule: z
+    .strictObject({ name: z.string().min(1).optional(), namespace: z.string().min(1).optional() })
+    .optional(),
+});
+
+/**
+ * The ASM (Alibaba Cloud Service Mesh) instance whose control plane holds the DestinationRules of the routes with
+ * `router: asm`. Each cluster's Istio locality is `<region>/<clusters[].zone>` (localityOf).
+ */
+export const AsmSchema = z.strictObject({
+  /** The ASM instance id; its kubeconfig comes from the servicemesh API (DescribeServiceMeshKubeconfig). */
+  serviceMeshId: z.string().min(1),
+  /** The region the servicemesh API is asked in. Default: the policy's `region`. */
+  regionId: z
+    .string()
+    .regex(/^[a-z]{2}-[a-z0-9-]+$/, 'must be a region id such as cn-hangzhou')
+    .optional(),
+  /** Ask for the control plane's internal-network (VPC) kubeconfig instead of the public one. */
+  privateIpAddress: z.boolean().default(false),
 });
 
 /** The independent sources of health evidence fleet-dr can combine. */
@@ -111,6 +136,8 @@ export const PolicySchema = z.strictObject({
   }),
   clusters: z.array(ClusterSchema).min(2),
   routes: z.array(RouteSchema).min(1),
+  /** The ASM instance (required when a route has `router: asm`). */
+  asm: AsmSchema.optional(),
   detection: z
     .strictObject({
       /**
@@ -248,3 +275,30 @@ export type SignalSource = z.infer<typeof SignalSourceSchema>;
 export type SourceSettings = z.infer<typeof SourceSettingsSchema>;
 /** A validated policy, with every default filled in. */
 export type Policy = z.infer<typeof PolicySchema>;
+/** The ASM settings with defaults filled in. */
+export type AsmSettings = z.infer<typeof AsmSchema>;
+
+/**
+ * A cluster's Istio locality, `region/zone`: the policy's region and the cluster's zone, the values its nodes
+ * carry as `topology.kubernetes.io/region` and `topology.kubernetes.io/zone`, from which Istio takes the locality
+ * of every endpoint (and of every caller's sidecar).
+ */
+export function localityOf(policy: Pick<Policy, 'region'>, cluster: Pick<Cluster, 'zone'>): string {
+  return `${policy.region}/${cluster.zone}`;
+}
+
+/** The DestinationRule a route with `router: asm` steers: its own setting, else the route's Service. */
+export function destinationRuleOf(route: Pick<Route, 'service' | 'namespace' | 'destinationRule'>): {
+  name: string;
+  namespace: string;
+} {
+  return {
+    name: route.destinationRule?.name ?? route.service,
+    namespace: route.destinationRule?.namespace ?? route.namespace,
+  };
+}
+
+/** The region the servicemesh API is asked in: `asm.regionId`, else the policy's region. */
+export function asmRegionOf(policy: Pick<Policy, 'region' | 'asm'>): string {
+  return policy.asm?.regionId ?? policy.region;
+}

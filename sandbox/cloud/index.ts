@@ -17,6 +17,7 @@ import { adcpProduct } from './products/adcp';
 import { type CustomEvent, cmsProduct, customMetricNamespace } from './products/cms';
 import { csProduct } from './products/cs';
 import { type MseGateway, mseProduct } from './products/mse';
+import { type ServiceMeshSpec, servicemeshProduct } from './products/servicemesh';
 import {
   checkPolicyDocument,
   evaluatePolicy,
@@ -37,6 +38,7 @@ export type { FaultSpec } from './faults';
 export { type FcDispatcher, type FcInvocation, FunctionNotFoundError } from './fc';
 export { SITE_MONITOR_NAMESPACE } from './metric-store';
 export { customMetricNamespace } from './products/cms';
+export type { ServiceMeshSpec } from './products/servicemesh';
 export {
   evaluatePolicy,
   type KubeconfigIssuer,
@@ -79,6 +81,11 @@ export interface CloudStandInOptions {
   rolePolicy?: RamPolicyDocument;
   /** The kubeconfig ACK / ACK One issue to a caller (default: the world's administrator kubeconfigs). */
   kubeconfigFor?: KubeconfigIssuer;
+  /**
+   * Opt-in: serve the ASM `servicemesh` product (its own listener, RAM `servicemesh:<Action>`) for these meshes
+   * (`sandbox/mesh/`). Absent (the default), no servicemesh listener is started.
+   */
+  serviceMesh?: ServiceMeshSpec[];
 }
 
 /** The products with an OpenAPI endpoint of their own. */
@@ -91,6 +98,8 @@ export type StandInEndpoints = Record<OpenApiProductName | 'fc' | 'dingtalk', st
 export interface CloudStandIn {
   /** Each product's own OpenAPI listener (a call for another product is refused, as by the real hosts). */
   openapi: Record<OpenApiProductName, OpenApiListener>;
+  /** The servicemesh listener, only when started with `serviceMesh` (not in `endpoints`). */
+  servicemesh?: OpenApiListener;
   /**
    * The one map product → endpoint of the sandbox (`host:port` for the OpenAPI products, URLs for fc and
    * dingtalk): hand `JSON.stringify(endpoints)` to the functions as FLEET_DR_ENDPOINTS.
@@ -225,6 +234,7 @@ export async function startCloudStandIn(opts: CloudStandInOptions): Promise<Clou
     adcpProduct(opts.world, { kubeconfigFor: opts.kubeconfigFor }),
     mse.product,
     cmsProduct({ store, engine, events, userId, now }),
+    ...(opts.serviceMesh ? [servicemeshProduct(opts.serviceMesh)] : []),
   ];
   const started: Array<{ stop(): Promise<void> }> = [];
   try {
@@ -245,6 +255,7 @@ export async function startCloudStandIn(opts: CloudStandInOptions): Promise<Clou
     const api = openapi.listeners as Record<OpenApiProductName, OpenApiListener>;
     return {
       openapi: api,
+      ...(opts.serviceMesh ? { servicemesh: openapi.listeners.servicemesh } : {}),
       endpoints: {
         cs: api.cs.endpoint,
         adcp: api.adcp.endpoint,

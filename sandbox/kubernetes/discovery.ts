@@ -1,5 +1,5 @@
 /** Discovery documents (/version, /api, /apis, per-group resource lists) in the legacy (unaggregated) form. */
-import { apiVersionOf, RESOURCE_TYPES, RESOURCE_VERBS } from './resources';
+import { apiVersionOf, RESOURCE_TYPES, RESOURCE_VERBS, type ResourceType } from './resources';
 
 /** The Kubernetes version the stand-in claims (kubectl 1.32 is within skew of it). */
 export const SERVER_VERSION = { major: '1', minor: '32' };
@@ -29,9 +29,9 @@ export function coreVersionsDoc(hostPort: string): Record<string, unknown> {
 }
 
 /** The non-core groups with their single served version. */
-function groups(): Array<{ name: string; version: string }> {
+function groups(types: ResourceType[]): Array<{ name: string; version: string }> {
   const seen = new Map<string, string>();
-  for (const t of RESOURCE_TYPES) if (t.group && !seen.has(t.group)) seen.set(t.group, t.version);
+  for (const t of types) if (t.group && !seen.has(t.group)) seen.set(t.group, t.version);
   return [...seen].map(([name, version]) => ({ name, version }));
 }
 
@@ -41,19 +41,26 @@ function groupDoc(g: { name: string; version: string }): Record<string, unknown>
 }
 
 /** GET /apis */
-export function groupListDoc(): Record<string, unknown> {
-  return { kind: 'APIGroupList', apiVersion: 'v1', groups: groups().map(groupDoc) };
+export function groupListDoc(types: ResourceType[] = RESOURCE_TYPES): Record<string, unknown> {
+  return { kind: 'APIGroupList', apiVersion: 'v1', groups: groups(types).map(groupDoc) };
 }
 
 /** GET /apis/<group> or undefined when the group is not served. */
-export function groupDocFor(name: string): Record<string, unknown> | undefined {
-  const g = groups().find((x) => x.name === name);
+export function groupDocFor(
+  name: string,
+  types: ResourceType[] = RESOURCE_TYPES,
+): Record<string, unknown> | undefined {
+  const g = groups(types).find((x) => x.name === name);
   return g ? { kind: 'APIGroup', apiVersion: 'v1', ...groupDoc(g) } : undefined;
 }
 
 /** GET /api/v1 or /apis/<group>/<version>, or undefined when not served. */
-export function resourceListDoc(group: string, version: string): Record<string, unknown> | undefined {
-  const types = RESOURCE_TYPES.filter((t) => t.group === group && t.version === version);
+export function resourceListDoc(
+  group: string,
+  version: string,
+  served: ResourceType[] = RESOURCE_TYPES,
+): Record<string, unknown> | undefined {
+  const types = served.filter((t) => t.group === group && t.version === version);
   if (types.length === 0) return undefined;
   const resources = types.flatMap((t) => {
     const main = {

@@ -3,6 +3,8 @@
  * (Fleet and member clusters alike): a member cluster simply has no Ingress objects unless seeded with some.
  */
 
+import type { KubeObject } from './types';
+
 /** What discovery and the router need to know about one resource type. */
 export interface ResourceType {
   group: string;
@@ -20,6 +22,13 @@ export interface ResourceType {
   verbs?: string[];
   /** Not stored: answered by the server itself (SelfSubjectAccessReview, SubjectAccessReview). */
   virtual?: boolean;
+  /** Served from a CRD: an update (PUT) without metadata.resourceVersion is refused, as for other custom resources. */
+  customResource?: boolean;
+  /**
+   * A validating admission check run after the built-in validation on every create, update and patch (and their
+   * dry runs): throws a KubeStatusError to deny. Opt-in types (`extraResourceTypes`) use it for their webhook.
+   */
+  admit?: (obj: KubeObject) => void;
 }
 
 /** The RBAC API group (ClusterRole, ClusterRoleBinding, Role, RoleBinding). */
@@ -111,12 +120,37 @@ export function apiVersionOf(t: ResourceType): string {
 /** Verbs every served type supports. */
 export const RESOURCE_VERBS = VERBS;
 
-/** Finds a type by apiVersion and kind. */
-export function typeByKind(apiVersion: string, kind: string): ResourceType | undefined {
-  return RESOURCE_TYPES.find((t) => apiVersionOf(t) === apiVersion && t.kind === kind);
+/**
+ * Opt-in types some server in this process was started with (`extraResourceTypes`), by apiVersion|kind. Only
+ * that server serves them over HTTP (routes, discovery); the in-process stores know them all, because the
+ * store resolves kinds without knowing its server.
+ */
+const STORED_EXTRA_TYPES = new Map<string, ResourceType>();
+
+/** Lets the stores resolve an opt-in type (called by startKubeApiServer for its `extraResourceTypes`). */
+export function registerStoredType(t: ResourceType): void {
+  STORED_EXTRA_TYPES.set(`${apiVersionOf(t)}|${t.kind}`, t);
 }
 
-/** Finds a type by group, version and plural (the URL form). */
-export function typeByPlural(group: string, version: string, plural: string): ResourceType | undefined {
-  return RESOURCE_TYPES.find((t) => t.group === group && t.version === version && t.plural === plural);
+/** The types one server serves: every built-in type plus its opt-in ones. */
+export function servedTypes(extra: ResourceType[] = []): ResourceType[] {
+  return extra.length === 0 ? RESOURCE_TYPES : [...RESOURCE_TYPES, ...extra];
+}
+
+/** Finds a type by apiVersion and kind (built-in, or opt-in on some server). */
+export function typeByKind(apiVersion: string, kind: string): ResourceType | undefined {
+  return (
+    RESOURCE_TYPES.find((t) => apiVersionOf(t) === apiVersion && t.kind === kind) ??
+    STORED_EXTRA_TYPES.get(`${apiVersion}|${kind}`)
+  );
+}
+
+/** Finds a type by group, version and plural (the URL form) among the served types. */
+export function typeByPlural(
+  group: string,
+  version: string,
+  plural: string,
+  types: ResourceType[] = RESOURCE_TYPES,
+): ResourceType | undefined {
+  return types.find((t) => t.group === group && t.version === version && t.plural === plural);
 }

@@ -23,8 +23,8 @@ export type Route =
   | { kind: 'discovery'; target: DiscoveryTarget }
   | { kind: 'none' };
 
-/** Routes a URL path (without query string). */
-export function route(path: string): Route {
+/** Routes a URL path (without query string) among the served types (the built-in ones by default). */
+export function route(path: string, types?: ResourceType[]): Route {
   const segs = path
     .split('/')
     .filter((s) => s !== '')
@@ -48,7 +48,7 @@ export function route(path: string): Route {
   if (rest.length === 0) return { kind: 'discovery', target: { doc: 'resources', group, version } };
   // /namespaces/<ns>/<plural>/... when <plural> is a namespaced type; otherwise /namespaces/<name> is a Namespace.
   if (rest[0] === 'namespaces' && rest.length >= 3) {
-    const t = typeByPlural(group, version, rest[2]!);
+    const t = typeByPlural(group, version, rest[2]!, types);
     if (t?.namespaced) {
       if (rest.length > 5) return { kind: 'none' };
       return {
@@ -57,7 +57,7 @@ export function route(path: string): Route {
       };
     }
   }
-  const t = typeByPlural(group, version, rest[0]!);
+  const t = typeByPlural(group, version, rest[0]!, types);
   if (!t || rest.length > 3) return { kind: 'none' };
   return { kind: 'resource', target: { type: t, group, version, name: rest[1], subresource: rest[2] } };
 }

@@ -9,13 +9,14 @@ import { accessReview } from './access-review';
 import { TokenAuth } from './auth';
 import { startControllers } from './controllers';
 import { coreVersionsDoc, groupDocFor, groupListDoc, resourceListDoc, versionDoc } from './discovery';
-import { KubeStatusError } from './errors';
+import { invalid, KubeStatusError } from './errors';
 import { handleVerb, verbOf } from './handlers';
 import { parseBody, readBody, sendError, sendJson } from './http-util';
 import { buildKubeconfig } from './kubeconfig';
 import { listenAll } from './listener';
 import { openapiDoc } from './openapi';
 import { checkMediaType } from './patch-verb';
+import { type ResourceType, registerStoredType, servedTypes } from './resources';
 import { type DiscoveryTarget, route } from './router';
 import { MemoryStore } from './store';
 import { sandboxTls } from './tls';
@@ -32,25 +33,41 @@ import { dumpYaml, seedStore } from './yaml-io';
 /** Bound on requestLog so a long-running sandbox does not grow without limit. */
 const MAX_LOG = 50_000;
 
-function discovery(d: DiscoveryTarget, hostPort: string): unknown {
+function discovery(d: DiscoveryTarget, hostPort: string, types: ResourceType[]): unknown {
   switch (d.doc) {
     case 'version':
       return versionDoc();
     case 'api':
       return coreVersionsDoc(hostPort);
     case 'apis':
-      return groupListDoc();
+      return groupListDoc(types);
     case 'group':
-      return groupDocFor(d.group);
+      return groupDocFor(d.group, types);
     case 'resources':
-      return resourceListDoc(d.group, d.version);
+      return resourceListDoc(d.group, d.version, types);
   }
+}
+
+/** An update (PUT) of an opt-in custom resource without metadata.resourceVersion: 422, as for the other CRDs. */
+function requireResourceVersion(t: ResourceType, verb: string, body: unknown): void {
+  if (!t.customResource || verb !== 'update') return;
+  const meta = (body as { metadata?: { name?: string; resourceVersion?: string } } | undefined)?.metadata;
+  if (meta?.resourceVersion) return;
+  throw invalid(t.kind, t.group ? `${t.group}/${t.version}` : t.version, meta?.name ?? '', [
+    {
+      reason: 'FieldValueInvalid',
+      field: 'metadata.resourceVersion',
+      message: 'Invalid value: 0x0: must be specified for an update',
+    },
+  ]);
 }
 
 /** Starts a server; resolves when it listens on 127.0.0.1 at an OS-picked port. */
 export async function startKubeApiServer(opts: KubeApiServerOptions): Promise<KubeApiServer> {
   const adminToken = `admin-${opts.name}-${randomBytes(12).toString('hex')}`;
   const tokens: TokenSpec[] = [{ token: adminToken, scope: 'admin' }, ...(opts.tokens ?? [])];
+  const types = servedTypes(opts.extraResourceTypes);
+  for (const t of opts.extraResourceTypes ?? []) registerStoredType(t);
   const store = new MemoryStore(opts.watchHistory ?? 1000);
   const auth = new TokenAuth(tokens, store);
   auth.enforceRbac = opts.enforceRbac ?? true;
@@ -72,7 +89,7 @@ export async function startKubeApiServer(opts: KubeApiServerOptions): Promise<Ku
     let token: string | undefined;
     try {
       token = auth.authenticate(req.headers.authorization);
-      const r = route(url.pathname);
+      const r = route(url.pathname, types);
       if (r.kind === 'none' && url.pathname.startsWith('/openapi/')) {
         const doc = openapiDoc(url.pathname);
         if (doc === undefined)
@@ -85,7 +102,7 @@ export async function startKubeApiServer(opts: KubeApiServerOptions): Promise<Ku
       if (r.kind === 'discovery') {
         if (req.method !== 'GET')
           throw new KubeStatusError(405, 'MethodNotAllowed', 'the server does not allow this method');
-        const doc = discovery(r.target, hostPort);
+        const doc = discovery(r.target, hostPort, types);
         if (doc === undefined)
           throw new KubeStatusError(404, 'NotFound', 'the server could not find the requested resource');
         sendJson(res, 200, doc);
@@ -136,6 +153,7 @@ export async function startKubeApiServer(opts: KubeApiServerOptions): Promise<Ku
         fault.left--;
         throw new KubeStatusError(500, 'InternalError', 'Internal error occurred: injected fault (sandbox)');
       }
+      requireResourceVersion(t.type, verb, body);
       const out = handleVerb(store, verb, {
         method: req.method ?? 'GET',
         target: t,

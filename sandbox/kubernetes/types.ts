@@ -1,4 +1,5 @@
 /** Public types of the Kubernetes API stand-in (the agreed `sandbox/kubernetes` contract). */
+import type { ResourceType } from './resources';
 
 /**
  * A bearer token and what it may do: `admin` everything; `read-only`; `readWrite` lists resource plurals
@@ -31,6 +32,12 @@ export interface KubeApiServerOptions {
   watchHistory?: number;
   /** Authorise `rbac` tokens by RBAC (default true); false lets them do anything, as before RBAC existed. */
   enforceRbac?: boolean;
+  /**
+   * Resource types this server serves beyond the built-in ones (routes, discovery), as a cluster with extra
+   * CRDs installed does: e.g. the ASM control plane's `networking.istio.io` DestinationRule
+   * (`sandbox/mesh/destination-rule.ts`). Default none, so the Fleet and members serve exactly the built-ins.
+   */
+  extraResourceTypes?: ResourceType[];
 }
 
 /** Any Kubernetes object as stored and served. */

@@ -186,8 +186,10 @@ export function validationCauses(t: ResourceType, obj: KubeObject): StatusCause[
   }
 }
 
-/** Throws 422 Invalid when `obj` does not validate. */
+/** Throws 422 Invalid when `obj` does not validate; then the type's admission check, if any, may deny it. */
 export function validate(t: ResourceType, obj: KubeObject): void {
   const causes = validationCauses(t, obj);
   if (causes.length > 0) throw invalid(t.kind, obj.apiVersion, String(obj.metadata?.name ?? ''), causes);
+  // Validating admission runs after the object's own validation, as in the API server's write path.
+  t.admit?.(obj);
 }

@@ -1,5 +1,5 @@
 /** `fleet-dr check-config <file>`: validate a policy file; one summary line, or every problem by path. */
-import type { Policy } from '../config';
+import { asmRegionOf, destinationRuleOf, localityOf, type Policy, type Route } from '../config';
 import { loadPolicy } from '../config-loader';
 import { ConfigError } from '../errors';
 import { explainPin } from '../gateway/pin';
@@ -8,9 +8,24 @@ import { type CliIo, EXIT } from './io';
 /** One line that says what the policy governs. */
 export function summarisePolicy(p: Policy): string {
   const clusters = p.clusters.map((c) => `${c.id} ${c.role} in ${c.zone}`).join(', ');
-  const routes = p.routes.map((r) => `${r.namespace}/${r.ingress}`).join(', ');
+  const routes = p.routes.map((r) => `${r.namespace}/${r.ingress}${viaAsm(r)}`).join(', ');
   const flags = [p.dryRun ? 'dry run' : '', p.paused ? 'paused' : ''].filter(Boolean).join(', ');
-  return `valid policy: region ${p.region}, Fleet ${p.fleet.id}, ${p.clusters.length} clusters (${clusters}), ${p.routes.length} route(s) (${routes}), ${explainPin(p.gateway.pin, p.clusters)}${flags ? `, ${flags}` : ''}`;
+  return `valid policy: region ${p.region}, Fleet ${p.fleet.id}, ${p.clusters.length} clusters (${clusters}), ${p.routes.length} route(s) (${routes}), ${explainPin(p.gateway.pin, p.clusters)}${asmSummary(p)}${flags ? `, ${flags}` : ''}`;
+}
+
+/** ` via ASM DestinationRule ns/name` for a route with `router: asm`. */
+function viaAsm(r: Route): string {
+  if (r.router !== 'asm') return '';
+  const dr = destinationRuleOf(r);
+  return ` via ASM DestinationRule ${dr.namespace}/${dr.name}`;
+}
+
+/** The ASM instance and each cluster's locality, when a route uses it. */
+function asmSummary(p: Policy): string {
+  if (!p.asm || !p.routes.some((r) => r.router === 'asm')) return '';
+  const localities = p.clusters.map((c) => `${c.id} ${localityOf(p, c)}`).join(', ');
+  const network = p.asm.privateIpAddress ? ', internal kubeconfig' : '';
+  return `, ASM ${p.asm.serviceMeshId} in ${asmRegionOf(p)}${network} (localities: ${localities})`;
 }
 
 /** Runs the command; returns the exit code (0 valid, 2 invalid or unreadable). */

@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { ConfigError } from '../errors';
 
 /** The products fleet-dr calls. */
-export type Product = 'cs' | 'adcp' | 'mse' | 'cms' | 'fc' | 'dingtalk';
+export type Product = 'cs' | 'adcp' | 'mse' | 'cms' | 'fc' | 'dingtalk' | 'servicemesh';
 
 /** Endpoint overrides, by product: `host:port` (plain http for 127.0.0.1/localhost) or a full URL. */
 export type EndpointOverrides = Partial<Record<Product, string>>;
@@ -22,7 +22,7 @@ export interface ResolvedEndpoint {
 }
 
 const OverridesSchema = z.partialRecord(
-  z.enum(['cs', 'adcp', 'mse', 'cms', 'fc', 'dingtalk']),
+  z.enum(['cs', 'adcp', 'mse', 'cms', 'fc', 'dingtalk', 'servicemesh']),
   z.string().min(1),
 );
 
@@ -56,6 +56,9 @@ export function publicEndpoint(product: Product, region: string, accountId?: str
       return `${accountId}.${region}.fc.aliyuncs.com`;
     case 'dingtalk':
       return 'oapi.dingtalk.com';
+    case 'servicemesh':
+      // ASM's API is central (one host for every region), as its generated SDK's endpoint rule says.
+      return 'servicemesh.aliyuncs.com';
     default:
       return `${product}.${region}.aliyuncs.com`;
   }

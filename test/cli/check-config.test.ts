@@ -106,3 +106,21 @@ describe('fleet-dr check-config (child process)', () => {
     assert.match(get('debug').stderr, /empty policy file/);
   });
 });
+
+describe('check-config summary with router asm', () => {
+  it('names each ASM route with its DestinationRule, the ASM instance and every cluster locality', async () => {
+    const { summarisePolicy } = await import('../../shared/cli/check-config');
+    const { validatePolicy } = await import('../../shared/config-loader');
+    const { example } = await import('../config/helpers');
+    const p = example();
+    assert.doesNotMatch(summarisePolicy(validatePolicy(p)), /ASM/);
+    p.asm = { serviceMeshId: 'c-mesh', privateIpAddress: true };
+    p.routes[0].router = 'asm';
+    const line = summarisePolicy(validatePolicy(p));
+    assert.match(line, /1 route\(s\) \(web-demo\/web-demo via ASM DestinationRule web-demo\/web-demo\)/);
+    assert.match(
+      line,
+      /, ASM c-mesh in cn-hangzhou, internal kubeconfig \(localities: c-ack-az1 cn-hangzhou\/cn-hangzhou-h, c-reg-az2 cn-hangzhou\/cn-hangzhou-i\)/,
+    );
+  });
+});

@@ -205,10 +205,66 @@ describe('cross-field checks', () => {
         'detection.probeIntervalSeconds: 2 s is not above the slowest probe timeout (2000 ms): a health-check round would run into the next',
       ],
     ],
+    [
+      'a route with router asm and no asm section',
+      (p) => {
+        p.routes[0].router = 'asm';
+      },
+      [
+        'asm: required by routes[0] (router "asm"): the ASM instance (serviceMeshId) whose control plane holds the DestinationRules',
+      ],
+    ],
+    [
+      'an asm section no route uses',
+      (p) => {
+        p.asm = { serviceMeshId: 'c-mesh' };
+      },
+      ['asm: set, but no route has router "asm": add router: asm to the routes it steers'],
+    ],
+    [
+      'a destinationRule on an mse-ingress route',
+      (p) => {
+        p.routes[0].destinationRule = { name: 'web-demo' };
+      },
+      ['routes[0].destinationRule: only used with router "asm" (this route has "mse-ingress")'],
+    ],
+    [
+      'two clusters in one locality with router asm',
+      (p) => {
+        p.asm = { serviceMeshId: 'c-mesh' };
+        p.routes[0].router = 'asm';
+        p.clusters.push({ ...structuredClone(p.clusters[0]), id: 'c-ack-az1b', name: 'ack-az1b' });
+        p.clusters[2].vSwitches = [];
+        delete p.clusters[2].podCidr;
+        delete p.clusters[2].serviceCidr;
+      },
+      [
+        'clusters[2].zone: locality "cn-hangzhou/cn-hangzhou-h" also holds clusters[0]: router "asm" weighs traffic by locality, so the two clusters\' weights would be ambiguous',
+      ],
+    ],
+    [
+      'a failover setting in asm (fleet-dr only writes distribute) and a non-boolean privateIpAddress',
+      (p) => {
+        p.asm = { serviceMeshId: 'c-mesh', privateIpAddress: 'yes', failover: [] };
+        p.routes[0].router = 'asm';
+      },
+      ['asm.privateIpAddress: expected boolean, received string', 'asm.failover: unknown field'],
+    ],
   ];
   for (const [what, change, expected] of cases) {
     it(`reports ${what}`, () => assert.deepEqual(problemsAfter(change), expected));
   }
+
+  it('accepts router asm with an asm section, and two clusters in one zone under mse-ingress', () => {
+    assert.deepEqual(
+      problemsAfter((p) => {
+        p.asm = { serviceMeshId: 'c-mesh', regionId: 'cn-shanghai', privateIpAddress: true };
+        p.routes[0].router = 'asm';
+        p.routes[0].destinationRule = { name: 'web-demo-dr', namespace: 'mesh' };
+      }),
+      [],
+    );
+  });
 
   it('lets readings expire within a round when one sample decides', () => {
     assert.deepEqual(

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { asmRegionOf, destinationRuleOf, localityOf } from '../../shared/config';
 import { validatePolicy } from '../../shared/config-loader';
 import { ConfigError } from '../../shared/errors';
 import { example } from './helpers';
@@ -102,5 +103,44 @@ describe('policy schema', () => {
     const p = example();
     p.network.onPremisesCidrs = ['192.168.0.0'];
     assert.match(problems(p)[0] ?? '', /^network\.onPremisesCidrs\[0\]: must be an IPv4 CIDR/);
+  });
+
+  it('keeps every route on mse-ingress unless it says router: asm', () => {
+    const policy = validatePolicy(example());
+    assert.equal(policy.routes[0]?.router, 'mse-ingress');
+    assert.equal(policy.asm, undefined);
+  });
+
+  it('fills in the ASM defaults: no internal kubeconfig, the policy region, the route Service as DestinationRule', () => {
+    const p = example();
+    p.asm = { serviceMeshId: 'c-mesh' };
+    p.routes[0].router = 'asm';
+    const policy = validatePolicy(p);
+    assert.deepEqual(policy.asm, { serviceMeshId: 'c-mesh', privateIpAddress: false });
+    assert.equal(asmRegionOf(policy), 'cn-hangzhou');
+    assert.equal(asmRegionOf({ ...policy, asm: { ...policy.asm!, regionId: 'cn-shanghai' } }), 'cn-shanghai');
+    const route = policy.routes[0]!;
+    assert.deepEqual(destinationRuleOf(route), { name: 'web-demo', namespace: 'web-demo' });
+    assert.deepEqual(destinationRuleOf({ ...route, destinationRule: { name: 'dr' } }), {
+      name: 'dr',
+      namespace: 'web-demo',
+    });
+    assert.equal(localityOf(policy, policy.clusters[1]!), 'cn-hangzhou/cn-hangzhou-i');
+  });
+
+  it('refuses an unknown router and an asm section without serviceMeshId, by path', () => {
+    const p = example();
+    p.routes[0].router = 'istio';
+    p.asm = { regionId: 'Hangzhou' };
+    const list = problems(p);
+    assert.ok(
+      list.some((l) => /^routes\[0\]\.router: /.test(l)),
+      list.join('\n'),
+    );
+    assert.ok(list.includes('asm.serviceMeshId: required (expected string)'), list.join('\n'));
+    assert.ok(
+      list.some((l) => /^asm\.regionId: must be a region id/.test(l)),
+      list.join('\n'),
+    );
   });
 });
