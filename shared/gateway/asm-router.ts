@@ -8,7 +8,7 @@
  *
  * Fencing has no separate object to edit here, as MSE's remote-clusters annotation is: a fenced cluster's
  * locality gets weight 0 in every route's distribute, the others share its weight as they shared the rest.
- * Not wired into the pipeline yet; its tests against a stand-in are still to be written.
+ * Not wired into the pipeline yet; test/gateway/asm-router.contract.test.ts runs it against the mesh stand-in.
  */
 import { updateWithRetry } from '../clients/conditional-update';
 import { WeightsError } from '../clients/errors';

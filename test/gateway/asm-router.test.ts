@@ -1,6 +1,6 @@
 // The ASM router over an in-memory DestinationRule store that enforces resourceVersion like a Kubernetes API
-// (a replace on a stale version is a 409). Not a stand-in: the contract tests against the ASM control-plane
-// stand-in are still to be written.
+// (a replace on a stale version is a 409), to force conflicts exactly; asm-router.contract.test.ts runs the router
+// against the ASM control-plane stand-in.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { FleetConflictError, KubeApiError, WeightsError } from '../../shared/clients/errors';
