@@ -92,13 +92,15 @@ export interface CloudStandInOptions {
 export type OpenApiProductName = 'cs' | 'adcp' | 'mse' | 'cms';
 
 /** Every endpoint the stand-ins serve, by product: the value of FLEET_DR_ENDPOINTS for these stand-ins. */
-export type StandInEndpoints = Record<OpenApiProductName | 'fc' | 'dingtalk', string>;
+export type StandInEndpoints = Record<OpenApiProductName | 'fc' | 'dingtalk', string> & {
+  servicemesh?: string;
+};
 
 /** The running cloud stand-ins. */
 export interface CloudStandIn {
   /** Each product's own OpenAPI listener (a call for another product is refused, as by the real hosts). */
   openapi: Record<OpenApiProductName, OpenApiListener>;
-  /** The servicemesh listener, only when started with `serviceMesh` (not in `endpoints`). */
+  /** The servicemesh listener, only when started with `serviceMesh` (then in `endpoints` too). */
   servicemesh?: OpenApiListener;
   /**
    * The one map product → endpoint of the sandbox (`host:port` for the OpenAPI products, URLs for fc and
@@ -263,6 +265,7 @@ export async function startCloudStandIn(opts: CloudStandInOptions): Promise<Clou
         cms: api.cms.endpoint,
         fc: fc.url,
         dingtalk: dingtalk.url,
+        ...(opts.serviceMesh ? { servicemesh: openapi.listeners.servicemesh!.endpoint } : {}),
       },
       faults: {
         set: (p, f) => faults.set(p, f),

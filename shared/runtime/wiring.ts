@@ -11,12 +11,16 @@ import { createFcClient, type FcClient } from '../clients/fc-client';
 import { createFleetClient, type FleetClient } from '../clients/fleet-client';
 import type { KubeClient } from '../clients/kube-client';
 import { createMseClient, type MseClient } from '../clients/mse-client';
-import type { Policy } from '../config';
+import { createServiceMeshClient } from '../clients/servicemesh-client';
+import { asmRegionOf, type Policy } from '../config';
 import { ConfigError } from '../errors';
 import { gatewayKeys } from '../gateway/annotations';
+import { clusterLocalities } from '../gateway/asm-distribute';
+import { AsmRouter } from '../gateway/asm-router';
 import { GatewayMembership } from '../gateway/membership';
 import { MseIngressRouter } from '../gateway/mse-ingress-router';
 import type { TrafficRouter } from '../gateway/router';
+import { RouterByRoute, routerNameOf } from '../gateway/router-by-route';
 import { IngressWeightWriter } from '../gateway/weight-writer';
 import { type Logger, setLogSink } from '../log';
 import { createDingTalkSender } from '../notify/dingtalk-client';
@@ -73,6 +77,35 @@ export function wire(policy: Policy, context: FcContext, env: NodeJS.ProcessEnv 
       policy.fleet.mseIngressConfig,
       policy.gateway.remoteClustersAnnotation,
     );
+  const mseRouter = async () => {
+    const writer = new IngressWeightWriter({
+      fleetKube: await fleetKube(),
+      memberKube,
+      clusters: policy.clusters,
+      keys: gatewayKeys(policy.gateway),
+    });
+    return new MseIngressRouter(
+      writer,
+      await membership(),
+      policy.clusters.map((c) => c.id),
+    );
+  };
+  const asmRouter = () => {
+    const asm = policy.asm;
+    if (!asm) throw new ConfigError('a route has router "asm" but the policy has no asm section');
+    const mesh = createServiceMeshClient({
+      serviceMeshId: asm.serviceMeshId,
+      region: asmRegionOf(policy),
+      privateIpAddress: asm.privateIpAddress,
+      credentials,
+      overrides,
+    });
+    return new AsmRouter({
+      rules: mesh.destinationRules,
+      clusters: clusterLocalities(policy),
+      routes: policy.routes.filter((r) => routerNameOf(r) === 'asm'),
+    });
+  };
   return {
     policy,
     env,
@@ -87,18 +120,10 @@ export function wire(policy: Policy, context: FcContext, env: NodeJS.ProcessEnv 
       return new RoutingStore(await fleetKube(), policy);
     },
     async router() {
-      const kube = await fleetKube();
-      const writer = new IngressWeightWriter({
-        fleetKube: kube,
-        memberKube,
-        clusters: policy.clusters,
-        keys: gatewayKeys(policy.gateway),
-      });
-      return new MseIngressRouter(
-        writer,
-        await membership(),
-        policy.clusters.map((c) => c.id),
-      );
+      const uses = new Set(policy.routes.map(routerNameOf));
+      const mse = uses.has('mse-ingress') ? await mseRouter() : undefined;
+      if (!uses.has('asm') && mse) return mse;
+      return new RouterByRoute({ ...(mse ? { 'mse-ingress': mse } : {}), asm: asmRouter() });
     },
     membership,
     async outbox(now, log) {

@@ -127,6 +127,19 @@ describe('drift comparisons', () => {
     assert.deepEqual(diffs(s), []);
   });
 
+  it('looks for no canary or base Ingress on a route the ASM router carries (its DestinationRule is not checked yet)', () => {
+    const s = asCommitted();
+    routeOf(s).ingresses = [];
+    routeOf(s).base = null;
+    const asm: Policy = {
+      ...policy,
+      asm: { serviceMeshId: 'c-asm', privateIpAddress: false },
+      routes: [{ ...route, router: 'asm' }],
+    };
+    assert.deepEqual(diffs(s, asm), []);
+    assert.ok(diffs(s).length > 0, 'the same snapshot has drift for an MSE route');
+  });
+
   describe('routing', () => {
     it('a changed weight: safe, repaired by carrying the committed weights again', () => {
       const s = asCommitted();
