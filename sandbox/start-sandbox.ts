@@ -9,8 +9,11 @@ import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import { type Policy, PolicySchema } from '../shared/config';
 import {
+  ASM_RAM_POLICY_PATH,
   type CloudStandIn,
   type KubeconfigIssuer,
+  mergeRamPolicies,
+  readRamPolicy,
   SANDBOX_FUNCTION_ROLE,
   startCloudStandIn,
 } from './cloud/index';
@@ -159,8 +162,12 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
       autoTick: opts.autoTick,
       enforceRam: opts.enforceRam,
       kubeconfigFor,
+      // With the mesh, the role carries deploy/ram-policy-asm.json too, as an ASM deployment attaches it.
       ...(mesh
-        ? { serviceMesh: [{ serviceMeshId: mesh.serviceMeshId, kubeconfig: () => mesh.kubeconfig() }] }
+        ? {
+            serviceMesh: [{ serviceMeshId: mesh.serviceMeshId, kubeconfig: () => mesh.kubeconfig() }],
+            rolePolicy: mergeRamPolicies(readRamPolicy(), readRamPolicy(ASM_RAM_POLICY_PATH)),
+          }
         : {}),
     });
     stops.push(() => cloud.stop());

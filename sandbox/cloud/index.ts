@@ -55,9 +55,19 @@ export const DEFAULT_RAM_POLICY_PATH = fileURLToPath(
   new URL('../../deploy/ram-policy.json', import.meta.url),
 );
 
+/** The RAM policy a deployment attaches too when a route has `router: asm` (the servicemesh kubeconfig). */
+export const ASM_RAM_POLICY_PATH = fileURLToPath(
+  new URL('../../deploy/ram-policy-asm.json', import.meta.url),
+);
+
 /** Reads deploy/ram-policy.json (or another policy document). */
 export function readRamPolicy(path = DEFAULT_RAM_POLICY_PATH): RamPolicyDocument {
   return checkPolicyDocument(JSON.parse(readFileSync(path, 'utf8')));
+}
+
+/** One role's policies as one document: every statement of each. */
+export function mergeRamPolicies(...docs: RamPolicyDocument[]): RamPolicyDocument {
+  return checkPolicyDocument({ Version: '1', Statement: docs.flatMap((d) => d.Statement) });
 }
 
 /** Options of the cloud stand-ins. */

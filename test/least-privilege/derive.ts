@@ -9,7 +9,7 @@
  * over one scenario. Not modelled: which cluster (Fleet or member) an RBAC request went to; a Role's
  * `fleet-dr.io/apply-to` label only names the grant.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseAllDocuments } from 'yaml';
 import type { AuthzRecord } from '../../sandbox/authz-log';
@@ -85,11 +85,18 @@ export function rbacRules(yamlText: string): RbacRule[] {
 
 const DEPLOY = new URL('../../deploy/', import.meta.url);
 
-/** deploy/ram-policy.json and deploy/fleet-rbac.yaml (or the files in another directory). */
+/**
+ * deploy/ram-policy.json with deploy/ram-policy-asm.json (attached when a route has `router: asm`), and
+ * deploy/fleet-rbac.yaml (or the files in another directory; the ASM policy only when it is there).
+ */
 export function readDeployGrants(dir: URL = DEPLOY): Grants {
   const read = (name: string) => readFileSync(fileURLToPath(new URL(name, dir)), 'utf8');
+  const asm = existsSync(fileURLToPath(new URL('ram-policy-asm.json', dir)))
+    ? (JSON.parse(read('ram-policy-asm.json')) as { Statement: unknown[] }).Statement
+    : [];
+  const main = JSON.parse(read('ram-policy.json')) as { Statement: unknown[] };
   return {
-    ram: checkPolicyDocument(JSON.parse(read('ram-policy.json'))),
+    ram: checkPolicyDocument({ ...main, Statement: [...main.Statement, ...asm] }),
     rbac: rbacRules(read('fleet-rbac.yaml')),
   };
 }

@@ -38,6 +38,8 @@ const UNEXERCISED: Record<string, string> = {
     'rewriting an existing canary (a failback step once the healed zone reads up); covered by test/e2e/operator-failback.test.ts',
   'member: list core/nodes':
     'the pin check of a `gateway.pin: zone` policy (the sandbox policy pins otherwise); covered by test/gateway/pin-settings.test.ts',
+  'servicemesh:DescribeServiceMeshKubeconfig':
+    'deploy/ram-policy-asm.json: only routes with `router: asm` (the sandbox policy routes through MSE); covered by test/e2e/asm-alarm-failover.test.ts',
 };
 
 describe('reliability: least privilege, derived from the calls', () => {
