@@ -23,6 +23,9 @@ import {
   withDistribute,
 } from './asm-distribute';
 import { canaryWeights, normaliseTo100, type Weights } from './canary-weights';
+import { localityProblem } from './locality-check';
+import { ISTIO_LABELS } from './pin';
+import { type MemberReader, readClusterView } from './pin-check';
 import type { TrafficRouter } from './router';
 
 /** fleet-dr's annotations on a DestinationRule it steers. */
@@ -45,6 +48,11 @@ export interface AsmRouterOptions {
   routes: Route[];
   /** Conditional-write attempts per rule before FleetConflictError. */
   maxAttempts?: number;
+  /**
+   * A member cluster's Kubernetes API (its pods and nodes), for the locality check before fleet-dr first
+   * writes a rule (locality-check.ts). Without it, the check is not made.
+   */
+  memberReader?: (clusterId: string) => Promise<MemberReader>;
 }
 
 /** What fleet-dr keeps on one DestinationRule. */
@@ -87,6 +95,7 @@ export class AsmRouter implements TrafficRouter {
 
   async setWeights(route: Route, weights: Weights, opts: { revision?: number } = {}): Promise<void> {
     const committed = canaryWeights(weights, this.ids);
+    await this.checkLocalitiesBeforeFirstWrite(route, committed);
     await this.edit(route, (book) => {
       if (opts.revision !== undefined && book.revision !== undefined && book.revision > opts.revision)
         return undefined; // a newer commit won
@@ -121,6 +130,35 @@ export class AsmRouter implements TrafficRouter {
       for (const id of obj ? bookkeepingOf(obj).fenced : []) fenced.add(id);
     }
     return this.ids.filter((id) => !fenced.has(id));
+  }
+
+  /**
+   * The first time fleet-dr writes a rule (no bookkeeping on it yet), every cluster the weights give traffic
+   * must have the Service's endpoints in its own locality, or the mesh would route its share elsewhere.
+   */
+  private async checkLocalitiesBeforeFirstWrite(route: Route, weights: Weights): Promise<void> {
+    const reader = this.deps.memberReader;
+    if (!reader) return;
+    const { namespace, name } = destinationRuleOf(route);
+    const obj = await this.deps.rules.get(namespace, name);
+    if (!obj || bookkeepingOf(obj).weights) return;
+    const problems = await Promise.all(
+      this.deps.clusters
+        .filter((c) => (weights[c.id] ?? 0) > 0)
+        .map(async (c) => {
+          const zone = c.locality.split('/')[1] ?? '';
+          const view = await readClusterView(await reader(c.id), c, route.namespace, route.service, {
+            pin: { key: ISTIO_LABELS.zone, value: zone },
+            nodes: true,
+          });
+          return localityProblem(view, c.locality);
+        }),
+    );
+    const found = problems.filter((p): p is string => p !== undefined);
+    if (found.length)
+      throw new WeightsError(
+        `route ${route.name}: the mesh would not route by these locality weights: ${found.join('; ')}`,
+      );
   }
 
   private known(clusterId: string): void {

@@ -104,6 +104,7 @@ export function wire(policy: Policy, context: FcContext, env: NodeJS.ProcessEnv 
       rules: mesh.destinationRules,
       clusters: clusterLocalities(policy),
       routes: policy.routes.filter((r) => routerNameOf(r) === 'asm'),
+      memberReader: memberKube,
     });
   };
   return {

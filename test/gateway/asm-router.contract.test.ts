@@ -9,6 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import { CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
 import { type MeshProxy, startMeshProxy, zonePodEndpoints } from '../../sandbox/mesh/mesh-proxy';
 import { type Sandbox, startSandbox } from '../../sandbox/start-sandbox';
+import { WeightsError } from '../../shared/clients/errors';
 import {
   clearServiceMeshKubeCache,
   createServiceMeshClient,
@@ -17,6 +18,7 @@ import {
 import type { Route } from '../../shared/config';
 import { clusterLocalities, DestinationRuleError } from '../../shared/gateway/asm-distribute';
 import { AsmRouter } from '../../shared/gateway/asm-router';
+import { type Wiring, wire } from '../../shared/runtime/wiring';
 import { HOST, sendAs } from '../sandbox/mesh-helpers';
 
 const NS = 'web-demo';
@@ -60,12 +62,24 @@ describe('ASM router against the mesh stand-in', () => {
     router: 'asm',
     destinationRule: { name, namespace: NS },
   });
-  const router = (route: Route) =>
+  const router = (route: Route, withLocalityCheck = false) =>
     new AsmRouter({
       rules: mesh.destinationRules,
       clusters: clusterLocalities(sb.policy),
       routes: [route],
+      // The production member clients (ACK's kubeconfig for each member, the role's RBAC).
+      ...(withLocalityCheck ? { memberReader: production().memberKube } : {}),
     });
+  let wiring: Wiring | undefined;
+  const production = (): Wiring => {
+    const { cs, adcp, mse, cms } = sb.cloud.endpoints;
+    wiring ??= wire(
+      sb.policy,
+      { requestId: 'asm-test', accountId: '1234567890', credentials: sb.cloud.credentials.issueStsToken() },
+      { FLEET_DR_ENDPOINTS: JSON.stringify({ cs, adcp, mse, cms }) },
+    );
+    return wiring;
+  };
 
   before(async () => {
     sb = await startSandbox({ mesh: true, readinessLagMs: 60_000, propagationDelayMs: 150 });
@@ -141,6 +155,36 @@ describe('ASM router against the mesh stand-in', () => {
       const share = ids.filter((id) => id.startsWith(`${az1}/`)).length / ids.length;
       assert.ok(Math.abs(share - 0.3) <= 0.03, `caller in ${zone.zone}: ${az1} got ${share}`);
     }
+  });
+
+  it("checks the pods' locality before the first write: a node without its zone label is refused, naming it", async () => {
+    await createRule('locality', { outlierDetection: OUTLIER });
+    const route = routeFor('locality');
+    const [az1, az2] = sb.policy.clusters.map((c) => c.id) as [string, string];
+    const members = sb.members.get(az2)!.store;
+    const node = members.list('v1', 'Node')[0]!;
+    const labels = { ...(node.metadata.labels ?? {}) };
+    const { 'topology.kubernetes.io/zone': zone, ...withoutZone } = labels;
+    members.upsert({ ...node, metadata: { ...node.metadata, labels: withoutZone } });
+    const before = await readRule('locality');
+    try {
+      await assert.rejects(router(route, true).setWeights(route, { [az1]: 0, [az2]: 100 }), (e: unknown) => {
+        assert.ok(e instanceof WeightsError);
+        assert.match(
+          String(e),
+          new RegExp(
+            `endpoint\\(s\\) of ${az2} are not in [^:]+/${zone}: pod \\S+ on node ${node.metadata.name} has [^,]+, topology.kubernetes.io/zone=\\(none\\)`,
+          ),
+        );
+        return true;
+      });
+      assert.equal((await readRule('locality')).metadata.resourceVersion, before.metadata.resourceVersion);
+    } finally {
+      members.upsert({ ...node, metadata: { ...node.metadata, labels } });
+    }
+    // With the label back, the check passes and the rule is written.
+    await router(route, true).setWeights(route, { [az1]: 0, [az2]: 100 });
+    assert.notEqual((await readRule('locality')).metadata.resourceVersion, before.metadata.resourceVersion);
   });
 
   it('refuses a rule without outlier detection, and the control plane keeps it as it was', async () => {

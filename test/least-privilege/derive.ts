@@ -204,10 +204,7 @@ export function privilegeProblems(cmp: PrivilegeComparison, allowList: Record<st
  * Grants the whole end-to-end suite (test/e2e, test/reliability) does not exercise, each with the reason.
  * Keep it short: a grant nothing calls should be removed from deploy/ instead.
  */
-export const SUITE_UNEXERCISED: Record<string, string> = {
-  'member: list core/nodes':
-    'only a `gateway.pin: zone` policy reads member Nodes (the sandbox policy pins by cluster id); exercised by test/gateway/pin-settings.test.ts and test/sandbox/gateway-pin.test.ts',
-};
+export const SUITE_UNEXERCISED: Record<string, string> = {};
 
 /** The runner's check over a whole run's SANDBOX_AUTHZ_LOG file: the comparison and its problems. */
 export function checkSuiteLog(

@@ -37,7 +37,7 @@ const UNEXERCISED: Record<string, string> = {
   'fleet: update networking.k8s.io/ingresses in web-demo':
     'rewriting an existing canary (a failback step once the healed zone reads up); covered by test/e2e/operator-failback.test.ts',
   'member: list core/nodes':
-    'the pin check of a `gateway.pin: zone` policy (the sandbox policy pins otherwise); covered by test/gateway/pin-settings.test.ts',
+    'the pin check of a `gateway.pin: zone` policy and the ASM locality check (the sandbox policy pins otherwise and routes through MSE); covered by test/gateway/pin-settings.test.ts and test/e2e/asm-alarm-failover.test.ts',
   'servicemesh:DescribeServiceMeshKubeconfig':
     'deploy/ram-policy-asm.json: only routes with `router: asm` (the sandbox policy routes through MSE); covered by test/e2e/asm-alarm-failover.test.ts',
 };

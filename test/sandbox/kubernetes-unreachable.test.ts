@@ -7,7 +7,8 @@ import { memberSeedYaml } from '../../sandbox/kubernetes/seed';
 import { KubeApiError, TimeoutError } from '../../shared/clients/errors';
 import { type KubeClient, kubeClientFromKubeconfig } from '../../shared/clients/kube-client';
 
-const TIMEOUT_MS = 400;
+// Long enough that "fails at once" (a refused connection) is told from the timeout on a busy machine.
+const TIMEOUT_MS = 2_000;
 const LIMITS = { timeoutMs: TIMEOUT_MS, retries: 0, minBackoffMs: 10, maxBackoffMs: 10 };
 
 /** Resolves with how a raw TCP connection ends: 'refused' (error), 'open' (connected, no answer in ms). */
