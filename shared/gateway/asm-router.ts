@@ -95,12 +95,17 @@ export class AsmRouter implements TrafficRouter {
 
   async setWeights(route: Route, weights: Weights, opts: { revision?: number } = {}): Promise<void> {
     const committed = canaryWeights(weights, this.ids);
-    await this.checkLocalitiesBeforeFirstWrite(route, committed);
-    await this.edit(route, (book) => {
-      if (opts.revision !== undefined && book.revision !== undefined && book.revision > opts.revision)
-        return undefined; // a newer commit won
-      return { weights: committed, fenced: book.fenced, revision: opts.revision ?? book.revision };
-    });
+    // The rule read for the write tells whether fleet-dr wrote it before: no extra read on the hot path.
+    const firstWrite = () => this.checkLocalities(route, committed);
+    await this.edit(
+      route,
+      (book) => {
+        if (opts.revision !== undefined && book.revision !== undefined && book.revision > opts.revision)
+          return undefined; // a newer commit won
+        return { weights: committed, fenced: book.fenced, revision: opts.revision ?? book.revision };
+      },
+      firstWrite,
+    );
   }
 
   async fence(clusterId: string): Promise<void> {
@@ -136,12 +141,9 @@ export class AsmRouter implements TrafficRouter {
    * The first time fleet-dr writes a rule (no bookkeeping on it yet), every cluster the weights give traffic
    * must have the Service's endpoints in its own locality, or the mesh would route its share elsewhere.
    */
-  private async checkLocalitiesBeforeFirstWrite(route: Route, weights: Weights): Promise<void> {
+  private async checkLocalities(route: Route, weights: Weights): Promise<void> {
     const reader = this.deps.memberReader;
     if (!reader) return;
-    const { namespace, name } = destinationRuleOf(route);
-    const obj = await this.deps.rules.get(namespace, name);
-    if (!obj || bookkeepingOf(obj).weights) return;
     const problems = await Promise.all(
       this.deps.clusters
         .filter((c) => (weights[c.id] ?? 0) > 0)
@@ -180,7 +182,13 @@ export class AsmRouter implements TrafficRouter {
    * resourceVersion; after a 409, read and change again. A rule fleet-dr may not write (absent, no outlier
    * detection, failover) is refused with DestinationRuleError before anything is written.
    */
-  private async edit(route: Route, change: (book: Bookkeeping) => Bookkeeping | undefined): Promise<void> {
+  private async edit(
+    route: Route,
+    change: (book: Bookkeeping) => Bookkeeping | undefined,
+    /** Run once, before writing a rule fleet-dr has not written yet (no bookkeeping on it). */
+    firstWrite?: () => Promise<void>,
+  ): Promise<void> {
+    let checked = false;
     const { namespace, name } = destinationRuleOf(route);
     const object = `${namespace}/${name}`;
     await updateWithRetry({
@@ -190,6 +198,10 @@ export class AsmRouter implements TrafficRouter {
         const obj = await this.deps.rules.get(namespace, name);
         if (!obj)
           throw new DestinationRuleError(object, ['not found: fleet-dr steers a rule, it never creates one']);
+        if (firstWrite && !checked && !bookkeepingOf(obj).weights) {
+          await firstWrite();
+          checked = true;
+        }
         return obj;
       },
       change: (obj) => {

@@ -7,15 +7,14 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
 import { DRILL_TOKEN, type Drill, startDrill } from '../../sandbox/drill/drill-env';
 import { waitFor } from '../../sandbox/drill/drill-helpers';
-import { type MeshProxy, startMeshProxy, zonePodEndpoints } from '../../sandbox/mesh/mesh-proxy';
+import { type MeshProxy, zonePodEndpoints } from '../../sandbox/mesh/mesh-proxy';
 import type { Policy } from '../../shared/config';
 import { clusterLocalities, weightsFromDistribute } from '../../shared/gateway/asm-distribute';
 import { ASM_KEYS } from '../../shared/gateway/asm-router';
 import { verdictsUp } from '../reliability/reliability-helpers';
-import { sendAs } from '../sandbox/mesh-helpers';
+import { proxyFor, ruleClient, sendAs } from '../sandbox/mesh-helpers';
 import { alarmForm, invokeCallback } from './helpers';
 
 const MESH_ID = 'c-asm-sandbox';
@@ -30,49 +29,24 @@ const asmPolicy = (p: Policy): Policy => ({
 describe('e2e: router asm — an alarm fails a blackholed zone over through the DestinationRule', () => {
   let d: Drill;
   let proxy: MeshProxy;
-  let custom: CustomObjectsApi;
   let host: string;
-  const rule = () =>
-    custom.getNamespacedCustomObject({
-      group: 'networking.istio.io',
-      version: 'v1',
-      plural: 'destinationrules',
-      namespace: d.policy.routes[0]!.namespace,
-      name: d.policy.routes[0]!.service,
-    }) as Promise<{ metadata: { resourceVersion: string }; spec: Record<string, unknown> }>;
+  let rules: ReturnType<typeof ruleClient>;
+  const rule = () => rules.get(d.policy.routes[0]!.namespace, d.policy.routes[0]!.service);
 
   before(async () => {
     d = await startDrill({ sandbox: { mesh: true }, policy: asmPolicy });
     assert.equal(d.sb.mesh?.serviceMeshId, MESH_ID);
     const route = d.policy.routes[0]!;
     host = `${route.service}.${route.namespace}.svc.cluster.local`;
-    const kc = new KubeConfig();
-    kc.loadFromString(d.sb.mesh!.kubeconfig());
-    custom = kc.makeApiClient(CustomObjectsApi);
+    rules = ruleClient(d.sb.mesh!.kubeconfig());
     // The team's rule, as it is in Git: the host and the outlier detection locality load balancing needs.
-    await custom.createNamespacedCustomObject({
-      group: 'networking.istio.io',
-      version: 'v1',
-      plural: 'destinationrules',
-      namespace: route.namespace,
-      body: {
-        apiVersion: 'networking.istio.io/v1',
-        kind: 'DestinationRule',
-        metadata: { name: route.service, namespace: route.namespace },
-        spec: {
-          host,
-          trafficPolicy: {
-            outlierDetection: { consecutive5xxErrors: 1, interval: '1s', baseEjectionTime: '1m' },
-          },
-        },
+    await rules.create(route.namespace, route.service, {
+      host,
+      trafficPolicy: {
+        outlierDetection: { consecutive5xxErrors: 1, interval: '1s', baseEjectionTime: '1m' },
       },
     });
-    proxy = await startMeshProxy({
-      controlPlane: { url: d.sb.mesh!.api.url, token: d.sb.mesh!.api.adminToken },
-      host,
-      endpoints: zonePodEndpoints(d.sb.zones),
-      seed: 3,
-    });
+    proxy = await proxyFor(d.sb.mesh!, host, zonePodEndpoints(d.sb.zones), 3);
   });
   after(async () => {
     await proxy?.stop();
@@ -119,7 +93,7 @@ describe('e2e: router asm — an alarm fails a blackholed zone over through the 
     const fence = await invokeCallback(d.invoker, DRILL_TOKEN, alarmForm(A, 'ALERT'));
     assert.equal(fence.body.decision, 'fence', fence.body.reason);
     const fenced = await waitFor('the fence on the DestinationRule', async () => {
-      const r = (await rule()) as typeof written & { metadata: { annotations?: Record<string, string> } };
+      const r = await rule();
       return r.metadata.annotations?.[ASM_KEYS.fenced] === A ? r : undefined;
     });
     assert.deepEqual(weightsFromDistribute(fenced.spec as never, clusterLocalities(d.policy)), {

@@ -6,8 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
-import { type MeshProxy, startMeshProxy, zonePodEndpoints } from '../../sandbox/mesh/mesh-proxy';
+import { type MeshProxy, zonePodEndpoints } from '../../sandbox/mesh/mesh-proxy';
 import { type Sandbox, startSandbox } from '../../sandbox/start-sandbox';
 import { WeightsError } from '../../shared/clients/errors';
 import {
@@ -19,7 +18,7 @@ import type { Route } from '../../shared/config';
 import { clusterLocalities, DestinationRuleError } from '../../shared/gateway/asm-distribute';
 import { AsmRouter } from '../../shared/gateway/asm-router';
 import { type Wiring, wire } from '../../shared/runtime/wiring';
-import { HOST, sendAs } from '../sandbox/mesh-helpers';
+import { HOST, proxyFor, ruleClient, sendAs } from '../sandbox/mesh-helpers';
 
 const NS = 'web-demo';
 const OUTLIER = { consecutive5xxErrors: 1, interval: '1s', baseEjectionTime: '1m' };
@@ -28,30 +27,12 @@ describe('ASM router against the mesh stand-in', () => {
   let sb: Sandbox;
   let proxy: MeshProxy;
   let mesh: ServiceMeshClient;
-  let custom: CustomObjectsApi;
 
+  let rules: ReturnType<typeof ruleClient>;
   /** The team's DestinationRule, as it would be in Git: host and outlier detection, no locality setting. */
   const createRule = (name: string, trafficPolicy: Record<string, unknown>) =>
-    custom.createNamespacedCustomObject({
-      group: 'networking.istio.io',
-      version: 'v1',
-      plural: 'destinationrules',
-      namespace: NS,
-      body: {
-        apiVersion: 'networking.istio.io/v1',
-        kind: 'DestinationRule',
-        metadata: { name, namespace: NS },
-        spec: { host: HOST, trafficPolicy },
-      },
-    });
-  const readRule = (name: string) =>
-    custom.getNamespacedCustomObject({
-      group: 'networking.istio.io',
-      version: 'v1',
-      plural: 'destinationrules',
-      namespace: NS,
-      name,
-    }) as Promise<{ metadata: { resourceVersion: string }; spec: Record<string, unknown> }>;
+    rules.create(NS, name, { host: HOST, trafficPolicy });
+  const readRule = (name: string) => rules.get(NS, name);
   const routeFor = (name: string): Route => ({
     name,
     namespace: NS,
@@ -92,15 +73,8 @@ describe('ASM router against the mesh stand-in', () => {
       credentials: async () => sb.cloud.credentials.issueStsToken(),
       overrides: { servicemesh: sb.cloud.servicemesh!.endpoint },
     });
-    const kc = new KubeConfig();
-    kc.loadFromString(sb.mesh!.kubeconfig());
-    custom = kc.makeApiClient(CustomObjectsApi);
-    proxy = await startMeshProxy({
-      controlPlane: { url: sb.mesh!.api.url, token: sb.mesh!.api.adminToken },
-      host: HOST,
-      endpoints: zonePodEndpoints(sb.zones),
-      seed: 5,
-    });
+    rules = ruleClient(sb.mesh!.kubeconfig());
+    proxy = await proxyFor(sb.mesh!, HOST, zonePodEndpoints(sb.zones), 5);
   });
   after(async () => {
     clearServiceMeshKubeCache();
@@ -140,14 +114,7 @@ describe('ASM router against the mesh stand-in', () => {
     const rule = await readRule('web-demo-split');
     // The proxy routes one host; point it at this rule's distribute by replacing the first rule's spec.
     const first = await readRule('web-demo');
-    await custom.replaceNamespacedCustomObject({
-      group: 'networking.istio.io',
-      version: 'v1',
-      plural: 'destinationrules',
-      namespace: NS,
-      name: 'web-demo',
-      body: { ...first, spec: rule.spec },
-    });
+    await rules.replace({ ...first, spec: rule.spec });
     await proxy.refresh();
     for (const c of sb.policy.clusters) {
       const zone = sb.world.cluster(c.id)!;

@@ -34,6 +34,65 @@ export async function startPods(prefix: string, locality: Locality, n: number): 
   return pods;
 }
 
+/** A DestinationRule as the control plane answers it. */
+export interface RuleObject {
+  metadata: {
+    name: string;
+    namespace: string;
+    resourceVersion: string;
+    annotations?: Record<string, string>;
+  };
+  spec: Record<string, unknown>;
+}
+
+/** The DestinationRules of an ASM control plane, through the official Kubernetes client and `kubeconfig`. */
+export function ruleClient(kubeconfig: string) {
+  const kc = new KubeConfig();
+  kc.loadFromString(kubeconfig);
+  const custom = kc.makeApiClient(CustomObjectsApi);
+  const at = (namespace: string) => ({
+    group: 'networking.istio.io',
+    version: 'v1',
+    plural: 'destinationrules',
+    namespace,
+  });
+  return {
+    create: (namespace: string, name: string, spec: Record<string, unknown>) =>
+      custom.createNamespacedCustomObject({
+        ...at(namespace),
+        body: {
+          apiVersion: 'networking.istio.io/v1',
+          kind: 'DestinationRule',
+          metadata: { name, namespace },
+          spec,
+        },
+      }),
+    get: (namespace: string, name: string) =>
+      custom.getNamespacedCustomObject({ ...at(namespace), name }) as Promise<RuleObject>,
+    replace: (obj: RuleObject) =>
+      custom.replaceNamespacedCustomObject({
+        ...at(obj.metadata.namespace),
+        name: obj.metadata.name,
+        body: obj,
+      }),
+  };
+}
+
+/** The mesh proxy for `host` over a control plane (its admin token) and `endpoints`. */
+export function proxyFor(
+  cp: Pick<MeshControlPlane, 'api'>,
+  host: string,
+  endpoints: () => ProxyEndpoint[],
+  seed: number,
+): Promise<MeshProxy> {
+  return startMeshProxy({
+    controlPlane: { url: cp.api.url, token: cp.api.adminToken },
+    host,
+    endpoints,
+    seed,
+  });
+}
+
 /** The control plane, a client for its DestinationRules and a proxy for HOST over `pods`. */
 export async function startMesh(pods: TestPod[]): Promise<{
   cp: MeshControlPlane;
@@ -42,31 +101,13 @@ export async function startMesh(pods: TestPod[]): Promise<{
   stop(): Promise<void>;
 }> {
   const cp = await startMeshControlPlane();
-  const kc = new KubeConfig();
-  kc.loadFromString(cp.kubeconfig());
-  const custom = kc.makeApiClient(CustomObjectsApi);
-  const proxy = await startMeshProxy({
-    controlPlane: { url: cp.api.url, token: cp.api.adminToken },
-    host: HOST,
-    endpoints: () => pods.map((p) => p.endpoint),
-    seed: 7,
-  });
+  const rules = ruleClient(cp.kubeconfig());
+  const proxy = await proxyFor(cp, HOST, () => pods.map((p) => p.endpoint), 7);
   return {
     cp,
     proxy,
     applyRule: async (spec) => {
-      await custom.createNamespacedCustomObject({
-        group: 'networking.istio.io',
-        version: 'v1',
-        plural: 'destinationrules',
-        namespace: 'web-demo',
-        body: {
-          apiVersion: 'networking.istio.io/v1',
-          kind: 'DestinationRule',
-          metadata: { name: 'web-demo', namespace: 'web-demo' },
-          spec: { host: HOST, ...spec },
-        },
-      });
+      await rules.create('web-demo', 'web-demo', { host: HOST, ...spec });
       await proxy.refresh();
     },
     stop: async () => {

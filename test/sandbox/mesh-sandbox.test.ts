@@ -4,10 +4,9 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
-import { type MeshProxy, startMeshProxy, zonePodEndpoints } from '../../sandbox/mesh/mesh-proxy';
+import { type MeshProxy, zonePodEndpoints } from '../../sandbox/mesh/mesh-proxy';
 import { type Sandbox, startSandbox } from '../../sandbox/start-sandbox';
-import { HOST, sendAs } from './mesh-helpers';
+import { HOST, proxyFor, ruleClient, sendAs } from './mesh-helpers';
 
 describe('mesh in the sandbox (opt-in)', () => {
   let sb: Sandbox;
@@ -15,12 +14,7 @@ describe('mesh in the sandbox (opt-in)', () => {
 
   before(async () => {
     sb = await startSandbox({ mesh: true, readinessLagMs: 60_000, propagationDelayMs: 150 });
-    proxy = await startMeshProxy({
-      controlPlane: { url: sb.mesh!.api.url, token: sb.mesh!.api.adminToken },
-      host: HOST,
-      endpoints: zonePodEndpoints(sb.zones),
-      seed: 11,
-    });
+    proxy = await proxyFor(sb.mesh!, HOST, zonePodEndpoints(sb.zones), 11);
   });
   after(async () => {
     await proxy?.stop();
@@ -35,29 +29,16 @@ describe('mesh in the sandbox (opt-in)', () => {
   it("routes a caller's requests to the zones' pods by the rule's distribute weights", async () => {
     const [az1, az2] = sb.policy.clusters;
     const zoneOf = (id: string) => sb.world.cluster(id)!;
-    const kc = new KubeConfig();
-    kc.loadFromString(sb.mesh!.kubeconfig());
     const from = zoneOf(az1!.id);
     const to = zoneOf(az2!.id);
-    await kc.makeApiClient(CustomObjectsApi).createNamespacedCustomObject({
-      group: 'networking.istio.io',
-      version: 'v1',
-      plural: 'destinationrules',
-      namespace: 'web-demo',
-      body: {
-        apiVersion: 'networking.istio.io/v1',
-        kind: 'DestinationRule',
-        metadata: { name: 'web-demo', namespace: 'web-demo' },
-        spec: {
-          host: HOST,
-          trafficPolicy: {
-            loadBalancer: {
-              localityLbSetting: {
-                distribute: [
-                  { from: `${from.regionId}/${from.zone}/*`, to: { [`${to.regionId}/${to.zone}/*`]: 100 } },
-                ],
-              },
-            },
+    await ruleClient(sb.mesh!.kubeconfig()).create('web-demo', 'web-demo', {
+      host: HOST,
+      trafficPolicy: {
+        loadBalancer: {
+          localityLbSetting: {
+            distribute: [
+              { from: `${from.regionId}/${from.zone}/*`, to: { [`${to.regionId}/${to.zone}/*`]: 100 } },
+            ],
           },
         },
       },
