@@ -2,6 +2,7 @@
  * The drill's measurements, pure: traffic series from the load's samples, the baseline comparison rows, and
  * the objectives. Times are Date.now() ms unless a field says "since the load began".
  */
+import { coalescedSections } from '../../shared/notify/outbox';
 import type { BaselineRow, DrillDecision, Objective, SeriesPoint } from './drill-report';
 import type { LoadSample } from './load';
 
@@ -106,8 +107,13 @@ export interface ObjectiveInputs {
   healthyCluster: string;
   /** Decisions fleet-dr committed, `t` since the load began. */
   decisions: DrillDecision[];
-  /** Titles of the DingTalk messages delivered. */
+  /**
+   * Titles of the notifications the delivered DingTalk messages carry (notificationTitles): a message that
+   * waited in the outbox absorbs the next one of its incident, so under load one message may carry two.
+   */
   messages: string[];
+  /** How many DingTalk messages were delivered. */
+  delivered: number;
   /** How many times the bad cluster's canary weight changed direction (away, back, away: 2). */
   weightReversals: number;
   final: { weights: Record<string, number>; mode: string; drift: string[]; baseline: Record<string, number> };
@@ -115,6 +121,14 @@ export interface ObjectiveInputs {
 }
 
 const isTransition = (d: DrillDecision) => d.decision !== 'hold';
+
+/**
+ * The titles of the notifications one delivered message carries, newest first: each section of a coalesced
+ * message (shared/notify/outbox.ts) opens with its own `### title` (shared/notify/messages.ts).
+ */
+export function notificationTitles(m: { title: string; text: string }): string[] {
+  return coalescedSections(m.text).map((s) => /^### (.+)/.exec(s)?.[1] ?? m.title);
+}
 
 /**
  * The "looks healthy again" notice (shared/notify/messages.ts, `recovered`): sent once per recovery with a hold,
@@ -181,7 +195,7 @@ export function objectivesOf(i: ObjectiveInputs): Objective[] {
     name: 'one message per transition',
     target:
       'one DingTalk message for each transition (failover, fence, re-admit, each failback step), one notice per recovery',
-    measured: `${forTransitions} message(s) for ${transitions.length} transition(s), ${notices} recovery notice(s) for ${recoveries} recover${recoveries === 1 ? 'y' : 'ies'}`,
+    measured: `${forTransitions} message(s) for ${transitions.length} transition(s), ${notices} recovery notice(s) for ${recoveries} recover${recoveries === 1 ? 'y' : 'ies'}${i.delivered < i.messages.length ? ` (in ${i.delivered} DingTalk message(s): ${i.messages.length - i.delivered} coalesced into a message still waiting)` : ''}`,
     met: transitions.length > 0 && forTransitions === transitions.length && notices <= recoveries,
   });
   out.push({

@@ -14,6 +14,7 @@ import { type DrillFault, FAULT_SPECS, type FaultSpec } from './drill-faults';
 import { addZoneAlarm, canaryWeightsNow, committedRoutingState, sleep, waitFor } from './drill-helpers';
 import {
   baselineRow,
+  notificationTitles,
   type ObjectiveSettings,
   objectivesOf,
   type RunMoments,
@@ -341,7 +342,8 @@ async function runWithFleetDr(
         badCluster: bad,
         healthyCluster: good,
         decisions,
-        messages: messages.map((x) => x.title),
+        messages: messages.flatMap(notificationTitles),
+        delivered: messages.length,
         weightReversals: reversals(weightsBeforeHeal),
         final,
         settings,

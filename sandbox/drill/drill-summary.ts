@@ -5,6 +5,7 @@
 import type { Policy } from '../../shared/config';
 import { initialRoutingState } from '../../shared/decision/routing-state';
 import { shiftAway } from '../../shared/decision/weights';
+import { notificationTitles } from './drill-measure';
 import type { DrillReport } from './drill-report';
 import type { LiveView } from './drill-run';
 
@@ -53,7 +54,10 @@ export function formatDrill(r: DrillReport, reportPath?: string): string {
     `decisions: ${transitions.length} transition(s), ${holds} hold(s) (every one in the report)`,
     ...transitions.map((d) => `  +${secs(d.t)}  ${d.decision}${d.by ? ` by ${d.by}` : ''}: ${d.reason}`),
     `DingTalk: ${r.messages.length} message(s)`,
-    ...r.messages.map((m) => `  +${secs(m.t)}  ${m.title}`),
+    ...r.messages.map((m) => {
+      const earlier = notificationTitles(m).slice(1);
+      return `  +${secs(m.t)}  ${m.title}${earlier.length ? ` (it waited and also carries: ${earlier.join('; ')})` : ''}`;
+    }),
     `final: mode ${r.final.mode}, canary weights ${JSON.stringify(r.final.weights)}, drift: ${r.final.drift.length ? r.final.drift.join('; ') : 'none'}`,
   ];
   if (reportPath) lines.push(`report: ${reportPath}`);

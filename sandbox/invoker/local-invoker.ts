@@ -22,6 +22,13 @@ import type {
 } from './types';
 
 const DEFAULTS = { memory: 512, timeout: 60 };
+/**
+ * Warm instances of one function at most at once. FC scales a function out far further (to the region's
+ * instance quota, or its reserved concurrency); on a 2-core laptop every instance is a worker thread of
+ * ~200 MB, and on a busy machine slow invocations would start ever more of them (5 GB seen). Past the cap an
+ * invocation waits for the next instance to finish, as a queued async invocation does on FC.
+ */
+export const DEFAULT_MAX_INSTANCES = 4;
 const NAME = /^[A-Za-z_][A-Za-z0-9_-]{0,127}$/;
 
 /** Per-call overrides: a caller-chosen request id (FC's `x-fc-request-id`) or credentials. */
@@ -80,11 +87,38 @@ export function createLocalInvoker(opts: LocalInvokerOptions): LocalInvoker {
     return path;
   };
 
-  const acquire = (name: string, credentials: FcCredentials): FunctionInstance => {
-    const pool = (warm.get(name) ?? []).filter((i) => i.alive);
-    warm.set(name, pool);
-    const idle = opts.freshInstance ? undefined : pool.find((i) => !i.busy);
-    if (idle) return idle;
+  const maxInstances = opts.maxInstancesPerFunction ?? DEFAULT_MAX_INSTANCES;
+  /** Invocations waiting for an instance of a function at its cap, oldest first. */
+  const waiting = new Map<string, Array<() => void>>();
+  /** Instances handed to a call that has not started its run yet: no other call may take them meanwhile. */
+  const claimed = new Set<FunctionInstance>();
+  const claim = (i: FunctionInstance) => {
+    claimed.add(i);
+    return i;
+  };
+  const free = (i: FunctionInstance) => !i.busy && !claimed.has(i);
+  /** Wakes the oldest invocation waiting for an instance of `name`. */
+  const release = (name: string) => waiting.get(name)?.shift()?.();
+
+  /**
+   * An idle warm instance, a new one, or (warm mode, every instance of the function busy and at the cap) the
+   * next one to finish: the caller runs on it synchronously, so no other invocation can take it in between.
+   */
+  const acquire = async (name: string, credentials: FcCredentials): Promise<FunctionInstance> => {
+    for (let woken = false; ; woken = true) {
+      const pool = (warm.get(name) ?? []).filter((i) => i.alive);
+      warm.set(name, pool);
+      if (opts.freshInstance || pool.length < maxInstances) break;
+      const idle = pool.find(free);
+      if (idle) return claim(idle);
+      // Woken but beaten to the instance by a new call: back to the head of the line, not its end.
+      const line = waiting.get(name) ?? [];
+      waiting.set(name, line);
+      await new Promise<void>((r) => (woken ? line.unshift(r) : line.push(r)));
+    }
+    const pool = warm.get(name) ?? [];
+    const idle = opts.freshInstance ? undefined : pool.find(free);
+    if (idle) return claim(idle);
     const s = settingsOf(name);
     const instance = new FunctionInstance(name, handlerPath(name), (instanceId) =>
       instanceEnv({
@@ -99,17 +133,17 @@ export function createLocalInvoker(opts: LocalInvokerOptions): LocalInvoker {
       }),
     );
     if (!opts.freshInstance) pool.push(instance);
-    return instance;
+    return claim(instance);
   };
 
-  const invoke: LocalInvoker['invoke'] = async (name, event, callOpts = {}) => {
+  const invokeOnce: LocalInvoker['invoke'] = async (name, event, callOpts = {}) => {
     const bytes = Buffer.isBuffer(event)
       ? event
       : Buffer.from(typeof event === 'string' ? event : JSON.stringify(event), 'utf8');
     const credentials = callOpts.credentials ?? (await opts.credentialsProvider());
     const requestId = callOpts.requestId ?? newRequestId();
     const s = settingsOf(name);
-    const instance = acquire(name, credentials);
+    const instance = await acquire(name, credentials);
     const context: InstanceContext = {
       requestId,
       credentials,
@@ -119,7 +153,7 @@ export function createLocalInvoker(opts: LocalInvokerOptions): LocalInvoker {
     };
     const started = performance.now();
     const running = instance.run(bytes, context);
-    pending.add(running);
+    claimed.delete(instance);
     try {
       const outcome = await running;
       const result: InvocationResult = {
@@ -132,9 +166,20 @@ export function createLocalInvoker(opts: LocalInvokerOptions): LocalInvoker {
       invocations.push(result);
       return result;
     } finally {
-      pending.delete(running);
       if (opts.freshInstance) await instance.stop();
+      else release(name);
     }
+  };
+
+  /** Every call is in flight from its start, waiting for an instance included: idle() means nothing is left. */
+  const invoke: LocalInvoker['invoke'] = (name, event, callOpts) => {
+    const call = invokeOnce(name, event, callOpts);
+    const settled: Promise<unknown> = call.then(
+      () => pending.delete(settled),
+      () => pending.delete(settled),
+    );
+    pending.add(settled);
+    return call;
   };
 
   const invokeHttp: LocalInvoker['invokeHttp'] = async (name, req, callOpts = {}) => {

@@ -34,6 +34,8 @@ export interface LocalInvokerOptions {
   accountId: string;
   /** true: a new module instance (a new worker thread) per invocation; false: warm instances are reused. */
   freshInstance: boolean;
+  /** Warm instances of one function at most at once (default DEFAULT_MAX_INSTANCES); past it, calls wait. */
+  maxInstancesPerFunction?: number;
   /** Environment variables every function sees (FC gives a function only its configured variables). */
   env?: Record<string, string>;
   /** Per-function settings by function name. */

@@ -51,6 +51,15 @@ const OutboxSchema = z.strictObject({
   enqueuedIds: z.array(z.string()).default([]),
 });
 
+/** What separates the notifications a coalesced message carries, newest first. */
+export const EARLIER_IN_INCIDENT = '\n\n---\n\n**Earlier in this incident**\n\n';
+
+/** The text of a waiting message that absorbed a newer notification of its incident: the newest first. */
+export const coalescedText = (newer: string, waiting: string) => `${newer}${EARLIER_IN_INCIDENT}${waiting}`;
+
+/** The texts of the notifications one delivered message carries, newest first (one unless it coalesced). */
+export const coalescedSections = (text: string) => text.split(EARLIER_IN_INCIDENT);
+
 /** How many enqueued record ids the outbox remembers. */
 const ENQUEUED_IDS_LIMIT = 500;
 
@@ -151,7 +160,7 @@ export class Outbox {
         : undefined;
       if (same) {
         same.title = n.title;
-        same.text = `${n.text}\n\n---\n\n**Earlier in this incident**\n\n${same.text}`;
+        same.text = coalescedText(n.text, same.text);
         same.action = n.action ?? same.action;
         out = { id: same.id, coalesced: true, duplicate: false };
       } else {

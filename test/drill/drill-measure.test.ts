@@ -7,6 +7,7 @@ import { describe, it } from 'node:test';
 import {
   baselineRow,
   isRecoveryNotice,
+  notificationTitles,
   type ObjectiveInputs,
   objectivesOf,
   reversals,
@@ -16,6 +17,7 @@ import { formatPlan } from '../../sandbox/drill/drill-summary';
 import type { LoadSample } from '../../sandbox/drill/load';
 import { decide } from '../../shared/decision/decide';
 import { renderMessage } from '../../shared/notify/messages';
+import { coalescedText } from '../../shared/notify/outbox';
 import { AZ1, AZ2, examplePolicy, failedOverState, healthy, observe, t, trigger } from '../decision/fixtures';
 
 const A = 'c-a';
@@ -61,6 +63,7 @@ function cleanRun(): ObjectiveInputs {
       'fleet-dr: c-a (z1) looks healthy again',
       'fleet-dr: failback-step c-a',
     ],
+    delivered: 3,
     weightReversals: 0,
     final: { weights: { [A]: 50, [B]: 50 }, mode: 'normal', drift: [], baseline: { [A]: 50, [B]: 50 } },
     settings: { detectionMs: 8_000, shareWithinMs: 15_000, share: 0.99 },
@@ -182,6 +185,34 @@ describe('drill measurements', () => {
     const failover = s.outbox.find((r) => r.kind === 'message');
     assert.ok(failover?.kind === 'message');
     assert.equal(isRecoveryNotice(renderMessage(policy, failover.message).title), false);
+  });
+
+  it('counts each notification a coalesced message carries (one that waited absorbed the next of its incident)', () => {
+    const policy = examplePolicy();
+    const s = failedOverState(policy);
+    const ok = trigger(2, AZ1, 'OK');
+    const p = decide(policy, observe(2, { [AZ1]: healthy(2), [AZ2]: healthy(2) }, { trigger: ok }), s, t(2));
+    const rendered = (o: typeof s.outbox) =>
+      o.flatMap((r) => (r.kind === 'message' ? [renderMessage(policy, r.message)] : []))[0]!;
+    const failover = rendered(s.outbox);
+    const notice = rendered(
+      p.nextState.outbox.filter((r) => r.kind === 'message' && r.message.template === 'recovered'),
+    );
+    // As the outbox merges them: the newest title, the newest text first.
+    const merged = { title: notice.title, text: coalescedText(notice.text, failover.text) };
+    assert.deepEqual(notificationTitles(merged), [notice.title, failover.title]);
+    assert.deepEqual(notificationTitles(failover), [failover.title]);
+    const run = cleanRun();
+    run.messages = [...notificationTitles(merged), 'fleet-dr: failback-step c-a'];
+    run.delivered = 2;
+    assert.deepEqual(unmet(run), []);
+    assert.match(
+      objectivesOf(run).find((o) => o.name === 'one message per transition')!.measured,
+      /in 2 DingTalk message\(s\): 1 coalesced/,
+    );
+    // Read by titles alone, the failover would look unannounced.
+    run.messages = [merged.title, 'fleet-dr: failback-step c-a'];
+    assert.deepEqual(unmet(run), ['one message per transition']);
   });
 
   it('--plan prints the policy weight rule’s failover weights, the durations and the abort conditions', () => {

@@ -133,6 +133,28 @@ describe('local invoker, warm instances', () => {
   });
 });
 
+describe('local invoker, at its instance cap', () => {
+  const inv = createLocalInvoker({
+    functionsDir,
+    credentialsProvider,
+    region: 'cn-hangzhou',
+    accountId: '1234567890',
+    freshInstance: false,
+    maxInstancesPerFunction: 2,
+  });
+  after(() => inv.close());
+
+  it('runs at most the cap of instances at once; the rest wait for one to finish, and idle() waits for them', async () => {
+    const calls = [1, 2, 3, 4, 5].map(() => inv.invoke('wait', { ms: 200 }));
+    await inv.idle();
+    assert.equal(inv.invocations.length, 5, 'idle() resolved only once the waiting calls had run too');
+    const rs = await Promise.all(calls);
+    assert.equal(new Set(rs.map((r) => r.instanceId)).size, 2, 'two instances served five calls');
+    assert.deepEqual(rs.map((r) => json(r.payload).runs).sort(), [1, 1, 2, 2, 3]);
+    assert.equal(rs.filter((r) => r.error).length, 0);
+  });
+});
+
 describe('local invoker, HTTP trigger', () => {
   const inv = make(true);
   after(() => inv.close());
