@@ -84,3 +84,15 @@ export async function warmUp(d: Drill): Promise<void> {
     d.invoker.invoke('fleet-dr-notify', { source: 'warm-up' }),
   ]);
 }
+
+/**
+ * Messages not delivered yet: committed in the routing state's outbox, or waiting in the DingTalk outbox
+ * (a send that failed is retried after a backoff, by a later invocation).
+ */
+export function messagesWaiting(d: Drill): number {
+  const committed = (committedRoutingState(d)?.outbox ?? []).filter((r) => r.kind === 'message').length;
+  const cm = d.sb.fleet.store.get('v1', 'ConfigMap', d.policy.fleet.stateNamespace, STATE_CONFIGMAPS.outbox);
+  const raw = Object.values((cm?.data as Record<string, string> | undefined) ?? {})[0];
+  const queued = raw ? ((JSON.parse(raw) as { messages?: unknown[] }).messages ?? []).length : 0;
+  return committed + queued;
+}

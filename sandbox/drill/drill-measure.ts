@@ -114,6 +114,8 @@ export interface ObjectiveInputs {
   messages: string[];
   /** How many DingTalk messages were delivered. */
   delivered: number;
+  /** Messages committed or queued and not delivered when the run ended (they are not lost: still waiting). */
+  waiting: number;
   /** How many times the bad cluster's canary weight changed direction (away, back, away: 2). */
   weightReversals: number;
   final: { weights: Record<string, number>; mode: string; drift: string[]; baseline: Record<string, number> };
@@ -195,7 +197,7 @@ export function objectivesOf(i: ObjectiveInputs): Objective[] {
     name: 'one message per transition',
     target:
       'one DingTalk message for each transition (failover, fence, re-admit, each failback step), one notice per recovery',
-    measured: `${forTransitions} message(s) for ${transitions.length} transition(s), ${notices} recovery notice(s) for ${recoveries} recover${recoveries === 1 ? 'y' : 'ies'}${i.delivered < i.messages.length ? ` (in ${i.delivered} DingTalk message(s): ${i.messages.length - i.delivered} coalesced into a message still waiting)` : ''}`,
+    measured: `${forTransitions} message(s) for ${transitions.length} transition(s), ${notices} recovery notice(s) for ${recoveries} recover${recoveries === 1 ? 'y' : 'ies'}${i.delivered < i.messages.length ? ` (in ${i.delivered} DingTalk message(s): ${i.messages.length - i.delivered} coalesced into a message still waiting)` : ''}${i.waiting ? `; ${i.waiting} still waiting in the outbox` : ''}`,
     met: transitions.length > 0 && forTransitions === transitions.length && notices <= recoveries,
   });
   out.push({

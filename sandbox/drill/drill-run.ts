@@ -11,7 +11,14 @@ import type { Policy } from '../../shared/config';
 import { SANDBOX_DINGTALK } from '../start-sandbox';
 import { type Drill, startDrill } from './drill-env';
 import { type DrillFault, FAULT_SPECS, type FaultSpec } from './drill-faults';
-import { addZoneAlarm, canaryWeightsNow, committedRoutingState, sleep, waitFor } from './drill-helpers';
+import {
+  addZoneAlarm,
+  canaryWeightsNow,
+  committedRoutingState,
+  messagesWaiting,
+  sleep,
+  waitFor,
+} from './drill-helpers';
 import {
   baselineRow,
   notificationTitles,
@@ -344,6 +351,7 @@ async function runWithFleetDr(
         decisions,
         messages: messages.flatMap(notificationTitles),
         delivered: messages.length,
+        waiting: messagesWaiting(d),
         weightReversals: reversals(weightsBeforeHeal),
         final,
         settings,

@@ -64,6 +64,7 @@ function cleanRun(): ObjectiveInputs {
       'fleet-dr: failback-step c-a',
     ],
     delivered: 3,
+    waiting: 0,
     weightReversals: 0,
     final: { weights: { [A]: 50, [B]: 50 }, mode: 'normal', drift: [], baseline: { [A]: 50, [B]: 50 } },
     settings: { detectionMs: 8_000, shareWithinMs: 15_000, share: 0.99 },
@@ -209,6 +210,11 @@ describe('drill measurements', () => {
     assert.match(
       objectivesOf(run).find((o) => o.name === 'one message per transition')!.measured,
       /in 2 DingTalk message\(s\): 1 coalesced/,
+    );
+    run.waiting = 1;
+    assert.match(
+      objectivesOf(run).find((o) => o.name === 'one message per transition')!.measured,
+      /1 still waiting in the outbox/,
     );
     // Read by titles alone, the failover would look unannounced.
     run.messages = [merged.title, 'fleet-dr: failback-step c-a'];
