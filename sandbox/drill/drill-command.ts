@@ -25,6 +25,7 @@ interface DrillArgs {
   report: string;
   baseline: boolean;
   failoverOff: boolean;
+  router: 'mse-ingress' | 'asm';
   plan: boolean;
   config?: string;
   settings: { detectionMs?: number; shareWithinMs?: number; share?: number };
@@ -53,6 +54,7 @@ function parseOptions(argv: string[]) {
       config: { type: 'string' },
       'no-baseline': { type: 'boolean', default: false },
       'failover-off': { type: 'boolean', default: false },
+      router: { type: 'string', default: 'mse-ingress' },
       'detection-seconds': { type: 'string' },
       'share-within-seconds': { type: 'string' },
       'share-percent': { type: 'string' },
@@ -77,6 +79,9 @@ function parse(argv: string[]): DrillArgs {
   const detection = num('detection-seconds', values['detection-seconds'], 1, 600);
   const within = num('share-within-seconds', values['share-within-seconds'], 1, 600);
   const share = num('share-percent', values['share-percent'], 0, 100);
+  const router = values.router;
+  if (router !== 'mse-ingress' && router !== 'asm')
+    throw new FleetDrError(`--router must be mse-ingress or asm, not ${router}`);
   return {
     faults: values.all ? [...DRILL_FAULTS] : [fault],
     zone: values.zone,
@@ -86,6 +91,7 @@ function parse(argv: string[]): DrillArgs {
     report: values.report,
     baseline: !values['no-baseline'],
     failoverOff: values['failover-off'],
+    router,
     plan: values.plan,
     config: values.config,
     settings: {
@@ -129,6 +135,7 @@ export async function drillCommand(argv: string[], io: CliIo): Promise<number> {
       rate: a.rate,
       baseline: a.baseline,
       settings: a.settings,
+      router: a.router,
       // The negative control: fleet-dr decides but is not allowed to act (dry run), so its objectives must fail.
       ...(a.failoverOff ? { policy: (p) => ({ ...p, dryRun: true }) } : {}),
       onPhase: (p) => {
@@ -166,7 +173,8 @@ export const drillCommandSpec: ExtraCommand = {
     'drill [--fault <kind>] [--all] [--json] [--report <f>] [--plan]   the zone-outage drill (what `npm start` runs)',
   help: [
     'usage: fleet-dr drill [--fault <kind>] [--zone <zone>] [--seed <n>] [--rate <req/s>] [--json] [--report <file>]',
-    '                      [--all] [--no-baseline] [--failover-off] [--plan --config <policy.yaml>]',
+    '                      [--all] [--no-baseline] [--failover-off] [--router mse-ingress|asm]',
+    '                      [--plan --config <policy.yaml>]',
     '',
     'A whole zone-outage drill on a fresh local sandbox (what `npm start` runs): every function on its real',
     'triggers, steady load through the gateway, a zone fault, fleet-dr fails over, the zone is healed, the',
@@ -180,6 +188,8 @@ export const drillCommandSpec: ExtraCommand = {
     '  --report <file>      the HTML report (default drill-report.html; with --all one file per fault)',
     '  --all                every fault kind in turn, one table',
     '  --no-baseline        skip the run with the gateway alone',
+    '  --router asm         the route carried by an Istio DestinationRule on the ASM control plane stand-in, the load',
+    '                       through the mesh proxy from callers in both zones (baseline: the mesh alone)',
     '  --failover-off       the negative control: fleet-dr may not act (dry run); the drill must exit 1',
     '  --detection-seconds, --share-within-seconds, --share-percent   the objectives’ settings',
     '  --plan --config <f>  what a practice run against this policy would do; nothing is called',

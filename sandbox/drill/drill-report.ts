@@ -46,7 +46,7 @@ export interface DrillMessage {
 
 /** One configuration of the baseline comparison. */
 export interface BaselineRow {
-  config: 'gateway alone' | 'fleet-dr beside the gateway';
+  config: 'gateway alone' | 'fleet-dr beside the gateway' | 'the mesh alone' | 'fleet-dr beside the mesh';
   requests: number;
   failures: number;
   /** ms from the fault until the last request reached the bad zone (or failed). */

@@ -11,14 +11,7 @@ import type { Policy } from '../../shared/config';
 import { SANDBOX_DINGTALK } from '../start-sandbox';
 import { type Drill, startDrill } from './drill-env';
 import { type DrillFault, FAULT_SPECS, type FaultSpec } from './drill-faults';
-import {
-  addZoneAlarm,
-  canaryWeightsNow,
-  committedRoutingState,
-  messagesWaiting,
-  sleep,
-  waitFor,
-} from './drill-helpers';
+import { addZoneAlarm, committedRoutingState, messagesWaiting, sleep, waitFor } from './drill-helpers';
 import {
   baselineRow,
   notificationTitles,
@@ -38,6 +31,7 @@ import {
   PROBE_TIMEOUT_MS,
   startSandboxFunctions,
 } from './sandbox-functions';
+import { asmPolicy, type TrafficView, trafficView } from './traffic-view';
 
 /** The drill's compressed timers (seconds), printed in the summary: production's are minutes. */
 export const DRILL_TIMERS = {
@@ -66,6 +60,11 @@ export interface DrillRunOptions {
   baseline?: boolean;
   /** Policy edits after the drill's (the negative control turns failover off). */
   policy?: (p: Policy) => Policy;
+  /**
+   * The traffic manager (default `mse-ingress`): `asm` carries the route by its DestinationRule on the ASM
+   * control plane stand-in, the load going through the mesh proxy from callers in both zones.
+   */
+  router?: 'mse-ingress' | 'asm';
   /** Progress: a phase changed (plain line), and a live tick (for a TTY view) every 500 ms. */
   onPhase?: (phase: string) => void;
   onTick?: (live: LiveView) => void;
@@ -92,6 +91,19 @@ export function drillPolicy(p: Policy): Policy {
     failback: { ...p.failback, automatic: false, stepDwellSeconds: DRILL_TIMERS.stepDwellSeconds },
   };
 }
+
+/** The sandbox's mesh id (sandbox/mesh/control-plane.ts). */
+const SANDBOX_MESH_ID = 'c-asm-sandbox';
+
+/** The policy edit for the drill's traffic manager: every route through ASM for `router: asm`. */
+const routerPolicy = (o: Pick<DrillRunOptions, 'router'>) =>
+  o.router === 'asm' ? asmPolicy(SANDBOX_MESH_ID) : (p: Policy) => p;
+
+/** The baseline rows' names for the drill's traffic manager. */
+const labels = (o: Pick<DrillRunOptions, 'router'>) =>
+  o.router === 'asm'
+    ? ({ alone: 'the mesh alone', beside: 'fleet-dr beside the mesh' } as const)
+    : ({ alone: 'gateway alone', beside: 'fleet-dr beside the gateway' } as const);
 
 /** The default objective settings for the drill's timers. */
 export function defaultSettings(): ObjectiveSettings {
@@ -202,13 +214,16 @@ async function runWithFleetDr(
   o.onPhase?.(current);
   const sf = await startSandboxFunctions({
     gatewayFallback: true,
-    sandbox: { seed: o.seed ?? 7 },
-    policy: (p) => (o.policy ?? ((x: Policy) => x))(drillPolicy(p)),
+    sandbox: { seed: o.seed ?? 7, ...(o.router === 'asm' ? { mesh: true } : {}) },
+    policy: (p) => (o.policy ?? ((x: Policy) => x))(drillPolicy(routerPolicy(o)(p))),
   });
   const d = sf.drill;
   let load: Load | undefined;
   let ticker: NodeJS.Timeout | undefined;
+  let traffic: TrafficView | undefined;
   try {
+    traffic = await trafficView(d);
+    const tv = traffic;
     const clusters = d.policy.clusters.map((c) => c.id);
     const { bad, good } = pickClusters(d.policy, spec, o.zone);
     // CloudMonitor's own availability monitoring of each zone's site, alarming to alarm-failover: a vantage
@@ -218,14 +233,14 @@ async function runWithFleetDr(
     const marks: DrillMark[] = [];
     const t0 = Date.now();
     const mark = (kind: DrillMark['kind'], label: string) => marks.push({ t: Date.now() - t0, kind, label });
-    load = startLoad(d.sb.gateway.url, { concurrency: 8, timeoutMs: 2_000, rate: o.rate ?? 40 });
+    load = startLoad(tv.url, { concurrency: 8, timeoutMs: 2_000, rate: o.rate ?? 40, headers: tv.headers });
     const l = load;
     // The bad cluster's canary weight, sampled, to count reversals (flapping) before the heal.
     const weightsSeen: number[] = [];
     let m: RunMoments | undefined;
     let lastDecision: string | undefined;
     ticker = setInterval(() => {
-      const w = canaryWeightsNow(d)[bad];
+      const w = tv.weights()[bad];
       if (w !== undefined && w !== weightsSeen.at(-1)) weightsSeen.push(w);
       const v = committedRoutingState(d)?.verdicts[bad]?.verdict;
       if (m && m.detected === undefined && v !== undefined && v !== 'up') m.detected = Date.now();
@@ -254,13 +269,12 @@ async function runWithFleetDr(
     if (spec.expect === 'failover') {
       const moved = await waitFor(
         'fleet-dr to fail the zone over',
-        () => canaryWeightsNow(d)[bad] === 0 || (Date.now() > holdUntil && 'timeout'),
+        () => tv.weights()[bad] === 0 || (Date.now() > holdUntil && 'timeout'),
         60_000,
         100,
       );
       if (moved === true) {
-        await d.sb.gateway.refresh();
-        await waitFor('the gateway to carry the failover', () => d.sb.gateway.converged(), 10_000);
+        await tv.settle();
         m.failedOver = Date.now();
         mark('decision', `failed over from ${bad}`);
         phase(`failed over to ${good}; holding the fault`);
@@ -298,8 +312,7 @@ async function runWithFleetDr(
         const wait = typeof a.remainingSeconds === 'number' ? Math.min(a.remainingSeconds, 2) : 0.5;
         await sleep(Math.max(200, wait * 1000));
       }
-      await d.sb.gateway.refresh();
-      await waitFor('the gateway to carry the baseline', () => d.sb.gateway.converged(), 10_000);
+      await tv.settle();
       m.failbackDone = (sf.status() as { mode?: string }).mode === 'normal' ? Date.now() : undefined;
     }
     phase('drift check');
@@ -308,7 +321,7 @@ async function runWithFleetDr(
     await sleep(1_000);
     clearInterval(ticker);
     const samples = (await l.stop()).sort((a, b) => a.start - b.start);
-    const status = sf.status() as { mode: string; canaryWeights: Record<string, number> };
+    const status = sf.status() as { mode: string };
     const decisions: DrillDecision[] = auditedDecisions(d).map((x) => ({
       t: Date.parse(x.at ?? '') - t0,
       decision: x.decision,
@@ -325,7 +338,8 @@ async function runWithFleetDr(
     const baselineWeights = Object.fromEntries(
       clusters.map((c) => [c, d.policy.routes[0]!.baselineWeights[c] ?? 0]),
     );
-    const final = { weights: status.canaryWeights, mode: status.mode, drift, baseline: baselineWeights };
+    // What the traffic manager carries: the canaries on the Fleet, or the DestinationRule's locality weights.
+    const final = { weights: tv.weights(), mode: status.mode, drift, baseline: baselineWeights };
     return {
       fault: spec.kind,
       zone: d.policy.clusters.find((c) => c.id === bad)?.zone ?? bad,
@@ -360,6 +374,7 @@ async function runWithFleetDr(
   } finally {
     if (ticker) clearInterval(ticker);
     await load?.stop();
+    await traffic?.stop();
     await sf.stop();
   }
 }
@@ -388,8 +403,19 @@ async function forcedDriftCheck(d: Drill): Promise<string[]> {
 
 /** The same fault with the gateway's own fallback alone: nothing of fleet-dr runs. */
 async function runGatewayAlone(o: DrillRunOptions, spec: FaultSpec, bad: string) {
-  const d = await startDrill({ gatewayFallback: true, sandbox: { seed: o.seed ?? 7 } });
-  const load = startLoad(d.sb.gateway.url, { concurrency: 8, timeoutMs: 2_000, rate: o.rate ?? 40 });
+  const d = await startDrill({
+    gatewayFallback: true,
+    sandbox: { seed: o.seed ?? 7, ...(o.router === 'asm' ? { mesh: true } : {}) },
+    policy: routerPolicy(o),
+  });
+  // The mesh alone: the team's DestinationRule (outlier detection, no distribute) and nothing of fleet-dr.
+  const traffic = await trafficView(d);
+  const load = startLoad(traffic.url, {
+    concurrency: 8,
+    timeoutMs: 2_000,
+    rate: o.rate ?? 40,
+    headers: traffic.headers,
+  });
   try {
     await waitFor('the load to run', () => load.samples.filter((s) => s.ok).length >= 40, 60_000);
     const fault = Date.now();
@@ -410,9 +436,10 @@ async function runGatewayAlone(o: DrillRunOptions, spec: FaultSpec, bad: string)
       100,
     );
     const samples = await load.stop();
-    return baselineRow('gateway alone', samples, { fault, heal }, bad, HEAL_WINDOW_MS);
+    return baselineRow(labels(o).alone, samples, { fault, heal }, bad, HEAL_WINDOW_MS);
   } finally {
     await load.stop();
+    await traffic.stop();
     await d.stop();
   }
 }
@@ -423,7 +450,7 @@ export async function runDrill(o: DrillRunOptions): Promise<DrillReport> {
   const run = await runWithFleetDr(o, spec);
   const { inputs, ...report } = run;
   const mine = baselineRow(
-    'fleet-dr beside the gateway',
+    labels(o).beside,
     inputs.samples,
     inputs.moments,
     inputs.badCluster,
@@ -431,7 +458,7 @@ export async function runDrill(o: DrillRunOptions): Promise<DrillReport> {
   );
   let alone: BaselineRow | undefined;
   if (o.baseline !== false) {
-    o.onPhase?.('baseline: the same fault with the gateway alone');
+    o.onPhase?.(`baseline: the same fault with the ${o.router === 'asm' ? 'mesh' : 'gateway'} alone`);
     alone = await runGatewayAlone(o, spec, inputs.badCluster);
   }
   const objectives = objectivesOf(inputs);

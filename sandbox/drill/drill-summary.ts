@@ -67,8 +67,8 @@ export function formatDrill(r: DrillReport, reportPath?: string): string {
 /** `--all`: one row per fault kind. */
 export function formatAll(reports: DrillReport[]): string {
   const row = (r: DrillReport) => {
-    const alone = r.baseline.find((b) => b.config === 'gateway alone');
-    const mine = r.baseline.find((b) => b.config !== 'gateway alone')!;
+    const alone = r.baseline.find((b) => !b.config.startsWith('fleet-dr'));
+    const mine = r.baseline.find((b) => b.config.startsWith('fleet-dr'))!;
     const missed = r.objectives.filter((o) => !o.met).map((o) => o.name);
     return [
       r.fault,
@@ -84,7 +84,7 @@ export function formatAll(reports: DrillReport[]): string {
   return `${textTable(
     [
       'fault',
-      'failed: gateway alone',
+      'failed: alone',
       'failed: with fleet-dr',
       'off bad zone: alone',
       'with fleet-dr',

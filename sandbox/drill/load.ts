@@ -26,7 +26,13 @@ export interface Load {
  */
 export function startLoad(
   url: string,
-  opts: { concurrency?: number; timeoutMs?: number; rate?: number } = {},
+  opts: {
+    concurrency?: number;
+    timeoutMs?: number;
+    rate?: number;
+    /** Headers of each request (e.g. the caller's locality through the mesh proxy). */
+    headers?: () => Record<string, string>;
+  } = {},
 ): Load {
   const concurrency = opts.concurrency ?? 4;
   const everyMs = opts.rate ? (concurrency * 1000) / opts.rate : 0;
@@ -51,7 +57,8 @@ export function startLoad(
       };
       const failed = (err: NodeJS.ErrnoException) => done(0, undefined, err.code ?? err.message);
       let answered = false;
-      const req = request(url, { agent, timeout: opts.timeoutMs ?? 3000 }, (res) => {
+      const headers = opts.headers?.() ?? {};
+      const req = request(url, { agent, timeout: opts.timeoutMs ?? 3000, headers }, (res) => {
         answered = true;
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));

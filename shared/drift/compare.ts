@@ -9,8 +9,9 @@ import { compareApplications } from './applications';
 import { compareCapacity } from './capacity';
 import { compareGitOps } from './gitops';
 import { compareMembership } from './membership';
+import { compareMeshRouting } from './mesh-routing';
 import { compareRouting } from './routing';
-import { stateOf } from './safety';
+import { finishing, stateOf } from './safety';
 import { compareSelf } from './self';
 import { type CompareInput, type Difference, DRIFT_KINDS, type DriftKind, type DriftSnapshot } from './types';
 
@@ -18,6 +19,7 @@ import { type CompareInput, type Difference, DRIFT_KINDS, type DriftKind, type D
 export function compareAll(input: CompareInput): Difference[] {
   const all = [
     ...compareRouting(input),
+    ...compareMeshRouting(input),
     ...compareGitOps(input),
     ...compareMembership(input),
     ...compareApplications(input),
@@ -90,6 +92,13 @@ const ROUTE_KINDS: DriftKind[] = [
   'capacity-low',
 ];
 
+const MESH_KINDS: DriftKind[] = [
+  'mesh-rule-missing',
+  'mesh-rule-weights',
+  'mesh-rule-foreign-edit',
+  'mesh-outlier-missing',
+];
+
 /**
  * The kinds this snapshot could not judge, because a source they compare was not read. A difference of such a
  * kind that was reported before is neither resolved nor reported again: a failed read is not a fix.
@@ -118,6 +127,18 @@ export function unjudgedKinds(snapshot: DriftSnapshot): Set<DriftKind> {
       'service-missing',
       'service-no-ready-endpoints',
       'capacity-low',
+    ] as const)
+      out.add(k);
+  if (Object.values(snapshot.destinationRules ?? {}).some((r) => r === null))
+    for (const k of MESH_KINDS) out.add(k);
+  if (finishing(snapshot))
+    for (const k of [
+      'canary-missing',
+      'canary-weight',
+      'canary-revision',
+      'canary-pin',
+      'mesh-rule-weights',
+      'mesh-rule-foreign-edit',
     ] as const)
       out.add(k);
   if (!snapshot.backlog) {

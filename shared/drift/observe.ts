@@ -1,8 +1,9 @@
 /**
  * Reads everything the drift comparisons need, read-only: the committed routing state (and whether it parses),
  * each route's Ingresses on the Fleet and its workload in each member cluster, the Fleet association
- * (DescribeManagedClusters), the gateway's remote-clusters and status, the Argo CD Applications, ACK's state
- * of each cluster and fleet-dr's own backlog. A part that cannot be read is left out and named in `errors`:
+ * (DescribeManagedClusters), the gateway's remote-clusters and status, the DestinationRules of the routes the
+ * ASM router carries (mesh-rules.ts), the Argo CD Applications, ACK's state of each cluster and fleet-dr's own
+ * backlog. A part that cannot be read is left out and named in `errors`:
  * an unread source is never compared (no drift is invented from a failed read).
  */
 import type { V1Ingress, V1Pod } from '@kubernetes/client-node';
@@ -23,6 +24,7 @@ import type { Wiring } from '../runtime/wiring';
 import { StateCorruptError } from '../state/errors';
 import { routingDocument, STATE_CONFIGMAPS } from '../state/routing-store';
 import { listApplications } from './argocd-applications';
+import { readDestinationRules } from './mesh-rules';
 import type { DriftSnapshot, IngressView, WorkloadView } from './types';
 
 const msg = (e: unknown) => (e instanceof Error ? e.message : String(e));
@@ -183,34 +185,37 @@ export async function observeDrift(wiring: Wiring, options: ObserveOptions = {})
   };
   const memberTimeoutMs = options.memberReadTimeoutMs ?? 5_000;
   const fleetKube = await wiring.fleetKube();
-  const [state, routes, fleetMembers, gateway, applications, clusterStates, dingtalk] = await Promise.all([
-    readState(wiring, fleetKube, errors),
-    Promise.all(
-      policy.routes.map(
-        async (route) =>
-          [
-            route.name,
-            await readRoute(wiring, fleetKube, route, { attempt, errors, memberTimeoutMs }),
-          ] as const,
+  const [state, routes, fleetMembers, gateway, applications, clusterStates, dingtalk, destinationRules] =
+    await Promise.all([
+      readState(wiring, fleetKube, errors),
+      Promise.all(
+        policy.routes.map(
+          async (route) =>
+            [
+              route.name,
+              await readRoute(wiring, fleetKube, route, { attempt, errors, memberTimeoutMs }),
+            ] as const,
+        ),
       ),
-    ),
-    attempt('DescribeManagedClusters', async () =>
-      (await wiring.fleet.managedClusters()).map((c) => c.clusterId),
-    ),
-    attempt(`mseingressconfig ${policy.fleet.mseIngressConfig}`, () => readGateway(wiring, fleetKube)),
-    attempt('Argo CD applications', () => listApplications(fleetKube)),
-    Promise.all(
-      policy.clusters.map(async (c) => {
-        const d = await attempt(`cluster ${c.id} state`, () => wiring.ack.clusterDetail(c.id));
-        return [c.id, d?.state] as const;
-      }),
-    ),
-    attempt('DingTalk outbox', () => readDingTalkBacklog(fleetKube, policy.fleet.stateNamespace)),
-  ]);
+      attempt('DescribeManagedClusters', async () =>
+        (await wiring.fleet.managedClusters()).map((c) => c.clusterId),
+      ),
+      attempt(`mseingressconfig ${policy.fleet.mseIngressConfig}`, () => readGateway(wiring, fleetKube)),
+      attempt('Argo CD applications', () => listApplications(fleetKube)),
+      Promise.all(
+        policy.clusters.map(async (c) => {
+          const d = await attempt(`cluster ${c.id} state`, () => wiring.ack.clusterDetail(c.id));
+          return [c.id, d?.state] as const;
+        }),
+      ),
+      attempt('DingTalk outbox', () => readDingTalkBacklog(fleetKube, policy.fleet.stateNamespace)),
+      readDestinationRules(wiring, attempt),
+    ]);
   return {
     at: (options.now ?? Date.now)(),
     state,
     routes: Object.fromEntries(routes),
+    ...(destinationRules ? { destinationRules } : {}),
     fleetMembers,
     gateway,
     applications,

@@ -25,3 +25,15 @@ export function repairBlocker(s: DriftSnapshot, clusterId: string): string | und
   if (detached) return `${detached.by} detached ${clusterId} at ${detached.at}`;
   return undefined;
 }
+
+/**
+ * Whether the last transition may still be being carried out: its records (audit, message, membership) are
+ * still in the routing state's outbox, which the committing invocation empties only after it wrote the weights
+ * (shared/pipeline/finish-committed.ts). Until then the traffic manager may lag the committed weights by design,
+ * so the weights are not compared (a record stuck there is reported as `outbox-backlog` instead).
+ */
+export function finishing(s: DriftSnapshot): boolean {
+  const state = stateOf(s);
+  const at = state?.lastTransition?.at;
+  return !!at && state.outbox.some((r) => Date.parse(r.createdAt) >= Date.parse(at));
+}

@@ -5,6 +5,7 @@
  */
 import type { Policy } from '../config';
 import type { RoutingState } from '../decision/routing-state';
+import type { DestinationRuleSpec } from '../gateway/asm-distribute';
 
 /** The kinds of difference, grouped as docs/drift.md groups them. */
 export const DRIFT_KINDS = [
@@ -15,6 +16,10 @@ export const DRIFT_KINDS = [
   'canary-pin',
   'pin-selects-nothing',
   'foreign-canary',
+  'mesh-rule-missing',
+  'mesh-rule-weights',
+  'mesh-rule-foreign-edit',
+  'mesh-outlier-missing',
   // GitOps ownership
   'canary-gitops-tracked',
   'base-ingress-missing',
@@ -110,6 +115,25 @@ export interface ApplicationView {
   resources: Array<{ kind: string; name: string; namespace?: string }>;
 }
 
+/** The locality load-balancing setting of a DestinationRule (`trafficPolicy.loadBalancer.localityLbSetting`). */
+export type LocalityLbSettingView = NonNullable<
+  NonNullable<NonNullable<DestinationRuleSpec['trafficPolicy']>['loadBalancer']>['localityLbSetting']
+>;
+
+/** A route's Istio DestinationRule on the ASM control plane (`router: asm`), as the drift check reads it. */
+export type DestinationRuleView =
+  | { found: false; namespace: string; name: string }
+  | {
+      found: true;
+      namespace: string;
+      name: string;
+      annotations: Record<string, string>;
+      /** `trafficPolicy.loadBalancer.localityLbSetting`, null when absent. */
+      localityLbSetting: LocalityLbSettingView | null;
+      /** `trafficPolicy.outlierDetection`, null when absent. */
+      outlierDetection: Record<string, unknown> | null;
+    };
+
 /** fleet-dr's own backlog: the routing state's outbox and the DingTalk outbox. */
 export interface BacklogView {
   /** Records waiting in the routing state's outbox, and the oldest one's creation (ms). */
@@ -129,6 +153,11 @@ export interface DriftSnapshot {
     string,
     { base: IngressView | null; ingresses: IngressView[]; workloads: Record<string, WorkloadView> } | null
   >;
+  /**
+   * Per route with `router: asm`: its DestinationRule (`found: false` when it does not exist), or null when it
+   * could not be read (named in `errors`). Absent when no route uses the ASM router (nothing is read).
+   */
+  destinationRules?: Record<string, DestinationRuleView | null>;
   /** Clusters DescribeManagedClusters lists. */
   fleetMembers: string[] | null;
   /** Clusters the MseIngressConfig's remote-clusters lists, and its status. */

@@ -8,7 +8,8 @@
  *
  * Fencing has no separate object to edit here, as MSE's remote-clusters annotation is: a fenced cluster's
  * locality gets weight 0 in every route's distribute, the others share its weight as they shared the rest.
- * Not wired into the pipeline yet; test/gateway/asm-router.contract.test.ts runs it against the mesh stand-in.
+ * The wiring hands it the `router: asm` routes (router-by-route.ts); test/gateway/asm-router.contract.test.ts runs
+ * it against the mesh stand-in, test/e2e/asm-*.test.ts and `fleet-dr drill --router asm` through the functions.
  */
 import { updateWithRetry } from '../clients/conditional-update';
 import { WeightsError } from '../clients/errors';

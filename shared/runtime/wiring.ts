@@ -11,7 +11,11 @@ import { createFcClient, type FcClient } from '../clients/fc-client';
 import { createFleetClient, type FleetClient } from '../clients/fleet-client';
 import type { KubeClient } from '../clients/kube-client';
 import { createMseClient, type MseClient } from '../clients/mse-client';
-import { createServiceMeshClient } from '../clients/servicemesh-client';
+import {
+  createServiceMeshClient,
+  type DestinationRuleClient,
+  type ServiceMeshClient,
+} from '../clients/servicemesh-client';
 import { asmRegionOf, type Policy } from '../config';
 import { ConfigError } from '../errors';
 import { gatewayKeys } from '../gateway/annotations';
@@ -43,6 +47,8 @@ export interface Wiring {
   /** The traffic manager the committed state is applied through. */
   router: () => Promise<TrafficRouter>;
   membership: () => Promise<GatewayMembership>;
+  /** The ASM control plane's DestinationRules (read by the drift check); needs the policy's `asm` section. */
+  destinationRules: () => Promise<DestinationRuleClient>;
   outbox: (now: () => number, log?: Logger) => Promise<Outbox>;
 }
 
@@ -107,6 +113,20 @@ export function wire(policy: Policy, context: FcContext, env: NodeJS.ProcessEnv 
       memberReader: memberKube,
     });
   };
+  // The drift check's reads of the routes' DestinationRules, one servicemesh client per invocation.
+  let meshForReads: ServiceMeshClient | undefined;
+  const destinationRules = async () => {
+    const asm = policy.asm;
+    if (!asm) throw new ConfigError('a route has router "asm" but the policy has no asm section');
+    meshForReads ??= createServiceMeshClient({
+      serviceMeshId: asm.serviceMeshId,
+      region: asmRegionOf(policy),
+      privateIpAddress: asm.privateIpAddress,
+      credentials,
+      overrides,
+    });
+    return meshForReads.destinationRules;
+  };
   return {
     policy,
     env,
@@ -127,6 +147,7 @@ export function wire(policy: Policy, context: FcContext, env: NodeJS.ProcessEnv 
       return new RouterByRoute({ ...(mse ? { 'mse-ingress': mse } : {}), asm: asmRouter() });
     },
     membership,
+    destinationRules,
     async outbox(now, log) {
       const dingtalk = policy.notify.dingtalk;
       const accessToken = env[dingtalk.accessTokenEnv];

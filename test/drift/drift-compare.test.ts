@@ -15,8 +15,10 @@ import {
   kindOfKey,
   unjudgedKinds,
 } from '../../shared/drift/compare';
-import type { DriftSnapshot, IngressView, WorkloadView } from '../../shared/drift/types';
+import type { DestinationRuleView, DriftSnapshot, IngressView, WorkloadView } from '../../shared/drift/types';
 import { canaryName, gatewayKeys, MANAGED_BY, subsetLabelsValue } from '../../shared/gateway/annotations';
+import { clusterLocalities, distributeFor } from '../../shared/gateway/asm-distribute';
+import { ASM_KEYS } from '../../shared/gateway/asm-router';
 import { pinOf } from '../../shared/gateway/pin';
 import { examplePolicy } from '../clients/fixture';
 
@@ -127,7 +129,7 @@ describe('drift comparisons', () => {
     assert.deepEqual(diffs(s), []);
   });
 
-  it('looks for no canary or base Ingress on a route the ASM router carries (its DestinationRule is not checked yet)', () => {
+  it('looks for no canary or base Ingress on a route the ASM router carries (its DestinationRule is compared instead)', () => {
     const s = asCommitted();
     routeOf(s).ingresses = [];
     routeOf(s).base = null;
@@ -162,6 +164,51 @@ describe('drift comparisons', () => {
           safe: true,
           repair: 'weights',
         },
+      );
+    });
+
+    it('a transition still carried out (its records in the outbox): the canaries may lag it, not drift yet', () => {
+      const s = asCommitted();
+      routeOf(s).ingresses = [base, canary(A, 50), canary(B, 50)];
+      const at = '2026-11-30T11:59:58.000Z';
+      const st = { ...committed(), lastTransition: { at, by: 'automation' as const, reason: 'fail over' } };
+      s.state = { ok: true, value: st };
+      assert.deepEqual(
+        diffs(s).map((d) => d.kind),
+        ['canary-weight', 'canary-weight'],
+        'the last transition carried out: the lag is drift',
+      );
+      st.outbox = [
+        {
+          kind: 'audit',
+          content: {},
+          id: 'r7-0',
+          createdAt: at,
+          attempts: 0,
+          lastError: null,
+          notBefore: null,
+        },
+      ];
+      assert.deepEqual(diffs(s), [], 'its audit record still waits: the committing invocation is writing');
+      assert.ok(
+        unjudgedKinds(s).has('canary-weight'),
+        'and an earlier report is neither resolved nor repeated',
+      );
+      st.outbox = [
+        {
+          kind: 'audit',
+          content: {},
+          id: 'r6-0',
+          createdAt: '2026-11-30T11:00:00.000Z',
+          attempts: 3,
+          lastError: 'x',
+          notBefore: null,
+        },
+      ];
+      assert.deepEqual(
+        diffs(s).map((d) => d.kind),
+        ['canary-weight', 'canary-weight'],
+        'a record of an older transition does not hide the drift',
       );
     });
 
@@ -515,6 +562,296 @@ describe('drift comparisons', () => {
       assert.equal(kindOfKey('fleet-association: cluster c-ack-az1'), 'fleet-association');
       s.state = null;
       assert.ok(unjudgedKinds(s).has('canary-weight'), 'no state: nothing is judged');
+    });
+  });
+
+  describe('the DestinationRule of a route the ASM router carries', () => {
+    const asmPolicy: Policy = {
+      ...policy,
+      asm: { serviceMeshId: 'c-asm', privateIpAddress: false },
+      routes: [{ ...route, router: 'asm' }],
+    };
+    const ruleObject = `destinationrule ${route.namespace}/${route.service}`;
+    const distribute = (w: Record<string, number>) => distributeFor(w, clusterLocalities(asmPolicy));
+    /** The rule as fleet-dr wrote it for the committed state (revision 7, weights A 0 / B 100). */
+    const rule = (
+      over: { weights?: Record<string, number>; annotations?: Record<string, string | undefined> } = {},
+    ): Extract<DestinationRuleView, { found: true }> => {
+      const annotations: Record<string, string> = {
+        'team.example.com/owner': 'web',
+        [ASM_KEYS.weights]: JSON.stringify({ [A]: 0, [B]: 100 }),
+        [ASM_KEYS.revision]: '7',
+      };
+      for (const [k, v] of Object.entries(over.annotations ?? {}))
+        if (v === undefined) delete annotations[k];
+        else annotations[k] = v;
+      return {
+        found: true,
+        namespace: route.namespace,
+        name: route.service,
+        annotations,
+        localityLbSetting: { enabled: true, distribute: distribute(over.weights ?? { [A]: 0, [B]: 100 }) },
+        outlierDetection: { consecutive5xxErrors: 3, interval: '10s' },
+      };
+    };
+    /** The committed fleet with the route on the ASM router: no canaries, the rule as written. */
+    const meshSnapshot = (r: DestinationRuleView | null = rule()): DriftSnapshot => {
+      const s = asCommitted();
+      routeOf(s).ingresses = [];
+      routeOf(s).base = null;
+      s.destinationRules = { [route.name]: r };
+      return s;
+    };
+    const withState = (s: DriftSnapshot, change: (st: RoutingState) => void) => {
+      const st = committed();
+      change(st);
+      s.state = { ok: true, value: st };
+      return s;
+    };
+    const view = (d: ReturnType<typeof only>) => ({
+      kind: d.kind,
+      object: d.object,
+      expected: d.expected,
+      actual: d.actual,
+      safe: d.safeToRepair,
+      repair: d.repair,
+    });
+
+    it('finds nothing on a rule as fleet-dr wrote it', () => {
+      assert.deepEqual(diffs(meshSnapshot(), asmPolicy), []);
+    });
+
+    it('compares neither weights nor revision before fleet-dr governs the split', () => {
+      const s = meshSnapshot(
+        rule({ weights: { [A]: 50, [B]: 50 }, annotations: { [ASM_KEYS.revision]: undefined } }),
+      );
+      withState(s, (st) => {
+        st.governsSplit = false;
+      });
+      assert.deepEqual(diffs(s, asmPolicy), []);
+    });
+
+    it('neither weights nor revision while the last transition is carried out (the rule not written yet)', () => {
+      const at = '2026-11-30T11:59:58.000Z';
+      const unwritten = rule({
+        weights: { [A]: 50, [B]: 50 },
+        annotations: { [ASM_KEYS.revision]: undefined },
+      });
+      const s = withState(meshSnapshot(unwritten), (st) => {
+        st.lastTransition = { at, by: 'automation', reason: 'fail over' };
+        st.outbox = [
+          {
+            kind: 'audit',
+            content: {},
+            id: 'r7-0',
+            createdAt: at,
+            attempts: 0,
+            lastError: null,
+            notBefore: null,
+          },
+        ];
+      });
+      assert.deepEqual(diffs(s, asmPolicy), []);
+      withState(s, (st) => {
+        st.lastTransition = { at, by: 'automation', reason: 'fail over' };
+      });
+      assert.deepEqual(
+        diffs(s, asmPolicy).map((d) => d.kind),
+        ['mesh-rule-weights', 'mesh-rule-foreign-edit'],
+        'carried out: the unwritten rule is drift',
+      );
+    });
+
+    it('other weights in the distribute: safe, repaired by carrying the committed weights again', () => {
+      const d = only(meshSnapshot(rule({ weights: { [A]: 50, [B]: 50 } })), asmPolicy);
+      assert.deepEqual(view(d), {
+        kind: 'mesh-rule-weights',
+        object: ruleObject,
+        expected: `distribute ${A} 0, ${B} 100`,
+        actual: `distribute ${A} 50, ${B} 50`,
+        safe: true,
+        repair: 'weights',
+      });
+      const safePolicy = { ...asmPolicy, drift: { ...asmPolicy.drift, repair: 'safe' as const } };
+      const s = meshSnapshot(rule({ weights: { [A]: 50, [B]: 50 } }));
+      assert.deepEqual(
+        chooseRepairs(safePolicy, s, diffs(s, asmPolicy)).repairs.map((x) => x.kind),
+        ['mesh-rule-weights'],
+      );
+    });
+
+    it('a locality setting with no distribute left: safe to write again', () => {
+      const r = rule();
+      r.localityLbSetting = null;
+      const d = only(meshSnapshot(r), asmPolicy);
+      assert.equal(d.kind, 'mesh-rule-weights');
+      assert.equal(d.actual, 'no locality distribute');
+      assert.equal(d.safeToRepair, true);
+    });
+
+    it('not safe while the cluster the weights give traffic to is down, whatever the others are', () => {
+      const s = meshSnapshot(rule({ weights: { [A]: 50, [B]: 50 } }));
+      withState(s, (st) => {
+        st.verdicts[B] = { ...st.verdicts[B]!, verdict: 'down' };
+      });
+      const d = only(s, asmPolicy);
+      assert.equal(d.kind, 'mesh-rule-weights');
+      assert.equal(d.safeToRepair, false);
+      assert.equal(d.repair, undefined);
+      assert.match(d.why ?? '', new RegExp(`${B} is down`));
+      // A cluster the committed weights give nothing to does not block the repair.
+      const t = meshSnapshot(rule({ weights: { [A]: 50, [B]: 50 } }));
+      withState(t, (st) => {
+        st.verdicts[A] = { ...st.verdicts[A]!, verdict: 'down' };
+      });
+      assert.equal(only(t, asmPolicy).safeToRepair, true);
+    });
+
+    it('expects a cluster the rule fences at 0 and the others scaled back to 100, as the router writes them', () => {
+      const fencedRule = (w: Record<string, number>) =>
+        rule({
+          weights: w,
+          annotations: { [ASM_KEYS.fenced]: B, [ASM_KEYS.weights]: JSON.stringify({ [A]: 50, [B]: 50 }) },
+        });
+      const fifty = (s: DriftSnapshot) =>
+        withState(s, (st) => {
+          st.weights = { [route.name]: { [A]: 50, [B]: 50 } };
+        });
+      assert.deepEqual(diffs(fifty(meshSnapshot(fencedRule({ [A]: 100, [B]: 0 }))), asmPolicy), []);
+      const d = only(fifty(meshSnapshot(fencedRule({ [A]: 50, [B]: 50 }))), asmPolicy);
+      assert.equal(d.kind, 'mesh-rule-weights');
+      assert.equal(d.expected, `distribute ${A} 100, ${B} 0 (${B} fenced)`);
+      // The router reads 50/50 back as the committed weights and would write nothing: not offered as a repair.
+      assert.equal(d.safeToRepair, false);
+      assert.match(d.why ?? '', /fence the cluster again/);
+    });
+
+    it('a revision never committed, none, or not a number: a foreign edit, not safe', () => {
+      for (const [rev, actual] of [
+        ['9', `${ASM_KEYS.revision} is a revision never committed`],
+        [undefined, `no ${ASM_KEYS.revision}`],
+        ['seven', `${ASM_KEYS.revision} is not an integer`],
+      ] as const) {
+        const d = only(meshSnapshot(rule({ annotations: { [ASM_KEYS.revision]: rev } })), asmPolicy);
+        assert.equal(d.kind, 'mesh-rule-foreign-edit', String(rev));
+        assert.equal(d.object, ruleObject);
+        assert.equal(d.actual, actual);
+        assert.equal(d.safeToRepair, false);
+        assert.ok(d.why);
+      }
+      assert.deepEqual(
+        diffs(meshSnapshot(rule({ annotations: { [ASM_KEYS.revision]: '5' } })), asmPolicy),
+        [],
+      );
+    });
+
+    it('keeps the revisions out of the fingerprint: a new commit does not report the same edit again', () => {
+      const s = meshSnapshot(rule({ annotations: { [ASM_KEYS.revision]: '9' } }));
+      const before = only(s, asmPolicy);
+      withState(s, (st) => {
+        st.revision = 8;
+      });
+      const after = only(s, asmPolicy);
+      assert.equal(driftKey(after), driftKey(before));
+      assert.equal(fingerprint(after), fingerprint(before));
+      assert.match(after.detail ?? '', /revision 9.*revision 8/);
+    });
+
+    it('a rule written for a newer revision with other weights: reported, but not offered as a repair', () => {
+      const s = meshSnapshot(
+        rule({ weights: { [A]: 50, [B]: 50 }, annotations: { [ASM_KEYS.revision]: '9' } }),
+      );
+      const all = diffs(s, asmPolicy);
+      assert.deepEqual(
+        all.map((d) => [d.kind, d.safeToRepair]),
+        [
+          ['mesh-rule-weights', false],
+          ['mesh-rule-foreign-edit', false],
+        ],
+      );
+    });
+
+    it('failover, or a distribute fleet-dr cannot read: a foreign edit, and no weights compared', () => {
+      const r = rule();
+      r.localityLbSetting = {
+        ...r.localityLbSetting,
+        failover: [{ from: 'cn-hangzhou', to: 'cn-shanghai' }],
+      };
+      const d = only(meshSnapshot(r), asmPolicy);
+      assert.equal(d.kind, 'mesh-rule-foreign-edit');
+      assert.match(d.actual, /failover/);
+      assert.equal(d.safeToRepair, false);
+      const u = rule();
+      u.localityLbSetting = {
+        enabled: true,
+        distribute: [{ from: 'cn-beijing/cn-beijing-a/*', to: { 'cn-beijing/cn-beijing-a/*': 100 } }],
+      };
+      const e = only(meshSnapshot(u), asmPolicy);
+      assert.equal(e.kind, 'mesh-rule-foreign-edit');
+      assert.match(e.actual, /a distribute fleet-dr did not write/);
+    });
+
+    it('a rule without outlierDetection: not safe, the team\u2019s setting', () => {
+      const r = rule();
+      r.outlierDetection = null;
+      const d = only(meshSnapshot(r), asmPolicy);
+      assert.deepEqual(view(d), {
+        kind: 'mesh-outlier-missing',
+        object: ruleObject,
+        expected: 'trafficPolicy.outlierDetection set (locality load balancing needs it)',
+        actual: 'no outlierDetection',
+        safe: false,
+        repair: undefined,
+      });
+      // Other weights on such a rule cannot be written either.
+      const w = rule({ weights: { [A]: 50, [B]: 50 } });
+      w.outlierDetection = null;
+      const both = diffs(meshSnapshot(w), asmPolicy);
+      assert.deepEqual(
+        both.map((x) => [x.kind, x.safeToRepair]),
+        [
+          ['mesh-rule-weights', false],
+          ['mesh-outlier-missing', false],
+        ],
+      );
+    });
+
+    it('a missing rule: not safe, fleet-dr never creates it', () => {
+      const d = only(
+        meshSnapshot({ found: false, namespace: route.namespace, name: route.service }),
+        asmPolicy,
+      );
+      assert.deepEqual(view(d), {
+        kind: 'mesh-rule-missing',
+        object: ruleObject,
+        expected: `the DestinationRule of route ${route.name} exists`,
+        actual: 'missing',
+        safe: false,
+        repair: undefined,
+      });
+    });
+
+    it('compares nothing of a rule it could not read, and judges none of its kinds', () => {
+      const s = meshSnapshot(null);
+      s.errors.push(`route ${route.name} destinationrule ${route.namespace}/${route.service}: timeout`);
+      assert.deepEqual(diffs(s, asmPolicy), []);
+      const u = unjudgedKinds(s);
+      for (const k of [
+        'mesh-rule-missing',
+        'mesh-rule-weights',
+        'mesh-rule-foreign-edit',
+        'mesh-outlier-missing',
+      ])
+        assert.ok(u.has(k as never), k);
+      assert.ok(!unjudgedKinds(meshSnapshot()).has('mesh-rule-weights'));
+    });
+
+    it('leaves a route on the MSE router alone, whatever a rule of the same name says', () => {
+      const s = asCommitted();
+      s.destinationRules = {
+        [route.name]: { found: false, namespace: route.namespace, name: route.service },
+      };
+      assert.deepEqual(diffs(s), []);
     });
   });
 });

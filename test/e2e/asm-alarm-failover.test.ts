@@ -9,8 +9,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { DRILL_TOKEN, type Drill, startDrill } from '../../sandbox/drill/drill-env';
 import { waitFor } from '../../sandbox/drill/drill-helpers';
+import { asmPolicy } from '../../sandbox/drill/traffic-view';
 import { type MeshProxy, zonePodEndpoints } from '../../sandbox/mesh/mesh-proxy';
-import type { Policy } from '../../shared/config';
 import { clusterLocalities, weightsFromDistribute } from '../../shared/gateway/asm-distribute';
 import { ASM_KEYS } from '../../shared/gateway/asm-router';
 import { verdictsUp } from '../reliability/reliability-helpers';
@@ -18,13 +18,6 @@ import { proxyFor, ruleClient, sendAs } from '../sandbox/mesh-helpers';
 import { alarmForm, invokeCallback } from './helpers';
 
 const MESH_ID = 'c-asm-sandbox';
-
-/** The sandbox policy with its route carried by ASM. */
-const asmPolicy = (p: Policy): Policy => ({
-  ...p,
-  asm: { serviceMeshId: MESH_ID, privateIpAddress: false },
-  routes: p.routes.map((r) => ({ ...r, router: 'asm' as const })),
-});
 
 describe('e2e: router asm — an alarm fails a blackholed zone over through the DestinationRule', () => {
   let d: Drill;
@@ -34,7 +27,7 @@ describe('e2e: router asm — an alarm fails a blackholed zone over through the 
   const rule = () => rules.get(d.policy.routes[0]!.namespace, d.policy.routes[0]!.service);
 
   before(async () => {
-    d = await startDrill({ sandbox: { mesh: true }, policy: asmPolicy });
+    d = await startDrill({ sandbox: { mesh: true }, policy: asmPolicy(MESH_ID) });
     assert.equal(d.sb.mesh?.serviceMeshId, MESH_ID);
     const route = d.policy.routes[0]!;
     host = `${route.service}.${route.namespace}.svc.cluster.local`;

@@ -51,6 +51,24 @@ describe('fleet-dr drill: each fault kind meets its objectives', { timeout: 3_00
   }
 });
 
+describe('fleet-dr drill --router asm: the same objectives through the mesh', { timeout: 600_000 }, () => {
+  it('blackhole, the route carried by its DestinationRule, beside the mesh alone', {
+    timeout: 540_000,
+  }, async () => {
+    const r = await runDrill({ fault: 'blackhole', router: 'asm' });
+    assert.equal(missed(r), '', `asm missed:\n${missed(r)}`);
+    const transitions = r.decisions.filter((d) => d.decision !== 'hold').map((d) => d.decision);
+    assert.equal(transitions.filter((x) => x === 'shift').length, 1, transitions.join(', '));
+    assert.equal(transitions.filter((x) => x === 'failback-step').length, 3, 'the ramp 10 → 50 → 100');
+    assert.deepEqual(
+      r.baseline.map((b) => b.config),
+      ['the mesh alone', 'fleet-dr beside the mesh'],
+    );
+    // The weights measured are the DestinationRule's: back at the baseline after the ramp.
+    assert.deepEqual(r.final.weights, { 'c-ack-az1': 50, 'c-reg-az2': 50 });
+  });
+});
+
 describe('npm start and the negative control', { timeout: 900_000 }, () => {
   it('npm start runs the blackhole drill beside the gateway-alone baseline, exits 0 and writes the report', async () => {
     const report = join(dir, 'report.html');

@@ -13,48 +13,13 @@ import { ALARM_FUNCTION, DRILL_TOKEN, startDrill } from '../../sandbox/drill/dri
 import { canaryWeightsNow, waitFor, warmUp } from '../../sandbox/drill/drill-helpers';
 import type { AlarmAnswer } from '../../shared/pipeline/answer';
 import {
-  BOUND_MS,
-  type Detection,
+  assertFailover,
   detect,
   HTTP_GATEWAY_CHECK,
   healthCheckPolicy,
   P_SECONDS,
-  report,
 } from './health-check-helpers';
 import { remoteClusters } from './helpers';
-
-/** What every detection must show: one failover, within the bound, by the health-check, and the load healed. */
-function assertFailover(x: Detection, evidence: RegExp) {
-  console.log(report(x));
-  assert.ok(
-    x.decidedMs <= BOUND_MS,
-    `decided ${x.decidedMs} ms after the fault; the bound is ${BOUND_MS} ms`,
-  );
-  const shifts = x.answer.transitions.filter((t) => t.decision === 'shift');
-  assert.equal(shifts.length, 1, JSON.stringify(x.answer.transitions));
-  assert.match(
-    shifts[0]!.reason,
-    new RegExp(
-      `fail over from ${x.failed}: ${x.failed}: down \\(an alarm on the fleet-dr probe metric, confirmed by gatewayHealth`,
-    ),
-  );
-  assert.deepEqual(x.weights, { [x.failed]: 0, [x.healthy]: 100 });
-  assert.equal(x.state.incident?.failedCluster, x.failed);
-  const failing = x.answer.rounds.filter((r) => r.clusters[x.failed]?.ok === false);
-  assert.ok(failing.length >= 2, 'at least two failing rounds');
-  // The fault's signature in the failing rounds (a round the fault struck mid-way may show only timeouts).
-  const kinds = failing.flatMap((r) => Object.keys(r.clusters[x.failed]!.failures ?? {}));
-  assert.ok(
-    kinds.some((k) => evidence.test(k)),
-    `no failing round shows ${evidence}: ${JSON.stringify(failing.map((r) => r.clusters[x.failed]))}`,
-  );
-  assert.ok(
-    x.answer.rounds.every((r) => r.clusters[x.healthy]?.sent),
-    'every round probed the healthy zone too',
-  );
-  assert.ok(x.load.before > 0 && x.load.after >= 20, JSON.stringify(x.load));
-  assert.equal(x.load.afterFailures, 0, 'no failure once the gateway applied the new weights');
-}
 
 describe('e2e: the health-check detects a lost zone in seconds and fails it over in the invocation', () => {
   it('blackhole at a random moment; its metrics fire the alarm rule, and alarm-failover finds it handled', async () => {

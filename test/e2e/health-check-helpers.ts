@@ -6,10 +6,12 @@
  * the committed state, the canaries, the gateway's applied config, the load's own samples).
  */
 
+import assert from 'node:assert/strict';
 import type { RoundsReport } from '../../functions/health-check/rounds';
 import type { Drill } from '../../sandbox/drill/drill-env';
-import { canaryWeightsNow, committedRoutingState, sleep, waitFor } from '../../sandbox/drill/drill-helpers';
+import { committedRoutingState, sleep, waitFor } from '../../sandbox/drill/drill-helpers';
 import { type LoadSample, startLoad } from '../../sandbox/drill/load';
+import { type TrafficView, trafficView } from '../../sandbox/drill/traffic-view';
 import type { LocalInvoker } from '../../sandbox/invoker/index';
 import type { ZoneFault } from '../../sandbox/world';
 import type { Policy } from '../../shared/config';
@@ -108,12 +110,15 @@ export async function detect(
     maxRunSeconds: number;
     invoker?: LocalInvoker;
     whileRunning?: () => Promise<void>;
+    /** The traffic manager the load goes through and whose weights are watched; default the MSE gateway. */
+    traffic?: TrafficView;
   },
 ): Promise<Detection> {
   const ids = d.policy.clusters.map((c) => c.id);
   const failed = o.failed ?? ids[0]!;
   const healthy = ids.find((id) => id !== failed)!;
-  const load = startLoad(d.sb.gateway.url, { concurrency: 4, timeoutMs: 3_000 });
+  const traffic = o.traffic ?? (await trafficView(d));
+  const load = startLoad(traffic.url, { concurrency: 4, timeoutMs: 3_000, headers: traffic.headers });
   try {
     // A warm instance first (a run too short for any round): the measured run counts its time from the timer,
     // cold start included, and should spend it on rounds.
@@ -141,10 +146,13 @@ export async function detect(
         `${err.message}; fault at ${new Date(faultAt).toISOString()}; health-check: ${brief(a)}`,
       );
     });
-    await waitFor('the canaries', () => canaryWeightsNow(d)[failed] === 0 || undefined, 20_000);
+    await waitFor(
+      `the ${traffic.router} weights`,
+      () => traffic.weights()[failed] === 0 || undefined,
+      20_000,
+    );
     const canariesMs = Date.now() - faultAt;
-    await d.sb.gateway.refresh();
-    await waitFor('the gateway to apply the new weights', () => d.sb.gateway.converged(), 20_000);
+    await traffic.settle();
     const settledFrom = Date.now();
     await waitFor(
       'requests after the move',
@@ -165,7 +173,7 @@ export async function detect(
       canariesMs,
       lastFailureMs: Math.max(0, lastFailure - faultAt),
       state,
-      weights: canaryWeightsNow(d),
+      weights: traffic.weights(),
       answer,
       load: {
         before: samples.filter((s) => s.end < faultAt).length,
@@ -176,6 +184,7 @@ export async function detect(
     };
   } finally {
     await load.stop();
+    if (!o.traffic) await traffic.stop();
   }
 }
 
@@ -193,4 +202,37 @@ function brief(a: HealthCheckAnswer | { error: string }): string {
         `${r.at} ${r.decision}${r.rule ? `/${r.rule}` : ''} ${JSON.stringify(r.clusters)}${r.errors ? ` ${r.errors.join('; ')}` : ''} ${r.reason ?? ''}`,
     )
     .join('\n');
+}
+
+/** What every detection must show: one failover, within the bound, by the health-check, and the load healed. */
+export function assertFailover(x: Detection, evidence: RegExp) {
+  console.log(report(x));
+  assert.ok(
+    x.decidedMs <= BOUND_MS,
+    `decided ${x.decidedMs} ms after the fault; the bound is ${BOUND_MS} ms`,
+  );
+  const shifts = x.answer.transitions.filter((t) => t.decision === 'shift');
+  assert.equal(shifts.length, 1, JSON.stringify(x.answer.transitions));
+  assert.match(
+    shifts[0]!.reason,
+    new RegExp(
+      `fail over from ${x.failed}: ${x.failed}: down \\(an alarm on the fleet-dr probe metric, confirmed by gatewayHealth`,
+    ),
+  );
+  assert.deepEqual(x.weights, { [x.failed]: 0, [x.healthy]: 100 });
+  assert.equal(x.state.incident?.failedCluster, x.failed);
+  const failing = x.answer.rounds.filter((r) => r.clusters[x.failed]?.ok === false);
+  assert.ok(failing.length >= 2, 'at least two failing rounds');
+  // The fault's signature in the failing rounds (a round the fault struck mid-way may show only timeouts).
+  const kinds = failing.flatMap((r) => Object.keys(r.clusters[x.failed]!.failures ?? {}));
+  assert.ok(
+    kinds.some((k) => evidence.test(k)),
+    `no failing round shows ${evidence}: ${JSON.stringify(failing.map((r) => r.clusters[x.failed]))}`,
+  );
+  assert.ok(
+    x.answer.rounds.every((r) => r.clusters[x.healthy]?.sent),
+    'every round probed the healthy zone too',
+  );
+  assert.ok(x.load.before > 0 && x.load.after >= 20, JSON.stringify(x.load));
+  assert.equal(x.load.afterFailures, 0, 'no failure once the gateway applied the new weights');
 }
