@@ -108,12 +108,32 @@ function asCommitted(): DriftSnapshot {
   };
 }
 
+/** An audit record waiting in the routing state's outbox since `at`. */
+const auditRecord = (id: string, at: string, attempts = 0): RoutingState['outbox'][number] => ({
+  kind: 'audit',
+  content: {},
+  id,
+  createdAt: at,
+  attempts,
+  lastError: attempts ? 'x' : null,
+  notBefore: null,
+});
+
 const diffs = (s: DriftSnapshot, p: Policy = policy) => compareAll({ policy: p, snapshot: s });
 const only = (s: DriftSnapshot, p?: Policy) => {
   const all = diffs(s, p);
   assert.equal(all.length, 1, all.map((d) => driftKey(d)).join(' | '));
   return all[0]!;
 };
+/** What a test compares of a difference. */
+const view = (d: ReturnType<typeof only>) => ({
+  kind: d.kind,
+  object: d.object,
+  expected: d.expected,
+  actual: d.actual,
+  safe: d.safeToRepair,
+  repair: d.repair,
+});
 const routeOf = (s: DriftSnapshot) => s.routes[route.name]!;
 const canaryObject = (id: string) => `ingress ${route.namespace}/${canaryName(route.ingress, id)}`;
 
@@ -147,24 +167,14 @@ describe('drift comparisons', () => {
       const s = asCommitted();
       routeOf(s).ingresses = [base, canary(A, 0), canary(B, 60)];
       const d = only(s);
-      assert.deepEqual(
-        {
-          kind: d.kind,
-          object: d.object,
-          expected: d.expected,
-          actual: d.actual,
-          safe: d.safeToRepair,
-          repair: d.repair,
-        },
-        {
-          kind: 'canary-weight',
-          object: canaryObject(B),
-          expected: 'weight 100',
-          actual: 'weight 60',
-          safe: true,
-          repair: 'weights',
-        },
-      );
+      assert.deepEqual(view(d), {
+        kind: 'canary-weight',
+        object: canaryObject(B),
+        expected: 'weight 100',
+        actual: 'weight 60',
+        safe: true,
+        repair: 'weights',
+      });
     });
 
     it('a transition still carried out (its records in the outbox): the canaries may lag it, not drift yet', () => {
@@ -178,33 +188,13 @@ describe('drift comparisons', () => {
         ['canary-weight', 'canary-weight'],
         'the last transition carried out: the lag is drift',
       );
-      st.outbox = [
-        {
-          kind: 'audit',
-          content: {},
-          id: 'r7-0',
-          createdAt: at,
-          attempts: 0,
-          lastError: null,
-          notBefore: null,
-        },
-      ];
+      st.outbox = [auditRecord('r7-0', at)];
       assert.deepEqual(diffs(s), [], 'its audit record still waits: the committing invocation is writing');
       assert.ok(
         unjudgedKinds(s).has('canary-weight'),
         'and an earlier report is neither resolved nor repeated',
       );
-      st.outbox = [
-        {
-          kind: 'audit',
-          content: {},
-          id: 'r6-0',
-          createdAt: '2026-11-30T11:00:00.000Z',
-          attempts: 3,
-          lastError: 'x',
-          notBefore: null,
-        },
-      ];
+      st.outbox = [auditRecord('r6-0', '2026-11-30T11:00:00.000Z', 3)];
       assert.deepEqual(
         diffs(s).map((d) => d.kind),
         ['canary-weight', 'canary-weight'],
@@ -608,14 +598,6 @@ describe('drift comparisons', () => {
       s.state = { ok: true, value: st };
       return s;
     };
-    const view = (d: ReturnType<typeof only>) => ({
-      kind: d.kind,
-      object: d.object,
-      expected: d.expected,
-      actual: d.actual,
-      safe: d.safeToRepair,
-      repair: d.repair,
-    });
 
     it('finds nothing on a rule as fleet-dr wrote it', () => {
       assert.deepEqual(diffs(meshSnapshot(), asmPolicy), []);
@@ -639,17 +621,7 @@ describe('drift comparisons', () => {
       });
       const s = withState(meshSnapshot(unwritten), (st) => {
         st.lastTransition = { at, by: 'automation', reason: 'fail over' };
-        st.outbox = [
-          {
-            kind: 'audit',
-            content: {},
-            id: 'r7-0',
-            createdAt: at,
-            attempts: 0,
-            lastError: null,
-            notBefore: null,
-          },
-        ];
+        st.outbox = [auditRecord('r7-0', at)];
       });
       assert.deepEqual(diffs(s, asmPolicy), []);
       withState(s, (st) => {
