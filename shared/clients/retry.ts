@@ -1,7 +1,7 @@
 /**
- * Timeouts and retries for every outside call. Only idempotent reads are retried (throttling, 5xx,
- * timeouts, network errors); a write that may have taken effect is never repeated blindly: conditional
- * writes handle their conflicts by re-reading (see shared/state/commit.ts).
+ * Timeouts and retries for every outside call. Idempotent reads are retried (throttling, 5xx, timeouts,
+ * network errors); a write only when it never reached the server. A write that may have taken effect is
+ * never repeated blindly: conditional writes handle their conflicts by re-reading (conditional-update.ts).
  */
 import pRetry from 'p-retry';
 import { CloudAuthError, CloudServerError, CloudThrottlingError, KubeApiError, TimeoutError } from './errors';
@@ -76,11 +76,37 @@ export function retryRead<T>(
   });
 }
 
-/** Run a non-idempotent write once, with a timeout; never retried here. */
+/**
+ * Errors that prove the request never reached the server: the connection was never made (refused, or the
+ * connect itself timed out, as undici's `UND_ERR_CONNECT_TIMEOUT` on a listener whose accept queue is full),
+ * or the name did not resolve. Nothing was sent, so sending a write again cannot apply it twice.
+ */
+const NEVER_SENT_CODES = new Set(['ECONNREFUSED', 'UND_ERR_CONNECT_TIMEOUT', 'EAI_AGAIN', 'ENOTFOUND']);
+
+/** Whether `err` (or an error it was caused by) proves that the request never left. */
+export function neverSent(err: unknown): boolean {
+  let e: unknown = err;
+  for (let depth = 0; depth < 6 && e; depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && NEVER_SENT_CODES.has(code)) return true;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return false;
+}
+
+/**
+ * Run a non-idempotent write with a timeout. It is repeated only when it provably never reached the server
+ * (neverSent); a write that may have taken effect (a timeout, a reset, any answer) is never repeated blindly.
+ */
 export function writeOnce<T>(
   api: string,
   fn: (signal: AbortSignal) => Promise<T>,
   limits = DEFAULT_LIMITS,
 ): Promise<T> {
-  return withTimeout(api, limits.timeoutMs, fn);
+  return pRetry(() => withTimeout(api, limits.timeoutMs, fn), {
+    retries: limits.retries,
+    minTimeout: limits.minBackoffMs,
+    maxTimeout: limits.maxBackoffMs,
+    shouldRetry: ({ error }) => neverSent(error),
+  });
 }

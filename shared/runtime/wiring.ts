@@ -96,37 +96,28 @@ export function wire(policy: Policy, context: FcContext, env: NodeJS.ProcessEnv 
       policy.clusters.map((c) => c.id),
     );
   };
-  const asmRouter = () => {
+  // One servicemesh client per invocation, for the ASM router's writes and the drift check's reads.
+  let mesh: ServiceMeshClient | undefined;
+  const meshClient = (): ServiceMeshClient => {
     const asm = policy.asm;
     if (!asm) throw new ConfigError('a route has router "asm" but the policy has no asm section');
-    const mesh = createServiceMeshClient({
+    mesh ??= createServiceMeshClient({
       serviceMeshId: asm.serviceMeshId,
       region: asmRegionOf(policy),
       privateIpAddress: asm.privateIpAddress,
       credentials,
       overrides,
     });
-    return new AsmRouter({
-      rules: mesh.destinationRules,
+    return mesh;
+  };
+  const asmRouter = () =>
+    new AsmRouter({
+      rules: meshClient().destinationRules,
       clusters: clusterLocalities(policy),
       routes: policy.routes.filter((r) => routerNameOf(r) === 'asm'),
       memberReader: memberKube,
     });
-  };
-  // The drift check's reads of the routes' DestinationRules, one servicemesh client per invocation.
-  let meshForReads: ServiceMeshClient | undefined;
-  const destinationRules = async () => {
-    const asm = policy.asm;
-    if (!asm) throw new ConfigError('a route has router "asm" but the policy has no asm section');
-    meshForReads ??= createServiceMeshClient({
-      serviceMeshId: asm.serviceMeshId,
-      region: asmRegionOf(policy),
-      privateIpAddress: asm.privateIpAddress,
-      credentials,
-      overrides,
-    });
-    return meshForReads.destinationRules;
-  };
+  const destinationRules = async () => meshClient().destinationRules;
   return {
     policy,
     env,

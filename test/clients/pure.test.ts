@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { createServer } from 'node:net';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import {
@@ -6,13 +7,14 @@ import {
   CloudAuthError,
   CloudServerError,
   CloudThrottlingError,
+  KubeApiError,
   WeightsError,
 } from '../../shared/clients/errors';
 import { kubeconfigNotAfter } from '../../shared/clients/kubeconfig-expiry';
 import { checkMseEnvelope } from '../../shared/clients/mse-client';
 import { clusterOfAddress, endpointsByCluster, inCidr } from '../../shared/clients/mse-cluster-mapping';
 import { toCloudError } from '../../shared/clients/openapi';
-import { isTransient } from '../../shared/clients/retry';
+import { isTransient, neverSent, writeOnce } from '../../shared/clients/retry';
 import { canaryName, gatewayKeys, subsetLabelsValue } from '../../shared/gateway/annotations';
 import { canaryWeights, normaliseTo100 } from '../../shared/gateway/canary-weights';
 import { parseRemoteClusters } from '../../shared/gateway/membership';
@@ -128,6 +130,63 @@ describe('SDK errors mapped to named errors', () => {
     const o = toCloudError('X', sdk('InvalidTimeStamp.Expired', 400));
     assert.ok(o instanceof CloudApiError && !(o instanceof CloudAuthError));
     assert.equal(isTransient(o), false);
+  });
+});
+
+describe('a write is repeated only when it never reached the server', () => {
+  const limits = { timeoutMs: 2_000, retries: 2, minBackoffMs: 1, maxBackoffMs: 5 };
+  /** A port nothing listens on any more. */
+  const closedPort = () =>
+    new Promise<number>((resolve) => {
+      const srv = createServer().listen(0, '127.0.0.1', () => {
+        const { port } = srv.address() as { port: number };
+        srv.close(() => resolve(port));
+      });
+    });
+
+  it('knows a refused or never-made connection from one that may have delivered the request', async () => {
+    const refused = await fetch(`http://127.0.0.1:${await closedPort()}/`).catch((e: unknown) => e);
+    assert.ok(neverSent(refused), 'fetch to a closed port: ECONNREFUSED in its cause');
+    const wrapped = new KubeApiError('fleet: configmap ns/x', 'update', 0, 'fetch failed', {
+      cause: refused,
+    });
+    assert.ok(neverSent(wrapped), 'through the KubeApiError that wraps it');
+    const connectTimeout = Object.assign(new TypeError('fetch failed'), {
+      cause: Object.assign(new Error('Connect Timeout Error'), { code: 'UND_ERR_CONNECT_TIMEOUT' }),
+    });
+    assert.ok(neverSent(connectTimeout));
+    for (const code of ['ECONNRESET', 'UND_ERR_SOCKET', 'ETIMEDOUT', 'EPIPE'])
+      assert.equal(neverSent(Object.assign(new Error(code), { code })), false, code);
+    assert.equal(neverSent(new KubeApiError('x', 'update', 409, 'Conflict')), false);
+  });
+
+  it('repeats a write whose connection was refused, and sends one that may have landed once', async () => {
+    let calls = 0;
+    const port = await closedPort();
+    const out = await writeOnce(
+      'PUT x',
+      async () => {
+        calls++;
+        if (calls < 3) await fetch(`http://127.0.0.1:${port}/`);
+        return 'written';
+      },
+      limits,
+    );
+    assert.equal(out, 'written');
+    assert.equal(calls, 3);
+    let resetCalls = 0;
+    await assert.rejects(
+      writeOnce(
+        'PUT y',
+        async () => {
+          resetCalls++;
+          throw Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
+        },
+        limits,
+      ),
+      /socket hang up/,
+    );
+    assert.equal(resetCalls, 1, 'a reset may come after the server applied it: never repeated');
   });
 });
 

@@ -25,20 +25,53 @@ function startWriter(script: string, env: Record<string, string>): Writer {
   // The child is the real TypeScript (bundled once by esbuild so 50 cold starts fit on 2 cores).
   const child = spawn(process.execPath, [script], {
     env: { ...process.env, ...env },
-    stdio: ['pipe', 'pipe', 'inherit'],
+    stdio: ['pipe', 'pipe', 'pipe'],
   });
   let buf = '';
+  let stderr = '';
+  // A crash prints the bundle's whole minified source line: keep the readable lines only.
+  child.stderr!.on('data', (b: Buffer) => {
+    stderr += b.toString();
+  });
+  const readable = () =>
+    stderr
+      .split('\n')
+      .filter((l) => l.length < 400)
+      .join('\n')
+      .slice(-3000);
   let onRead: (rv: string) => void = () => {};
   let onDone: (d: { id: string; committed: boolean; attempts: number }) => void = () => {};
-  const read = new Promise<string>((r) => (onRead = r));
-  const done = new Promise<{ id: string; committed: boolean; attempts: number }>((r) => (onDone = r));
+  let onCrash: (e: Error) => void = () => {};
+  const read = new Promise<string>((r, reject) => {
+    onRead = r;
+    onCrash = reject;
+  });
+  const done = new Promise<{ id: string; committed: boolean; attempts: number }>((r, reject) => {
+    onDone = r;
+    const first = onCrash;
+    onCrash = (e) => {
+      first(e);
+      reject(e);
+    };
+  });
+  // Awaited later: marked handled now so an early crash is not an unhandled rejection meanwhile.
+  read.catch(() => undefined);
+  done.catch(() => undefined);
+  // A writer that exits before saying DONE fails the test at once, with what it printed (not a 6-minute hang).
+  let finished = false;
+  child.on('exit', (code) => {
+    if (!finished) onCrash(new Error(`writer ${env.RACE_ID} exited ${code} before DONE:\n${readable()}`));
+  });
   child.stdout!.on('data', (b: Buffer) => {
     buf += b.toString();
     for (let i = buf.indexOf('\n'); i >= 0; i = buf.indexOf('\n')) {
       const line = buf.slice(0, i);
       buf = buf.slice(i + 1);
       if (line.startsWith('READ ')) onRead(line.slice(5));
-      if (line.startsWith('DONE ')) onDone(JSON.parse(line.slice(5)));
+      if (line.startsWith('DONE ')) {
+        finished = true;
+        onDone(JSON.parse(line.slice(5)));
+      }
     }
   });
   const exit = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
