@@ -97,9 +97,15 @@ async function meshView(d: Drill): Promise<TrafficView> {
     headers: () => ({ [CALLER_LOCALITY_HEADER]: callers[next++ % callers.length]! }),
     weights: () => weightsFromDistribute(stored(), localities) ?? {},
     settle: async () => {
-      await proxy.refresh();
-      if (JSON.stringify(proxy.rule()) !== JSON.stringify(stored()))
-        throw new Error('the mesh proxy does not carry the stored DestinationRule after a refresh');
+      // Refreshed until it carries what is stored: fleet-dr may write the rule again meanwhile (a fence).
+      const deadline = Date.now() + 10_000;
+      for (;;) {
+        await proxy.refresh();
+        if (JSON.stringify(proxy.rule()) === JSON.stringify(stored())) return;
+        if (Date.now() > deadline)
+          throw new Error('the mesh proxy did not carry the stored DestinationRule in 10 s');
+        await new Promise((r) => setTimeout(r, 50));
+      }
     },
     stop: () => proxy.stop(),
   };
