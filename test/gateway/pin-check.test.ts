@@ -104,7 +104,7 @@ describe('pin verdicts', () => {
       await checkPin(read, { id: 'c-1' }, [{ id: 'c-2' }, { id: 'c-3' }], 'ns', 'svc', pin, 50),
       2,
     );
-    assert.ok(Date.now() - started < 1_000);
+    assert.ok(Date.now() - started < 10_000, 'the hanging read was given up, not waited for');
   });
 
   it('reads no other cluster for a cluster-id pin (the gateway writes each its own id)', async () => {

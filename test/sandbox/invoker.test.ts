@@ -103,7 +103,7 @@ describe('local invoker, fresh instances', () => {
     const t = Date.now();
     const r = await inv.invoke('slow', {});
     assert.equal(r.error?.errorType, 'FunctionTimeoutError');
-    assert.ok(Date.now() - t < 5_000);
+    assert.ok(Date.now() - t < 30_000, 'stopped, not left to run its 60 s');
   });
 
   it('refuses a function that has no handler, or a name that leaves the functions folder', async () => {
@@ -149,8 +149,16 @@ describe('local invoker, at its instance cap', () => {
     await inv.idle();
     assert.equal(inv.invocations.length, 5, 'idle() resolved only once the waiting calls had run too');
     const rs = await Promise.all(calls);
-    assert.equal(new Set(rs.map((r) => r.instanceId)).size, 2, 'two instances served five calls');
-    assert.deepEqual(rs.map((r) => json(r.payload).runs).sort(), [1, 1, 2, 2, 3]);
+    const byInstance = new Map<string, number[]>();
+    for (const r of rs)
+      byInstance.set(r.instanceId, [...(byInstance.get(r.instanceId) ?? []), json(r.payload).runs]);
+    assert.equal(byInstance.size, 2, 'two instances served five calls');
+    // Which instance frees first decides who serves the waiting calls; each instance ran its calls one by one.
+    for (const runs of byInstance.values())
+      assert.deepEqual(
+        runs.sort((a, b) => a - b),
+        runs.map((_, k) => k + 1),
+      );
     assert.equal(rs.filter((r) => r.error).length, 0);
   });
 });
