@@ -11,7 +11,7 @@ import { destinationRuleOf } from '../../shared/config';
 import { clusterLocalities, weightsFromDistribute } from '../../shared/gateway/asm-distribute';
 import { CALLER_LOCALITY_HEADER, type MeshProxy, startMeshProxy, zonePodEndpoints } from '../mesh/mesh-proxy';
 import type { Drill } from './drill-env';
-import { canaryWeightsNow } from './drill-helpers';
+import { canaryWeightsNow, waitFor } from './drill-helpers';
 
 /** The traffic manager a scenario drives. */
 export interface TrafficView {
@@ -52,11 +52,7 @@ function gatewayView(d: Drill): TrafficView {
     weights: () => canaryWeightsNow(d),
     settle: async () => {
       await d.sb.gateway.refresh();
-      const deadline = Date.now() + 10_000;
-      while (!d.sb.gateway.converged()) {
-        if (Date.now() > deadline) throw new Error('the gateway did not carry the stored canaries in 10 s');
-        await new Promise((r) => setTimeout(r, 50));
-      }
+      await waitFor('the gateway to carry the stored canaries', () => d.sb.gateway.converged(), 10_000, 50);
     },
     stop: async () => undefined,
   };
@@ -96,17 +92,17 @@ async function meshView(d: Drill): Promise<TrafficView> {
     url: proxy.url,
     headers: () => ({ [CALLER_LOCALITY_HEADER]: callers[next++ % callers.length]! }),
     weights: () => weightsFromDistribute(stored(), localities) ?? {},
-    settle: async () => {
-      // Refreshed until it carries what is stored: fleet-dr may write the rule again meanwhile (a fence).
-      const deadline = Date.now() + 10_000;
-      for (;;) {
-        await proxy.refresh();
-        if (JSON.stringify(proxy.rule()) === JSON.stringify(stored())) return;
-        if (Date.now() > deadline)
-          throw new Error('the mesh proxy did not carry the stored DestinationRule in 10 s');
-        await new Promise((r) => setTimeout(r, 50));
-      }
-    },
+    // Refreshed until it carries what is stored: fleet-dr may write the rule again meanwhile (a fence).
+    settle: () =>
+      waitFor(
+        'the mesh proxy to carry the stored DestinationRule',
+        async () => {
+          await proxy.refresh();
+          return JSON.stringify(proxy.rule()) === JSON.stringify(stored());
+        },
+        10_000,
+        50,
+      ).then(() => undefined),
     stop: () => proxy.stop(),
   };
 }

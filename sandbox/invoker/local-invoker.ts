@@ -108,17 +108,15 @@ export function createLocalInvoker(opts: LocalInvokerOptions): LocalInvoker {
     for (let woken = false; ; woken = true) {
       const pool = (warm.get(name) ?? []).filter((i) => i.alive);
       warm.set(name, pool);
-      if (opts.freshInstance || pool.length < maxInstances) break;
-      const idle = pool.find(free);
+      const idle = opts.freshInstance ? undefined : pool.find(free);
       if (idle) return claim(idle);
+      if (opts.freshInstance || pool.length < maxInstances) break;
       // Woken but beaten to the instance by a new call: back to the head of the line, not its end.
       const line = waiting.get(name) ?? [];
       waiting.set(name, line);
       await new Promise<void>((r) => (woken ? line.unshift(r) : line.push(r)));
     }
-    const pool = warm.get(name) ?? [];
-    const idle = opts.freshInstance ? undefined : pool.find(free);
-    if (idle) return claim(idle);
+    const pool = warm.get(name)!;
     const s = settingsOf(name);
     const instance = new FunctionInstance(name, handlerPath(name), (instanceId) =>
       instanceEnv({
