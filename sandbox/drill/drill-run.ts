@@ -31,7 +31,7 @@ import {
   PROBE_TIMEOUT_MS,
   startSandboxFunctions,
 } from './sandbox-functions';
-import { asmPolicy, type TrafficView, trafficView } from './traffic-view';
+import { asmPolicy, SANDBOX_MESH_ID, type TrafficView, trafficView } from './traffic-view';
 
 /** The drill's compressed timers (seconds), printed in the summary: production's are minutes. */
 export const DRILL_TIMERS = {
@@ -93,7 +93,6 @@ export function drillPolicy(p: Policy): Policy {
 }
 
 /** The sandbox's mesh id (sandbox/mesh/control-plane.ts). */
-const SANDBOX_MESH_ID = 'c-asm-sandbox';
 
 /** The policy edit for the drill's traffic manager: every route through ASM for `router: asm`. */
 const routerPolicy = (o: Pick<DrillRunOptions, 'router'>) =>

@@ -31,6 +31,9 @@ export interface TrafficView {
 /** The outlier detection locality load balancing needs (seed 003's values). */
 export const TEAM_OUTLIER_DETECTION = { consecutive5xxErrors: 1, interval: '1s', baseEjectionTime: '1m' };
 
+/** The ServiceMeshId of the sandbox's ASM control plane stand-in (its default). */
+export const SANDBOX_MESH_ID = 'c-asm-sandbox';
+
 /** Whether the policy's first route is carried by ASM. */
 export const routesThroughMesh = (policy: Policy) => policy.routes[0]?.router === 'asm';
 

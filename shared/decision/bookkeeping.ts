@@ -66,7 +66,9 @@ function subject(ctx: DecisionContext, p: Plan): string {
 }
 
 function facts(ctx: DecisionContext, p: Plan, template: MessageFacts['template']): MessageFacts {
-  const cluster = subject(ctx, p);
+  // A recovery is always the incident's failed cluster (isRecovery), whichever cluster's alarm carried it.
+  const recovering = template === 'recovered' ? ctx.prior.incident?.failedCluster : undefined;
+  const cluster = recovering ?? subject(ctx, p);
   return {
     template,
     planKind: p.kind,

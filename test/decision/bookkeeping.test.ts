@@ -262,6 +262,37 @@ describe('decide: a recovery seen by probe rounds (no alarm)', () => {
   });
 });
 
+describe('decide: a recovery first seen by an alarm on another cluster', () => {
+  it('names the failed cluster, not the alarm’s (a busy drill said “c-reg-az2 looks healthy again” of c-ack-az1)', () => {
+    let s = failedOver();
+    const from = s.outbox.length;
+    let m = 1;
+    // The healthy zone's OK alarm carries each observation in which AZ1 turns up.
+    for (; m < 12 && !s.verdicts[AZ1]?.upSince; m++)
+      s = committed(
+        decide(
+          policy,
+          observe(m, { [AZ1]: healthy(m), [AZ2]: healthy(m) }, { trigger: trigger(m, AZ2, 'OK') }),
+          s,
+          t(m),
+        ),
+      );
+    assert.ok(s.verdicts[AZ1]?.upSince, 'AZ1 turned up');
+    const said = s.outbox.slice(from).filter((r) => r.kind === 'message');
+    assert.equal(said.length, 1, JSON.stringify(said));
+    const msg = said[0]!;
+    assert.ok(msg.kind === 'message' && msg.message.template === 'recovered');
+    assert.equal(msg.message.cluster, AZ1);
+    assert.equal(
+      msg.message.heldAway?.until,
+      new Date(
+        Date.parse(s.verdicts[AZ1]!.upSince!) + policy.timing.minStableSecondsBeforeFailback * 1000,
+      ).toISOString(),
+      'held away until AZ1’s own stable window ends',
+    );
+  });
+});
+
 describe('decide: loud holds', () => {
   it('every cluster down at once: one message and one audit record per incident, not one per decision', () => {
     const obs = (m: number) =>

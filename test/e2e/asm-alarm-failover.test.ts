@@ -9,15 +9,13 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { DRILL_TOKEN, type Drill, startDrill } from '../../sandbox/drill/drill-env';
 import { waitFor } from '../../sandbox/drill/drill-helpers';
-import { asmPolicy } from '../../sandbox/drill/traffic-view';
+import { asmPolicy, SANDBOX_MESH_ID } from '../../sandbox/drill/traffic-view';
 import { type MeshProxy, zonePodEndpoints } from '../../sandbox/mesh/mesh-proxy';
 import { clusterLocalities, weightsFromDistribute } from '../../shared/gateway/asm-distribute';
 import { ASM_KEYS } from '../../shared/gateway/asm-router';
 import { verdictsUp } from '../reliability/reliability-helpers';
 import { proxyFor, ruleClient, sendAs } from '../sandbox/mesh-helpers';
 import { alarmForm, invokeCallback } from './helpers';
-
-const MESH_ID = 'c-asm-sandbox';
 
 describe('e2e: router asm — an alarm fails a blackholed zone over through the DestinationRule', () => {
   let d: Drill;
@@ -27,8 +25,8 @@ describe('e2e: router asm — an alarm fails a blackholed zone over through the 
   const rule = () => rules.get(d.policy.routes[0]!.namespace, d.policy.routes[0]!.service);
 
   before(async () => {
-    d = await startDrill({ sandbox: { mesh: true }, policy: asmPolicy(MESH_ID) });
-    assert.equal(d.sb.mesh?.serviceMeshId, MESH_ID);
+    d = await startDrill({ sandbox: { mesh: true }, policy: asmPolicy(SANDBOX_MESH_ID) });
+    assert.equal(d.sb.mesh?.serviceMeshId, SANDBOX_MESH_ID);
     const route = d.policy.routes[0]!;
     host = `${route.service}.${route.namespace}.svc.cluster.local`;
     rules = ruleClient(d.sb.mesh!.kubeconfig());

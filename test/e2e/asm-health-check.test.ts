@@ -3,25 +3,30 @@
  * the load through the mesh proxy from callers in both zones, the route carried by the team's DestinationRule
  * on the ASM control plane stand-in. A dead zone is failed over within two probe intervals plus a probe
  * timeout, in the invocation, by its locality weights; the next round fences it (its locality stays at 0);
- * once healed it is re-admitted with weight 0: no automatic failback. Same objectives as with MSE.
+ * once healed it is re-admitted with weight 0: no automatic failback. A blackholed and a slow zone are failed
+ * over within the same bound, confirmed by MSE's service health on its HTTP check (as with MSE). Same objectives
+ * as with MSE; the rounds where the quorum holds run for both routers in health-check-holds.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { startDrill } from '../../sandbox/drill/drill-env';
 import { waitFor } from '../../sandbox/drill/drill-helpers';
-import { asmPolicy, TEAM_OUTLIER_DETECTION, trafficView } from '../../sandbox/drill/traffic-view';
+import {
+  asmPolicy,
+  SANDBOX_MESH_ID,
+  TEAM_OUTLIER_DETECTION,
+  trafficView,
+} from '../../sandbox/drill/traffic-view';
 import { destinationRuleOf } from '../../shared/config';
 import { gatewayKeys } from '../../shared/gateway/annotations';
 import { ASM_KEYS } from '../../shared/gateway/asm-router';
-import { assertFailover, detect, healthCheckPolicy } from './health-check-helpers';
-
-const MESH_ID = 'c-asm-sandbox';
+import { assertFailover, detect, HTTP_GATEWAY_CHECK, healthCheckPolicy } from './health-check-helpers';
 
 describe('e2e: router asm — the health-check fails a dead zone over through the DestinationRule', () => {
   it('dead at a random moment: failed over in the invocation, fenced, re-admitted at weight 0 once healed', async () => {
     const d = await startDrill({
       policy: healthCheckPolicy((p) => ({
-        ...asmPolicy(MESH_ID)(p),
+        ...asmPolicy(SANDBOX_MESH_ID)(p),
         timing: { ...p.timing, minStableSecondsBeforeFailback: 3 },
       })),
       sandbox: { healthFallback: false, mesh: true },
@@ -75,4 +80,24 @@ describe('e2e: router asm — the health-check fails a dead zone over through th
       await d.stop();
     }
   });
+
+  for (const [fault, evidence] of [
+    ['blackhole', /timeout after/],
+    ['slow', /timeout after/],
+  ] as const)
+    it(`${fault} at a random moment: failed over in the invocation by its locality weights`, async () => {
+      const d = await startDrill({
+        policy: healthCheckPolicy(asmPolicy(SANDBOX_MESH_ID)),
+        sandbox: { healthFallback: false, mesh: true, gatewayHealthCheck: HTTP_GATEWAY_CHECK },
+      });
+      const traffic = await trafficView(d);
+      try {
+        assert.equal(traffic.router, 'asm');
+        const x = await detect(d, { fault, maxRunSeconds: 30, traffic });
+        assertFailover(x, evidence);
+      } finally {
+        await traffic.stop();
+        await d.stop();
+      }
+    });
 });
