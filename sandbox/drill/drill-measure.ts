@@ -4,6 +4,7 @@
  */
 import { coalescedSections } from '../../shared/notify/outbox';
 import type { BaselineRow, DrillDecision, Objective, SeriesPoint } from './drill-report';
+import { endedByStall, type Stall, stalledWithin } from './host-stalls';
 import type { LoadSample } from './load';
 
 /** The objectives' settings (each a `fleet-dr drill` flag's default). */
@@ -118,11 +119,49 @@ export interface ObjectiveInputs {
   waiting: number;
   /** How many times the bad cluster's canary weight changed direction (away, back, away: 2). */
   weightReversals: number;
+  /**
+   * The bad cluster's committed verdicts as sampled during the run, each change once (e.g. up, down, up): a
+   * recovery is an `up` after a `down`, the moment fleet-dr may announce it again (shared/decision/bookkeeping.ts).
+   */
+  badVerdicts?: string[];
+  /** The stretches the drill's own process did not run (host-stalls.ts); none when not measured. */
+  stalls?: Stall[];
   final: { weights: Record<string, number>; mode: string; drift: string[]; baseline: Record<string, number> };
   settings: ObjectiveSettings;
 }
 
 const isTransition = (d: DrillDecision) => d.decision !== 'hold';
+
+/** A failure the client or the traffic manager timed out (not a refusal, a reset or an error answer). */
+const timedOut = (x: LoadSample) => x.error === 'client timeout' || x.status === 504;
+
+/**
+ * The failed requests of a window, split: those a stall of the drill's own host decided (timed out as a stall
+ * ended: the host, not fleet-dr, see host-stalls.ts) and the rest, which count.
+ */
+function failuresOf(s: LoadSample[], stalls: Stall[]) {
+  const failed = s.filter((x) => !x.ok);
+  const byHost = failed.filter((x) => timedOut(x) && endedByStall(stalls, x.end));
+  return { counted: failed.filter((x) => !byHost.includes(x)), byHost: byHost.length };
+}
+const hostNote = (n: number) => (n ? `; ${n} more timed out as the drill's host stalled (not counted)` : '');
+
+/** Times the verdicts went from down back to up (a cluster that only looked suspect never left). */
+export function recoveriesIn(verdicts: string[]): number {
+  let n = 0;
+  let down = false;
+  for (const v of verdicts) {
+    if (v === 'down') down = true;
+    else if (v === 'up' && down) {
+      n++;
+      down = false;
+    }
+  }
+  return n;
+}
+
+/** The "traffic could NOT be moved" alert (messages.ts, the `hold` template): not a transition's message. */
+export const isHoldAlert = (title: string) => /could NOT be moved/.test(title);
 
 /**
  * The titles of the notifications one delivered message carries, newest first: each section of a coalesced
@@ -141,6 +180,7 @@ export const isRecoveryNotice = (title: string) => / looks healthy again$/.test(
 /** The objectives of one run, each met or not. */
 export function objectivesOf(i: ObjectiveInputs): Objective[] {
   const { moments: m, settings: s } = i;
+  const stalls = i.stalls ?? [];
   const out: Objective[] = [];
   const transitions = i.decisions.filter(isTransition);
   if (i.expect === 'hold') {
@@ -151,12 +191,12 @@ export function objectivesOf(i: ObjectiveInputs): Objective[] {
       met: transitions.length === 0 && Object.keys(i.final.weights).length === 0,
     });
     const during = within(i.samples, m.fault, m.heal);
-    const failed = during.filter((x) => !x.ok).length;
+    const failed = failuresOf(during, stalls);
     out.push({
       name: 'no failed requests',
       target: 'the zone keeps serving: 0 failed requests during the fault',
-      measured: `${failed} of ${during.length}`,
-      met: failed === 0 && during.length > 0,
+      measured: `${failed.counted.length} of ${during.length}${whyFailed(failed.counted, m.fault)}${hostNote(failed.byHost)}`,
+      met: failed.counted.length === 0 && during.length > 0,
     });
     return out;
   }
@@ -165,40 +205,69 @@ export function objectivesOf(i: ObjectiveInputs): Objective[] {
   const shift = i.decisions.find((d) => d.decision === 'shift' && m.t0 + d.t >= m.fault);
   const decided = shift ? Math.max(0, m.t0 + shift.t - m.lastFault) : undefined;
   const detected = m.detected === undefined ? undefined : Math.max(0, m.detected - m.lastFault);
+  const stillFor = stalledWithin(stalls, m.lastFault, m.detected ?? m.lastFault + s.detectionMs);
   out.push({
     name: 'detection',
     target: `fleet-dr reads the zone as not up within ${secs(s.detectionMs)} of the fault (two probe intervals plus a probe timeout)`,
-    measured: `${detected === undefined ? 'never read as not up' : `after ${secs(detected)}`}; failover decided ${decided === undefined ? 'never' : `after ${secs(decided)}`}`,
-    met: detected !== undefined && detected <= s.detectionMs && decided !== undefined,
+    measured: `${detected === undefined ? 'never read as not up' : `after ${secs(detected)}`}; failover decided ${decided === undefined ? 'never' : `after ${secs(decided)}`}${stillFor ? `; the drill's host stood still ${secs(stillFor)} meanwhile (allowed)` : ''}`,
+    met: detected !== undefined && detected <= s.detectionMs + stillFor && decided !== undefined,
   });
-  const late = within(i.samples, m.lastFault + s.shareWithinMs, m.heal);
-  const onHealthy = late.filter((x) => x.ok && x.cluster === i.healthyCluster).length;
-  const share = late.length ? onHealthy / late.length : 0;
+  // Time the drill's host stood still is not time fleet-dr had: the window opens that much later.
+  const stood = stalledWithin(stalls, m.lastFault, m.lastFault + s.shareWithinMs);
+  const late = within(i.samples, m.lastFault + s.shareWithinMs + stood, m.heal);
+  const elsewhere = late.filter((x) => !(x.ok && x.cluster === i.healthyCluster));
+  const share = late.length ? (late.length - elsewhere.length) / late.length : 0;
   out.push({
     name: 'traffic on the healthy zone',
     target: `≥ ${pct(s.share)} of requests on ${i.healthyCluster} from ${secs(s.shareWithinMs)} after the fault`,
-    measured: late.length ? `${pct(share)} (${onHealthy} of ${late.length})` : 'no requests in that window',
+    measured: late.length
+      ? `${pct(share)} (${late.length - elsewhere.length} of ${late.length})${stood ? `, from ${secs(s.shareWithinMs + stood)}: the drill's host stood still ${secs(stood)} before` : ''}${
+          elsewhere.length
+            ? `; elsewhere: ${elsewhere
+                .slice(0, 3)
+                .map(
+                  (x) =>
+                    `${x.ok ? `on ${x.cluster}` : (x.error ?? `HTTP ${x.status}`)} at +${secs(x.start - m.lastFault)}`,
+                )
+                .join('; ')}`
+            : ''
+        }`
+      : 'no requests in that window',
     met: late.length >= 10 && share >= s.share,
   });
   const after = m.failedOver === undefined ? [] : within(i.samples, m.failedOver, m.heal);
-  const afterFailed = after.filter((x) => !x.ok).length;
+  const afterFailed = failuresOf(after, stalls);
   out.push({
     name: 'no failures after the failover',
     target: '0 failed requests from the failover until the heal',
-    measured: m.failedOver === undefined ? 'no failover' : `${afterFailed} of ${after.length}`,
-    met: m.failedOver !== undefined && afterFailed === 0 && after.length > 0,
+    measured:
+      m.failedOver === undefined
+        ? 'no failover'
+        : `${afterFailed.counted.length} of ${after.length}${whyFailed(afterFailed.counted, m.failedOver)}${hostNote(afterFailed.byHost)}`,
+    met: m.failedOver !== undefined && afterFailed.counted.length === 0 && after.length > 0,
   });
   const notices = i.messages.filter(isRecoveryNotice).length;
-  const forTransitions = i.messages.length - notices;
-  // A zone that comes back, fails again and comes back again (flapping) recovers more than once: at most one
-  // notice for each time it came back after the fault began.
-  const recoveries = 1 + (m.flapHeals ?? []).filter((t) => t > m.fault && t < m.heal).length;
+  const alerts = i.messages.filter(isHoldAlert);
+  const forTransitions = i.messages.length - notices - alerts.length;
+  // A zone that comes back, fails again and comes back again recovers more than once: at most one notice for
+  // each time it came back after the fault began (flapping's off phases), or fleet-dr judged it down again
+  // after it recovered (a failback that regressed; the verdicts sampled), whichever is more.
+  const aborts = transitions.filter((d) => d.decision === 'failback-abort').length;
+  const recoveries = Math.max(
+    1 + (m.flapHeals ?? []).filter((t) => t > m.fault && t < m.heal).length + aborts,
+    recoveriesIn(i.badVerdicts ?? []),
+  );
+  const repeatedAlerts = alerts.length - new Set(alerts).size;
   out.push({
     name: 'one message per transition',
     target:
-      'one DingTalk message for each transition (failover, fence, re-admit, each failback step), one notice per recovery',
-    measured: `${forTransitions} message(s) for ${transitions.length} transition(s), ${notices} recovery notice(s) for ${recoveries} recover${recoveries === 1 ? 'y' : 'ies'}${i.delivered < i.messages.length ? ` (in ${i.delivered} DingTalk message(s): ${i.messages.length - i.delivered} coalesced into a message still waiting)` : ''}${i.waiting ? `; ${i.waiting} still waiting in the outbox` : ''}`,
-    met: transitions.length > 0 && forTransitions === transitions.length && notices <= recoveries,
+      'one DingTalk message for each transition (failover, fence, re-admit, each failback step), one notice per recovery, an alert at most once when traffic could not be moved',
+    measured: `${forTransitions} message(s) for ${transitions.length} transition(s), ${notices} recovery notice(s) for ${recoveries} recover${recoveries === 1 ? 'y' : 'ies'}${alerts.length ? `, ${alerts.length} alert(s): ${[...new Set(alerts)].join('; ')}` : ''}${i.delivered < i.messages.length ? ` (in ${i.delivered} DingTalk message(s): ${i.messages.length - i.delivered} coalesced into a message still waiting)` : ''}${i.waiting ? `; ${i.waiting} still waiting in the outbox` : ''}`,
+    met:
+      transitions.length > 0 &&
+      forTransitions === transitions.length &&
+      notices <= recoveries &&
+      repeatedAlerts === 0,
   });
   out.push({
     name: 'no flapping',
@@ -210,15 +279,15 @@ export function objectivesOf(i: ObjectiveInputs): Objective[] {
     m.failbackFrom === undefined
       ? []
       : within(i.samples, m.failbackFrom, (m.failbackDone ?? m.failbackFrom) + 1_000);
-  const fbFailed = fb.filter((x) => !x.ok).length;
+  const fbFailed = failuresOf(fb, stalls);
   out.push({
     name: 'failback without failures',
     target: '0 failed requests from the first failback step until a second after the last',
     measured:
       m.failbackDone === undefined
         ? 'failback did not complete'
-        : `${fbFailed} of ${fb.length}${whyFailed(fb, m.failbackFrom)}`,
-    met: m.failbackDone !== undefined && fbFailed === 0,
+        : `${fbFailed.counted.length} of ${fb.length}${whyFailed(fbFailed.counted, m.failbackFrom)}${hostNote(fbFailed.byHost)}`,
+    met: m.failbackDone !== undefined && fbFailed.counted.length === 0,
   });
   const atBaseline =
     i.final.mode === 'normal' &&

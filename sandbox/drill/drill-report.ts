@@ -78,6 +78,8 @@ export interface DrillReport {
   timers: Record<string, number>;
   startedAt: string;
   durationMs: number;
+  /** The stretches the drill's own process did not run (host-stalls.ts), e.g. "none". */
+  hostStalls: string;
   /** Every cluster id, in the policy's order (the chart draws one share series per cluster). */
   clusters: string[];
   series: SeriesPoint[];

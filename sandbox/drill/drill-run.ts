@@ -23,6 +23,7 @@ import {
 } from './drill-measure';
 import type { BaselineRow, DrillDecision, DrillMark, DrillMessage, DrillReport } from './drill-report';
 import { messageSummary } from './failover-scenario';
+import { describeStalls, watchStalls } from './host-stalls';
 import { type Load, type LoadSample, startLoad } from './load';
 import {
   auditedDecisions,
@@ -236,6 +237,9 @@ async function runWithFleetDr(
     const l = load;
     // The bad cluster's canary weight, sampled, to count reversals (flapping) before the heal.
     const weightsSeen: number[] = [];
+    // The bad cluster's committed verdict, each change once (its recoveries, for the message objective).
+    const verdictsSeen: string[] = [];
+    const host = watchStalls();
     let m: RunMoments | undefined;
     let lastDecision: string | undefined;
     ticker = setInterval(() => {
@@ -243,6 +247,7 @@ async function runWithFleetDr(
       if (w !== undefined && w !== weightsSeen.at(-1)) weightsSeen.push(w);
       const v = committedRoutingState(d)?.verdicts[bad]?.verdict;
       if (m && m.detected === undefined && v !== undefined && v !== 'up') m.detected = Date.now();
+      if (m && v !== undefined && v !== verdictsSeen.at(-1)) verdictsSeen.push(v);
       const last = lastAuditedDecision(d);
       if (last) lastDecision = `${last.decision}: ${last.reason}`;
       o.onTick?.({ phase: current, ...recent(l.samples, clusters), lastDecision });
@@ -319,6 +324,7 @@ async function runWithFleetDr(
     mark('stable', drift.length ? `drift: ${drift.length}` : 'no drift');
     await sleep(1_000);
     clearInterval(ticker);
+    const stalls = host.stop();
     const samples = (await l.stop()).sort((a, b) => a.start - b.start);
     const status = sf.status() as { mode: string };
     const decisions: DrillDecision[] = auditedDecisions(d).map((x) => ({
@@ -349,6 +355,7 @@ async function runWithFleetDr(
       timers: { ...DRILL_TIMERS },
       startedAt: new Date(t0).toISOString(),
       durationMs: Date.now() - t0,
+      hostStalls: describeStalls(stalls),
       clusters,
       series: seriesOf(samples, t0, clusters, 1_000),
       marks,
@@ -366,6 +373,8 @@ async function runWithFleetDr(
         delivered: messages.length,
         waiting: messagesWaiting(d),
         weightReversals: reversals(weightsBeforeHeal),
+        badVerdicts: verdictsSeen,
+        stalls,
         final,
         settings,
       },

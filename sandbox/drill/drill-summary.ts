@@ -29,7 +29,7 @@ export function formatDrill(r: DrillReport, reportPath?: string): string {
   const holds = r.decisions.length - transitions.length;
   const lines = [
     `fleet-dr drill: ${r.fault} in ${r.zone} (${r.failedCluster}); ${r.healthyCluster} takes the traffic — ${r.passed ? 'PASS' : 'FAIL'}`,
-    `seed ${r.seed}, ${r.rate} requests/s through the gateway, ${secs(r.durationMs)}`,
+    `seed ${r.seed}, ${r.rate} requests/s through the gateway, ${secs(r.durationMs)}; the drill's host stalls: ${r.hostStalls}`,
     `drill timers (compressed; production uses the policy's): ${Object.entries(r.timers)
       .map(([k, v]) => `${k}=${v}`)
       .join(', ')}`,

@@ -102,6 +102,7 @@ function facts(r: DrillReport): string {
     ['rate', `${r.rate} requests/s`],
     ['started', r.startedAt],
     ['duration', seconds(r.durationMs)],
+    ['host stalls', r.hostStalls],
   ];
   return `<dl class="facts">${rows.map(([k, v]) => `<dt>${esc(k)}</dt><dd>${esc(v)}</dd>`).join('')}</dl>`;
 }

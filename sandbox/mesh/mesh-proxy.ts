@@ -7,7 +7,8 @@
  *
  * Stand-in convention: the caller's locality comes from the request header `x-fleet-dr-caller-locality`
  * (`region/zone[/subzone]`; a real sidecar knows its own node's locality) or the proxy's `defaultCaller`. The
- * answer carries `x-mesh-endpoint: <endpoint id>`. With no endpoint at all: 503 `no healthy upstream`.
+ * answer carries `x-mesh-endpoint: <endpoint id>`. With no endpoint at all: 503 `no healthy upstream`; an upstream
+ * past its deadline: 504 `upstream request timeout`; a failed or reset connection: 503.
  */
 import { Agent, type IncomingMessage, request, type Server, type ServerResponse } from 'node:http';
 import { closeServer, createJsonServer, listenLocal, readBody } from '../cloud/http-util';
@@ -90,7 +91,7 @@ function forward(
   body: Buffer,
   agent: Agent,
   timeoutMs: number,
-): Promise<{ status: number; headers: Record<string, string>; body: Buffer } | 'error'> {
+): Promise<{ status: number; headers: Record<string, string>; body: Buffer } | 'error' | 'timeout'> {
   return new Promise((resolve) => {
     const u = new URL(ep.url);
     const up = request(
@@ -117,7 +118,10 @@ function forward(
         res.on('error', () => resolve('error'));
       },
     );
-    up.on('timeout', () => up.destroy());
+    up.on('timeout', () => {
+      resolve('timeout');
+      up.destroy();
+    });
     up.on('error', () => resolve('error'));
     up.end(body);
   });
@@ -154,9 +158,14 @@ export async function startMeshProxy(opts: MeshProxyOptions): Promise<MeshProxy>
       return;
     }
     const out = await forward(ep, req, body, agent, opts.upstreamTimeoutMs ?? 3000);
-    const status = out === 'error' ? 'error' : out.status;
+    const status = typeof out === 'string' ? 'error' : out.status;
     if (detect) outlier.record(ep.id, status);
     for (const fn of [...listeners]) fn({ endpoint: ep.id, status });
+    // Envoy's answers: 504 when the upstream's deadline passed, 503 when the connection failed or was reset.
+    if (out === 'timeout') {
+      res.writeHead(504, { 'x-mesh-endpoint': ep.id }).end('upstream request timeout');
+      return;
+    }
     if (out === 'error') {
       res.writeHead(503, { 'x-mesh-endpoint': ep.id }).end('upstream connect error or disconnect/reset');
       return;

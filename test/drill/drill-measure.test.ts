@@ -10,6 +10,7 @@ import {
   notificationTitles,
   type ObjectiveInputs,
   objectivesOf,
+  recoveriesIn,
   reversals,
   seriesOf,
 } from '../../sandbox/drill/drill-measure';
@@ -121,6 +122,107 @@ describe('drill measurements', () => {
     const drift = cleanRun();
     drift.final = { ...drift.final, drift: ['canary-weight ingress x: expected 50, actual 0'] };
     assert.deepEqual(unmet(drift), ['back at the baseline, no drift']);
+  });
+
+  it('the drill’s host standing still is the host’s: its time and the timeouts it decided are not counted, and said', () => {
+    // Timeouts that ended as the host came back from a 2.5 s stall, during the failback and after the failover.
+    const stall = { from: T0 + 24_000, to: T0 + 26_500 };
+    const stalled = cleanRun();
+    stalled.samples.push(
+      { start: T0 + 24_400, end: T0 + 26_600, ok: false, status: 0, error: 'client timeout' },
+      {
+        start: T0 + 24_500,
+        end: T0 + 26_550,
+        ok: false,
+        status: 504,
+        error: 'HTTP 504: upstream request timeout',
+      },
+    );
+    stalled.moments.failbackFrom = T0 + 24_000;
+    assert.deepEqual(unmet(stalled), ['failback without failures'], 'without the stall measured: counted');
+    stalled.stalls = [stall];
+    assert.deepEqual(unmet(stalled), []);
+    assert.match(
+      objectivesOf(stalled).find((o) => o.name === 'failback without failures')!.measured,
+      /^0 of \d+; 2 more timed out as the drill's host stalled \(not counted\)$/,
+    );
+    // A refusal at the same moment is not a timeout: it counts whatever the host did.
+    stalled.samples.push({
+      start: T0 + 26_400,
+      end: T0 + 26_520,
+      ok: false,
+      status: 0,
+      error: 'ECONNREFUSED',
+    });
+    assert.deepEqual(unmet(stalled), ['failback without failures']);
+    // A timeout long after the stall counts too.
+    const later = cleanRun();
+    later.stalls = [stall];
+    later.samples.push({
+      start: T0 + 10_000,
+      end: T0 + 12_000,
+      ok: false,
+      status: 0,
+      error: 'client timeout',
+    });
+    assert.deepEqual(unmet(later), ['no failures after the failover']);
+    // Detection and the share window: the stood-still time is added, and said.
+    const slow = cleanRun();
+    slow.moments.detected = T0 + 11_000;
+    assert.deepEqual(unmet(slow), ['detection'], 'read as not up 9 s after the fault; the bound is 8 s');
+    slow.stalls = [{ from: T0 + 3_000, to: T0 + 5_000 }];
+    assert.deepEqual(unmet(slow), [], '8 s of the host running, and 2 s standing still');
+    assert.match(
+      objectivesOf(slow).find((o) => o.name === 'detection')!.measured,
+      /the drill's host stood still 2\.0 s meanwhile \(allowed\)/,
+    );
+    // Requests still on the bad zone 15.0–16.5 s after the fault: late, unless the host stood still 2 s before.
+    const late = cleanRun();
+    late.samples = late.samples.map((x) =>
+      x.start >= T0 + 17_000 && x.start < T0 + 18_500 ? { ...x, cluster: A } : x,
+    );
+    assert.deepEqual(unmet(late), ['traffic on the healthy zone']);
+    assert.match(
+      objectivesOf(late).find((o) => o.name === 'traffic on the healthy zone')!.measured,
+      /; elsewhere: on c-a at \+15\.0 s; on c-a at \+15\.1 s; on c-a at \+15\.2 s$/,
+    );
+    late.stalls = [{ from: T0 + 8_000, to: T0 + 10_000 }];
+    assert.deepEqual(unmet(late), []);
+  });
+
+  it('an alert that traffic could not be moved is not a transition’s message; a repeated one is', () => {
+    const alert = 'fleet-dr: traffic could NOT be moved (observer-guard)';
+    const guarded = cleanRun();
+    guarded.messages = [...guarded.messages, alert];
+    assert.deepEqual(unmet(guarded), []);
+    assert.match(
+      objectivesOf(guarded).find((o) => o.name === 'one message per transition')!.measured,
+      /1 alert\(s\): fleet-dr: traffic could NOT be moved \(observer-guard\)/,
+    );
+    guarded.messages = [...guarded.messages, alert];
+    assert.deepEqual(unmet(guarded), ['one message per transition']);
+  });
+
+  it('a zone fleet-dr judged down again after its recovery may be announced again', () => {
+    assert.equal(recoveriesIn(['up', 'suspect', 'down', 'up', 'suspect', 'up', 'down', 'down', 'up']), 2);
+    assert.equal(recoveriesIn(['up', 'suspect', 'up']), 0, 'suspect never left');
+    const twice = cleanRun();
+    twice.messages = [...twice.messages, 'fleet-dr: c-a (z1) looks healthy again'];
+    assert.deepEqual(unmet(twice), ['one message per transition']);
+    twice.badVerdicts = ['up', 'down', 'up', 'down', 'up'];
+    assert.deepEqual(unmet(twice), []);
+    // A failback that regressed: the zone was judged down again, whatever the sampling saw.
+    const aborted = cleanRun();
+    aborted.messages = [
+      ...aborted.messages,
+      'fleet-dr: c-a (z1) looks healthy again',
+      'fleet-dr: failback-abort c-a',
+    ];
+    aborted.decisions = [
+      ...aborted.decisions,
+      { t: 26_000, decision: 'failback-abort', reason: 'regressed' },
+    ];
+    assert.deepEqual(unmet(aborted), []);
   });
 
   it('a flapping zone failed over during its flaps is detected and decided at once, counted from the last fault', () => {

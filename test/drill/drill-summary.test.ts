@@ -15,6 +15,7 @@ function report(fault: string, met: boolean): DrillReport {
     timers: { probeIntervalSeconds: 3, stepDwellSeconds: 2 },
     startedAt: '2026-11-30T18:00:00.000Z',
     durationMs: 52_000,
+    hostStalls: 'none',
     clusters: ['c-ack-az1', 'c-reg-az2'],
     series: [],
     marks: [],

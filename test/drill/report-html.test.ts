@@ -43,6 +43,7 @@ function fixture(): DrillReport {
     timers: { probeIntervalS: 1, alarmPeriodS: 2, failbackStepS: 3, stableAfterS: 3 },
     startedAt: '2026-11-30T17:00:00.000Z',
     durationMs: 30000,
+    hostStalls: 'none',
     clusters: [BAD, GOOD],
     series,
     marks: [

@@ -23,13 +23,23 @@ const missed = (r: DrillReport) =>
     .map((o) => `${o.name}: ${o.measured} (target: ${o.target})`)
     .join('\n');
 
+/** What a failure message needs to tell the host from fleet-dr: the stalls, the marks and the transitions. */
+const timeline = (r: DrillReport) =>
+  [
+    `host stalls: ${r.hostStalls}`,
+    `marks: ${r.marks.map((m) => `+${(m.t / 1000).toFixed(1)} s ${m.kind}`).join(', ')}`,
+    ...r.decisions
+      .filter((d) => d.decision !== 'hold')
+      .map((d) => `+${(d.t / 1000).toFixed(1)} s ${d.decision}: ${d.reason.slice(0, 160)}`),
+  ].join('\n');
+
 const run = (cmd: string, args: string[]) => runCommand(cmd, args, 420_000);
 
 describe('fleet-dr drill: each fault kind meets its objectives', { timeout: 3_000_000 }, () => {
   for (const fault of DRILL_FAULTS) {
     it(fault, { timeout: 420_000 }, async () => {
       const r = await runDrill({ fault, baseline: false });
-      assert.equal(missed(r), '', `${fault} missed:\n${missed(r)}`);
+      assert.equal(missed(r), '', `${fault} missed:\n${missed(r)}\n${timeline(r)}`);
       const transitions = r.decisions.filter((d) => d.decision !== 'hold').map((d) => d.decision);
       if (fault === 'agent-partition') {
         assert.deepEqual(transitions, [], 'a partitioned agent is no reason to move traffic');
@@ -56,7 +66,7 @@ describe('fleet-dr drill --router asm: the same objectives through the mesh', { 
     timeout: 540_000,
   }, async () => {
     const r = await runDrill({ fault: 'blackhole', router: 'asm' });
-    assert.equal(missed(r), '', `asm missed:\n${missed(r)}`);
+    assert.equal(missed(r), '', `asm missed:\n${missed(r)}\n${timeline(r)}`);
     const transitions = r.decisions.filter((d) => d.decision !== 'hold').map((d) => d.decision);
     assert.equal(transitions.filter((x) => x === 'shift').length, 1, transitions.join(', '));
     assert.equal(transitions.filter((x) => x === 'failback-step').length, 3, 'the ramp 10 → 50 → 100');
@@ -74,7 +84,7 @@ describe('npm start and the negative control', { timeout: 900_000 }, () => {
     const report = join(dir, 'report.html');
     const r = await run('npm', ['start', '--silent', '--', '--json', '--report', report]);
     const j = JSON.parse(r.stdout) as DrillReport;
-    assert.equal(missed(j), '', r.stderr.slice(-3000));
+    assert.equal(missed(j), '', `${missed(j)}\n${timeline(j)}\n${r.stderr.slice(-2000)}`);
     assert.equal(r.code, 0, r.stderr.slice(-3000));
     assert.equal(j.passed, true);
     assert.equal(j.fault, 'blackhole');
