@@ -93,8 +93,6 @@ export function drillPolicy(p: Policy): Policy {
   };
 }
 
-/** The sandbox's mesh id (sandbox/mesh/control-plane.ts). */
-
 /** The policy edit for the drill's traffic manager: every route through ASM for `router: asm`. */
 const routerPolicy = (o: Pick<DrillRunOptions, 'router'>) =>
   o.router === 'asm' ? asmPolicy(SANDBOX_MESH_ID) : (p: Policy) => p;

@@ -22,7 +22,7 @@ import { gatewayKeys } from '../../shared/gateway/annotations';
 import { ASM_KEYS } from '../../shared/gateway/asm-router';
 import { assertFailover, detect, HTTP_GATEWAY_CHECK, healthCheckPolicy } from './health-check-helpers';
 
-describe('e2e: router asm — the health-check fails a dead zone over through the DestinationRule', () => {
+describe('e2e: router asm — the health-check fails a lost zone over through the DestinationRule', () => {
   it('dead at a random moment: failed over in the invocation, fenced, re-admitted at weight 0 once healed', async () => {
     const d = await startDrill({
       policy: healthCheckPolicy((p) => ({
