@@ -38,7 +38,7 @@ export interface RunMoments {
 const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
 const secs = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 /** The failed requests' causes and times, e.g. " (ECONNRESET at +2.1 s)", for the objective's measure. */
-function whyFailed(s: LoadSample[], from = 0): string {
+export function whyFailed(s: LoadSample[], from = 0): string {
   const bad = s.filter((x) => !x.ok).slice(0, 3);
   if (bad.length === 0) return '';
   return ` (${bad.map((x) => `${x.error ?? `HTTP ${x.status}`} at +${((x.start - from) / 1000).toFixed(1)} s`).join('; ')})`;
@@ -139,7 +139,7 @@ const timedOut = (x: LoadSample) => x.error === 'client timeout' || x.status ===
  * The failed requests of a window, split: those a stall of the drill's own host decided (timed out as a stall
  * ended: the host, not fleet-dr, see host-stalls.ts) and the rest, which count.
  */
-function failuresOf(s: LoadSample[], stalls: Stall[]) {
+export function failuresOf(s: LoadSample[], stalls: Stall[]) {
   const failed = s.filter((x) => !x.ok);
   const byHost = failed.filter((x) => timedOut(x) && endedByStall(stalls, x.end));
   return { counted: failed.filter((x) => !byHost.includes(x)), byHost: byHost.length };

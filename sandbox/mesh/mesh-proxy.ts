@@ -130,7 +130,10 @@ function forward(
 /** Starts the proxy on 127.0.0.1 (OS-picked port) and its first DestinationRule read. */
 export async function startMeshProxy(opts: MeshProxyOptions): Promise<MeshProxy> {
   const random: Rng = seededRng(opts.seed ?? 1);
-  const agent = new Agent({ keepAlive: true });
+  // With a `timeout`, the agent honours the pods' Keep-Alive hint (5 s) and drops an idle connection before the pod
+  // does, as the gateway stand-in and the load do: else a request can go out on a connection the pod is closing
+  // (Envoy's "503 UC" behind Node servers), a race a starved single-process sandbox makes frequent.
+  const agent = new Agent({ keepAlive: true, timeout: 60_000 });
   const outlier = new OutlierDetector();
   const listeners = new Set<(r: MeshRequestRecord) => void>();
   let rule: DestinationRuleSpec | undefined;

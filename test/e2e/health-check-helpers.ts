@@ -10,6 +10,8 @@ import assert from 'node:assert/strict';
 import type { RoundsReport } from '../../functions/health-check/rounds';
 import type { Drill } from '../../sandbox/drill/drill-env';
 import { committedRoutingState, sleep, waitFor } from '../../sandbox/drill/drill-helpers';
+import { failuresOf, whyFailed } from '../../sandbox/drill/drill-measure';
+import { describeStalls, watchStalls } from '../../sandbox/drill/host-stalls';
 import { type LoadSample, startLoad } from '../../sandbox/drill/load';
 import { type TrafficView, trafficView } from '../../sandbox/drill/traffic-view';
 import type { LocalInvoker } from '../../sandbox/invoker/index';
@@ -94,7 +96,18 @@ export interface Detection {
   state: RoutingState;
   weights: Record<string, number>;
   answer: HealthCheckAnswer;
-  load: { before: number; during: number; after: number; afterFailures: number };
+  /**
+   * The load's requests before the fault, while it moved and after; `afterFailures` counts the failures after
+   * the move, but not a timeout that ended as the test's own process came back from a stall (host-stalls.ts,
+   * the drill's rule), and `afterWhy` says what failed, when, and what the host did.
+   */
+  load: {
+    before: number;
+    during: number;
+    after: number;
+    afterFailures: number;
+    afterWhy: string;
+  };
 }
 
 /**
@@ -119,6 +132,7 @@ export async function detect(
   const healthy = ids.find((id) => id !== failed)!;
   const traffic = o.traffic ?? (await trafficView(d));
   const load = startLoad(traffic.url, { concurrency: 4, timeoutMs: 3_000, headers: traffic.headers });
+  const host = watchStalls();
   try {
     // A warm instance first (a run too short for any round): the measured run counts its time from the timer,
     // cold start included, and should spend it on rounds.
@@ -165,6 +179,8 @@ export async function detect(
     const failures = samples.filter((s) => !s.ok);
     const lastFailure = failures.length ? Math.max(...failures.map((s) => s.start)) : faultAt;
     const after = samples.filter((s: LoadSample) => s.start >= settledFrom);
+    const stalls = host.stop();
+    const afterFailed = failuresOf(after, stalls);
     return {
       fault: o.fault,
       failed,
@@ -179,10 +195,12 @@ export async function detect(
         before: samples.filter((s) => s.end < faultAt).length,
         during: samples.filter((s) => s.end >= faultAt && s.start < settledFrom).length,
         after: after.length,
-        afterFailures: after.filter((s) => !s.ok).length,
+        afterFailures: afterFailed.counted.length,
+        afterWhy: `${whyFailed(afterFailed.counted, faultAt)}${afterFailed.byHost ? ` ${afterFailed.byHost} timed out as the host stalled (not counted)` : ''}; host stalls: ${describeStalls(stalls)}`,
       },
     };
   } finally {
+    host.stop();
     await load.stop();
     if (!o.traffic) await traffic.stop();
   }
@@ -190,7 +208,7 @@ export async function detect(
 
 /** One line for the test output: the measured detection times against the bound. */
 export function report(x: Detection): string {
-  return `health-check ${x.fault} on ${x.failed}: decided ${x.decidedMs} ms after the fault (bound 2P+T = ${BOUND_MS} ms, P ${P_SECONDS * 1000} ms, T ${T_MS} ms); canaries ${x.canariesMs} ms; load's last failure began ${x.lastFailureMs} ms after the fault`;
+  return `health-check ${x.fault} on ${x.failed}: decided ${x.decidedMs} ms after the fault (bound 2P+T = ${BOUND_MS} ms, P ${P_SECONDS * 1000} ms, T ${T_MS} ms); canaries ${x.canariesMs} ms; load's last failure began ${x.lastFailureMs} ms after the fault; after the move: ${x.load.afterFailures} failed${x.load.afterWhy}`;
 }
 
 /** The rounds of an answer, one short line each, for a failure message. */
@@ -234,5 +252,9 @@ export function assertFailover(x: Detection, evidence: RegExp) {
     'every round probed the healthy zone too',
   );
   assert.ok(x.load.before > 0 && x.load.after >= 20, JSON.stringify(x.load));
-  assert.equal(x.load.afterFailures, 0, 'no failure once the gateway applied the new weights');
+  assert.equal(
+    x.load.afterFailures,
+    0,
+    `no failure once the gateway applied the new weights:${x.load.afterWhy} (times from the fault)`,
+  );
 }
