@@ -144,6 +144,13 @@ export function failuresOf(s: LoadSample[], stalls: Stall[]) {
   const byHost = failed.filter((x) => timedOut(x) && endedByStall(stalls, x.end));
   return { counted: failed.filter((x) => !byHost.includes(x)), byHost: byHost.length };
 }
+/** Where the first few requests off the healthy zone went, e.g. "; elsewhere: on c-a at +15.0 s; client timeout at +15.2 s". */
+function whereElse(s: LoadSample[], from: number): string {
+  if (s.length === 0) return '';
+  const one = (x: LoadSample) =>
+    `${x.ok ? `on ${x.cluster}` : (x.error ?? `HTTP ${x.status}`)} at +${secs(x.start - from)}`;
+  return `; elsewhere: ${s.slice(0, 3).map(one).join('; ')}`;
+}
 const hostNote = (n: number) => (n ? `; ${n} more timed out as the drill's host stalled (not counted)` : '');
 
 /** Times the verdicts went from down back to up (a cluster that only looked suspect never left). */
@@ -221,17 +228,7 @@ export function objectivesOf(i: ObjectiveInputs): Objective[] {
     name: 'traffic on the healthy zone',
     target: `≥ ${pct(s.share)} of requests on ${i.healthyCluster} from ${secs(s.shareWithinMs)} after the fault`,
     measured: late.length
-      ? `${pct(share)} (${late.length - elsewhere.length} of ${late.length})${stood ? `, from ${secs(s.shareWithinMs + stood)}: the drill's host stood still ${secs(stood)} before` : ''}${
-          elsewhere.length
-            ? `; elsewhere: ${elsewhere
-                .slice(0, 3)
-                .map(
-                  (x) =>
-                    `${x.ok ? `on ${x.cluster}` : (x.error ?? `HTTP ${x.status}`)} at +${secs(x.start - m.lastFault)}`,
-                )
-                .join('; ')}`
-            : ''
-        }`
+      ? `${pct(share)} (${late.length - elsewhere.length} of ${late.length})${stood ? `, from ${secs(s.shareWithinMs + stood)}: the drill's host stood still ${secs(stood)} before` : ''}${whereElse(elsewhere, m.lastFault)}`
       : 'no requests in that window',
     met: late.length >= 10 && share >= s.share,
   });

@@ -9,6 +9,7 @@
 import type { Policy } from '../../shared/config';
 import { destinationRuleOf } from '../../shared/config';
 import { clusterLocalities, weightsFromDistribute } from '../../shared/gateway/asm-distribute';
+import { SANDBOX_MESH_ID } from '../mesh/control-plane';
 import { CALLER_LOCALITY_HEADER, type MeshProxy, startMeshProxy, zonePodEndpoints } from '../mesh/mesh-proxy';
 import type { Drill } from './drill-env';
 import { canaryWeightsNow, waitFor } from './drill-helpers';
@@ -31,8 +32,8 @@ export interface TrafficView {
 /** The outlier detection locality load balancing needs (seed 003's values). */
 export const TEAM_OUTLIER_DETECTION = { consecutive5xxErrors: 1, interval: '1s', baseEjectionTime: '1m' };
 
-/** The ServiceMeshId of the sandbox's ASM control plane stand-in (its default). */
-export const SANDBOX_MESH_ID = 'c-asm-sandbox';
+/** The ServiceMeshId of the sandbox's ASM control plane stand-in (its default), for the tests and the drill. */
+export { SANDBOX_MESH_ID };
 
 /** Whether the policy's first route is carried by ASM. */
 export const routesThroughMesh = (policy: Policy) => policy.routes[0]?.router === 'asm';

@@ -29,9 +29,12 @@ export interface MeshControlPlane {
   stop(): Promise<void>;
 }
 
+/** The ServiceMeshId the stand-in answers for unless told another. */
+export const SANDBOX_MESH_ID = 'c-asm-sandbox';
+
 /** Starts the control plane's API on 127.0.0.1 with DestinationRule served. */
 export async function startMeshControlPlane(opts: MeshControlPlaneOptions = {}): Promise<MeshControlPlane> {
-  const serviceMeshId = opts.serviceMeshId ?? 'c-asm-sandbox';
+  const serviceMeshId = opts.serviceMeshId ?? SANDBOX_MESH_ID;
   const namespaces = opts.namespaces ?? ['istio-system', 'web-demo'];
   const api = await startKubeApiServer({
     name: serviceMeshId,

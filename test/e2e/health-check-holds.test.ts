@@ -59,6 +59,7 @@ for (const router of ROUTERS)
       assert.ok(a.rounds.every((r) => r.clusters[B]?.ok === true && r.clusters[A]?.ok === true));
       assert.equal(routingState(d)?.mode, 'normal');
       assert.equal(routingState(d)?.governsSplit, false, 'a hold never takes over the gateway’s split');
+      assert.deepEqual(traffic.weights(), {}, `nothing written through ${router}`);
     });
 
     it('holds a zone that answers half its requests with 5xx while only the probes see it (default quorum)', async () => {
@@ -74,6 +75,7 @@ for (const router of ROUTERS)
         JSON.stringify(a.rounds.map((r) => r.rule)),
       );
       assert.equal(routingState(d)?.mode, 'normal');
+      assert.deepEqual(traffic.weights(), {}, `nothing written through ${router}`);
     });
 
     it('fails it over once the share crosses the threshold where the probes may act alone; two overlapping ticks give one transition', async () => {
